@@ -1,0 +1,57 @@
+/**
+ * previewd's configuration: CLI flags override PREVIEWD_* environment variables, which
+ * override these defaults.
+ */
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { runtimeNameSchema } from "./environments/environment-schema.ts";
+import { ValidationError } from "./errors.ts";
+
+export const configSchema = z.object({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65535).default(7070),
+  token: z.string().min(1).optional(),
+  dataDir: z.string().min(1).default(path.join(os.homedir(), ".previewd")),
+  baseDomain: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/, "expected a DNS name such as localhost or preview.example.com")
+    .default("localhost"),
+  runtime: runtimeNameSchema.default("process"),
+  /** Default time to live of a new environment, in seconds; 0 keeps environments until deleted. */
+  defaultTtl: z.coerce.number().int().min(0).default(0),
+});
+export type Config = z.infer<typeof configSchema>;
+
+const envVars: Record<keyof Config, string> = {
+  host: "PREVIEWD_HOST",
+  port: "PREVIEWD_PORT",
+  token: "PREVIEWD_TOKEN",
+  dataDir: "PREVIEWD_DATA_DIR",
+  baseDomain: "PREVIEWD_BASE_DOMAIN",
+  runtime: "PREVIEWD_RUNTIME",
+  defaultTtl: "PREVIEWD_DEFAULT_TTL",
+};
+
+export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {}, env = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(envVars)) {
+    const value = overrides[key as keyof Config] ?? (env[name] === "" ? undefined : env[name]);
+    if (value !== undefined) raw[key] = value;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError("invalid configuration", {
+      errors: parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0]) as keyof Config;
+        return { path: envVars[key] ?? key, message: `${issue.message} (got ${JSON.stringify(raw[key])})` };
+      }),
+    });
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+}
+
+/** Loopback hosts are safe without a token; anything else must set PREVIEWD_TOKEN. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

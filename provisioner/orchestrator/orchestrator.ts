@@ -1,0 +1,39 @@
+/**
+ * What the HTTP API, the CLI's server and later the webhook and MCP layers ask of previewd.
+ * The API turns requests into these calls and never touches git, processes or Docker itself.
+ */
+import type {
+  CreateEnvironmentRequest,
+  EnvironmentEvent,
+  EnvironmentStatus,
+  EnvironmentView,
+} from "../environments/environment-schema.ts";
+
+export interface CreateResult {
+  environment: EnvironmentView;
+  /** true: a new environment (201); false: an existing one was returned, and updated if its ref moved (200). */
+  created: boolean;
+}
+
+export interface Orchestrator {
+  /** Validates the request, the source and the manifest before creating anything. */
+  create(request: CreateEnvironmentRequest): Promise<CreateResult>;
+  list(): EnvironmentView[];
+  /** Throws NotFoundError. */
+  get(id: string): EnvironmentView;
+  /** `ttl: null` keeps the environment until deleted. */
+  patch(id: string, patch: { ttl: number | string | null }): Promise<EnvironmentView>;
+  /** Fetch the ref again; rebuild and restart only the apps whose inputs changed. */
+  redeploy(id: string): Promise<EnvironmentView>;
+  /** Starts deletion; resolves once the environment is `deleting`. */
+  delete(id: string): Promise<EnvironmentView>;
+  /** Resolves with the environment once its status is one of `statuses`, or when the deadline passes. */
+  waitFor(id: string, statuses: EnvironmentStatus[], timeoutMs: number): Promise<EnvironmentView>;
+  /** Resolves once the environment is gone (or the deadline passes; then throws). */
+  waitForDeletion(id: string, timeoutMs: number): Promise<void>;
+  /** Past events of the environment's latest operation, then live ones via `subscribe`. */
+  events(id: string): EnvironmentEvent[];
+  subscribe(id: string, listener: (event: EnvironmentEvent) => void): () => void;
+  /** Where the proxy sends `<app>--<id>` traffic, or undefined if unknown / not running. */
+  resolveApp(id: string, app: string): { directUrl: string } | undefined;
+}

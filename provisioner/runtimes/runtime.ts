@@ -1,0 +1,100 @@
+/**
+ * The one interface every runtime implements (process, docker, kubernetes). Nothing outside
+ * `provisioner/runtimes/` knows which runtime runs an environment; the orchestrator hands a
+ * runtime a `RuntimeEnvironment` and persists the `Deployment` it returns.
+ */
+import type { RuntimeName, EnvironmentEvent } from "../environments/environment-schema.ts";
+import type { LogStore } from "../logs/log-store.ts";
+import type { Manifest } from "../manifest/manifest-schema.ts";
+
+/** Everything a runtime needs to know about the environment it runs. */
+export interface RuntimeEnvironment {
+  id: string;
+  name: string;
+  ref: string;
+  commit: string;
+  /** The monorepo root on disk: the worktree (or the caller's worktree) joined with `dir`. */
+  rootDir: string;
+  /** A directory owned by this environment; removed with it. Runtimes keep their data below it. */
+  dataDir: string;
+  manifest: Manifest;
+  /** The public preview URL of each app (`http://<app>--<id>.<base-domain>:<port>`). */
+  appUrls: Record<string, string>;
+  /** OFREP base URL of this environment, handed to apps as PREVIEW_FLAGS_URL. */
+  flagsUrl: string;
+  /** Handed to apps as PREVIEW_FLAGS_TOKEN when previewd's auth is on. */
+  flagsToken?: string;
+}
+
+export type DeployedAppStatus = "starting" | "healthy" | "unhealthy" | "stopped" | "failed";
+export type DeployedServiceStatus = "starting" | "running" | "stopped" | "failed";
+
+export interface DeployedApp {
+  status: DeployedAppStatus;
+  /** Where previewd (and the proxy) reach the app, on loopback: `http://127.0.0.1:<port>`. */
+  directUrl: string;
+  /** Hash of everything that decides the app's build and process; unchanged hash, no rebuild or restart. */
+  inputHash: string;
+  /** Runtime-specific handle (pid and process group, container id, …). */
+  handle: Record<string, unknown>;
+}
+
+export interface DeployedService {
+  type: string;
+  status: DeployedServiceStatus;
+  /** Connection URL from previewd's side (loopback). Contains credentials: never log it. */
+  url: string;
+  /** Connection URL from the apps' side (what `${services.<s>.url}` resolves to). */
+  internalUrl: string;
+  handle: Record<string, unknown>;
+}
+
+/** What a runtime started for one environment. JSON-serializable; persisted in previewd's state. */
+export interface Deployment {
+  runtime: RuntimeName;
+  apps: Record<string, DeployedApp>;
+  services: Record<string, DeployedService>;
+}
+
+/** Per-call context: progress reporting, cancellation and the environment's log store. */
+export interface RuntimeContext {
+  signal: AbortSignal;
+  logs: LogStore;
+  /** Report one provisioning step (becomes an SSE event and a `previewd` log line). */
+  event(event: Omit<EnvironmentEvent, "ts">): void;
+  /**
+   * Run one phase (`install`, `build`, `services`, `start`) and add its duration to the
+   * environment's timings. Phases may run more than once (per app); durations add up.
+   */
+  phase<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /** Persist a partial deployment so a crash mid-provision can still find what was started. */
+  checkpoint(deployment: Deployment): Promise<void>;
+}
+
+export interface Runtime {
+  readonly name: RuntimeName;
+  /** Throws RuntimeUnavailableError, saying what is missing, if this runtime cannot run here. */
+  checkAvailable(): Promise<void>;
+  /**
+   * Install, build, start services and apps in dependency order, wait for health.
+   * On failure throws a ProvisionError (step, app, log tail) after removing whatever it started.
+   */
+  provision(env: RuntimeEnvironment, ctx: RuntimeContext): Promise<Deployment>;
+  /** Rebuild and restart only the apps whose input hash changed; services and their data stay. */
+  update(env: RuntimeEnvironment, current: Deployment, ctx: RuntimeContext): Promise<Deployment>;
+  /**
+   * After previewd restarts: take back a deployment that is still alive (and resume capturing
+   * its logs). Returns undefined if it cannot be adopted; the orchestrator then destroys it.
+   */
+  adopt(env: RuntimeEnvironment, deployment: Deployment, ctx: RuntimeContext): Promise<Deployment | undefined>;
+  /**
+   * Stop and remove everything this runtime started for the environment, found by its labels
+   * (process environment, container labels, namespace), so it works without a deployment record.
+   * Idempotent.
+   */
+  destroy(envId: string, dataDir: string): Promise<void>;
+  /** Remove everything labelled as ours whose environment id is not in `keep`. Returns the ids removed. */
+  reconcile(keep: ReadonlySet<string>): Promise<string[]>;
+  /** Stop background work (log tailing, timers) without touching environments. */
+  close(): Promise<void>;
+}
