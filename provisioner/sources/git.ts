@@ -1,0 +1,116 @@
+/**
+ * The one place previewd runs git: an argument array (never a shell) and a hardened environment,
+ * because repositories and refs come from API callers.
+ */
+import { spawn } from "node:child_process";
+import { SourceError } from "../errors.ts";
+
+export interface GitOptions {
+  cwd?: string;
+  signal?: AbortSignal;
+  /** Written to git's stdin (e.g. `cat-file --batch` requests). */
+  input?: string;
+}
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Transports git may use. `ext::`/`fd::` run commands, so they are out; `git://` is unauthenticated
+ * and unencrypted, and validateRepo refuses it too. This list overrides any `protocol.*.allow` config.
+ */
+export const ALLOWED_PROTOCOLS = "file:https:http:ssh";
+
+/**
+ * Config forced on every call. previewd never commits, so hooks would only ever run as a side effect
+ * of checkout/fetch (post-checkout, reference-transaction): a cloned or caller-named repo must not
+ * run code in previewd's process tree. fsmonitor is a command named by repo config, so off as well.
+ */
+const forcedConfig = ["core.hooksPath=/dev/null", "core.fsmonitor=false", "protocol.ext.allow=never"];
+
+/** Variables that would point git at another repository than the one we name with -C/--git-dir. */
+const repoLocatingVars = [
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_INDEX_FILE",
+  "GIT_COMMON_DIR",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  "GIT_NAMESPACE",
+  "GIT_PREFIX",
+];
+
+export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of [...repoLocatingVars, "GIT_ASKPASS", "SSH_ASKPASS"]) delete env[name];
+  // A service has nobody at a terminal: fail fast instead of waiting for a password forever.
+  env.GIT_TERMINAL_PROMPT = "0";
+  env.SSH_ASKPASS_REQUIRE = "never";
+  // An explicit GIT_SSH(_COMMAND) wins; note that ours overrides a user's core.sshCommand config.
+  if (!env.GIT_SSH && !env.GIT_SSH_COMMAND) env.GIT_SSH_COMMAND = "ssh -o BatchMode=yes";
+  env.GIT_PROTOCOL_FROM_USER = "0";
+  env.GIT_ALLOW_PROTOCOL = ALLOWED_PROTOCOLS;
+  // Stable, English messages: they end up in API errors and tests match on them.
+  env.LC_ALL = "C";
+  return env;
+}
+
+export function runGit(args: string[], options: GitOptions = {}): Promise<GitResult> {
+  const fullArgs = [...forcedConfig.flatMap((c) => ["-c", c]), ...args];
+  const command = `git ${subcommand(args)}`.trim();
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", fullArgs, {
+      cwd: options.cwd,
+      env: gitEnvironment(),
+      signal: options.signal,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.name === "AbortError") reject(new SourceError(`${command} was aborted`, { cause: error }));
+      else if (error.code === "ENOENT") reject(new SourceError("git is not installed", { cause: error }));
+      else reject(new SourceError(`${command} could not start: ${error.message}`, { cause: error }));
+    });
+    child.on("close", (code, signal) => {
+      const out = Buffer.concat(stdout).toString("utf8");
+      const err = Buffer.concat(stderr).toString("utf8");
+      if (code === 0) return resolve({ stdout: out, stderr: err });
+      const detail = redactCredentials(err.trim()).slice(-2000) || `exit ${code ?? signal}`;
+      reject(new GitError(`${command} failed: ${detail}`, code, err));
+    });
+    // EPIPE when git exits before reading its input is reported through "close" instead.
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** A git command that ran and exited non-zero; `exitCode` lets callers tell "missing" (1/128) apart. */
+export class GitError extends SourceError {
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The first argument that is neither an option nor the value of -C/-c, for messages. */
+function subcommand(args: string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    if (arg === "-C" || arg === "-c") i++;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return "";
+}
+
+/** `https://user:token@host` → `https://user:***@host`, for messages and logs. */
+export function redactCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@\s/]*@/gi, "$1:***@");
+}

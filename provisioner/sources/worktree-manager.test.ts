@@ -1,0 +1,163 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConflictError, SourceError, ValidationError } from "../errors.ts";
+import { silentLogger } from "../logger.ts";
+import { createGitRepo, type GitFixture } from "../../test/helpers/git-fixture.ts";
+import { runGit } from "./git.ts";
+import { createRepoSources, type ResolvedRepo } from "./repo-source.ts";
+import { createWorktreeManager } from "./worktree-manager.ts";
+
+let tmp: string;
+let origin: GitFixture;
+let second: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), "previewd-worktrees-"));
+  origin = await createGitRepo({ "app.txt": "one\n", ".gitignore": "node_modules/\n" }, { parentDir: tmp });
+  second = await origin.commit({ "app.txt": "two\n" }, "second", "feature/x");
+});
+
+afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+async function setup(repoArg = origin.dir) {
+  const worktreesDir = await mkdtemp(path.join(tmp, "wt-"));
+  const sources = createRepoSources({ cacheDir: path.join(tmp, "cache"), logger: silentLogger });
+  const repo = await sources.resolve(repoArg);
+  return { worktreesDir, repo, manager: createWorktreeManager({ worktreesDir, logger: silentLogger }) };
+}
+
+/** Worktrees git knows about, other than the main one. */
+async function linkedWorktrees(repo: ResolvedRepo): Promise<string[]> {
+  const { stdout } = await runGit([`--git-dir=${repo.gitDir}`, "worktree", "list", "--porcelain"]);
+  return stdout
+    .split("\n")
+    .filter((l) => l.startsWith("worktree "))
+    .map((l) => l.slice("worktree ".length))
+    .filter((p) => p !== origin.dir && p !== repo.gitDir);
+}
+
+describe("worktreeName", () => {
+  const { worktreeName } = createWorktreeManager({ worktreesDir: "/unused", logger: silentLogger });
+
+  it("is a slug of the ref plus a hash of the environment", () => {
+    expect(worktreeName("key-1", "Feature/Big_Change")).toMatch(/^feature-big-change-[0-9a-f]{8}$/);
+    expect(worktreeName("key-1", "main")).toBe(worktreeName("key-1", "main"));
+    expect(worktreeName("key-1", "main")).not.toBe(worktreeName("key-2", "main"));
+  });
+
+  it("never lets the ref choose a path", () => {
+    for (const ref of ["../../etc", "a/b/c", ".hidden", "x".repeat(200), "💥"]) {
+      const name = worktreeName("k", ref);
+      expect(name).toMatch(/^[a-z0-9][a-z0-9-]{0,29}-[0-9a-f]{8}$/);
+    }
+  });
+});
+
+describe("a worktree", () => {
+  it.each([
+    ["a local repository", () => origin.dir],
+    ["a mirrored URL", () => `file://${origin.dir}`],
+  ])("is added, moved and removed for %s, leaving nothing", async (_kind, repoArg) => {
+    const { worktreesDir, repo, manager } = await setup(repoArg());
+    const wt = await manager.add(repo, "main-0badc0de", origin.head);
+    expect(wt).toBe(path.join(worktreesDir, "main-0badc0de"));
+    expect(await readFile(path.join(wt, "app.txt"), "utf8")).toBe("one\n");
+    expect(await manager.list()).toEqual([wt]);
+    expect(await linkedWorktrees(repo)).toEqual([wt]);
+
+    // Redeploy: tracked files follow the commit; installs and build outputs stay.
+    await mkdir(path.join(wt, "node_modules/dep"), { recursive: true });
+    await writeFile(path.join(wt, "node_modules/dep/index.js"), "kept");
+    await writeFile(path.join(wt, "dist.txt"), "kept");
+    await writeFile(path.join(wt, "app.txt"), "local edit\n");
+    await manager.checkout(wt, second);
+    expect(await readFile(path.join(wt, "app.txt"), "utf8")).toBe("two\n");
+    expect(await readFile(path.join(wt, "node_modules/dep/index.js"), "utf8")).toBe("kept");
+    expect(await readFile(path.join(wt, "dist.txt"), "utf8")).toBe("kept");
+
+    await manager.remove(repo, wt);
+    expect(existsSync(wt)).toBe(false);
+    expect(await readdir(worktreesDir)).toEqual([]);
+    expect(await linkedWorktrees(repo)).toEqual([]);
+    await manager.remove(repo, wt); // idempotent
+  });
+
+  it("leaves nothing behind when adding fails", async () => {
+    const { worktreesDir, repo, manager } = await setup();
+    const unknown = "0123456789abcdef0123456789abcdef01234567";
+    await expect(manager.add(repo, "broken-00000000", unknown)).rejects.toBeInstanceOf(SourceError);
+    expect(await readdir(worktreesDir)).toEqual([]);
+    expect(await linkedWorktrees(repo)).toEqual([]);
+  });
+
+  it("leaves nothing behind when checking out fails halfway", async () => {
+    // A commit whose blob is missing: git creates the worktree, then fails to fill it.
+    const broken = await createGitRepo({ "ok.txt": "fine" }, { parentDir: tmp });
+    const commit = await broken.commit({ "lost.txt": "this blob goes missing" }, "lost");
+    const blob = await broken.git("rev-parse", `${commit}:lost.txt`);
+    await rm(path.join(broken.dir, ".git/objects", blob.slice(0, 2), blob.slice(2)));
+    const { worktreesDir, repo, manager } = await setup(broken.dir);
+    const error = await manager.add(repo, "half-00000000", commit).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SourceError);
+    expect((error as SourceError).message).toContain(blob);
+    expect(await readdir(worktreesDir)).toEqual([]);
+    expect(await readdir(path.join(broken.dir, ".git/worktrees")).catch(() => [])).toEqual([]);
+  });
+
+  it("is removed even after its directory vanished", async () => {
+    const { repo, manager } = await setup();
+    const wt = await manager.add(repo, "gone-00000000", origin.head);
+    await rm(wt, { recursive: true, force: true });
+    await manager.remove(repo, wt);
+    expect(await linkedWorktrees(repo)).toEqual([]);
+  });
+
+  it("refuses a name that exists, a bad name, a non-hex commit and paths it does not own", async () => {
+    const { repo, manager } = await setup();
+    const wt = await manager.add(repo, "taken-00000000", origin.head);
+    await expect(manager.add(repo, "taken-00000000", origin.head)).rejects.toBeInstanceOf(ConflictError);
+    await expect(manager.add(repo, "../escape", origin.head)).rejects.toBeInstanceOf(ValidationError);
+    await expect(manager.add(repo, "ok-00000000", "--upload-pack=x")).rejects.toBeInstanceOf(ValidationError);
+    await expect(manager.checkout(wt, "-h")).rejects.toBeInstanceOf(ValidationError);
+    await expect(manager.remove(repo, origin.dir)).rejects.toBeInstanceOf(ValidationError);
+    expect(existsSync(origin.dir)).toBe(true);
+    await manager.remove(repo, wt);
+  });
+});
+
+describe("inspectWorktree", () => {
+  const manager = createWorktreeManager({ worktreesDir: "/unused", logger: silentLogger });
+
+  it("reports a caller's worktree: top level, commit and branch", async () => {
+    const repo = await createGitRepo({ "apps/api/x.txt": "1" }, { parentDir: tmp });
+    const expected = { path: repo.dir, commit: repo.head, ref: "main", gitDir: path.join(repo.dir, ".git") };
+    expect(await manager.inspectWorktree(repo.dir)).toEqual(expected);
+    expect(await manager.inspectWorktree(path.join(repo.dir, "apps/api"))).toEqual(expected);
+  });
+
+  it("reports a detached worktree's ref as its commit", async () => {
+    const linked = path.join(tmp, "detached");
+    await origin.git("worktree", "add", "-q", "--detach", linked, second);
+    expect(await manager.inspectWorktree(linked)).toMatchObject({
+      path: linked,
+      commit: second,
+      ref: second,
+    });
+    await origin.git("worktree", "remove", "--force", linked);
+  });
+
+  it("refuses what is not a git worktree", async () => {
+    const plain = await mkdtemp(path.join(tmp, "plain-"));
+    const bare = path.join(tmp, "bare.git");
+    await origin.git("clone", "-q", "--bare", origin.dir, bare);
+    for (const dir of [plain, path.join(tmp, "missing"), bare]) {
+      const error = await manager.inspectWorktree(dir).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).errors?.[0]?.path).toBe("worktree");
+      expect((error as ValidationError).message).toContain(`no git worktree at ${JSON.stringify(dir)}`);
+    }
+  });
+});

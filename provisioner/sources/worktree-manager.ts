@@ -1,0 +1,151 @@
+/**
+ * previewd's own git worktrees, one per environment, under one directory it owns. Names come from
+ * the ref's slug and a hash of the environment's identity, never from the raw ref, so a ref can
+ * never choose a path. Also inspects a caller's worktree that runs in place.
+ */
+import { mkdir, readdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { ConflictError, ValidationError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import { exists, isDirectory } from "./fs-checks.ts";
+import { GitError, runGit } from "./git.ts";
+import { assertCommit, type ResolvedRepo } from "./repo-source.ts";
+import { sha256Hex, slug } from "./slug.ts";
+
+export interface InspectedWorktree {
+  /** The worktree's top level directory. */
+  path: string;
+  commit: string;
+  /** The checked-out branch, or the commit when HEAD is detached. */
+  ref: string;
+  /** Its repository's common git dir, to check it belongs to the repo it was named with. */
+  gitDir: string;
+}
+
+export interface WorktreeManager {
+  worktreeName(envKey: string, ref: string): string;
+  /** Checks `commit` out, detached, at `<worktreesDir>/<name>`; leaves nothing behind on failure. */
+  add(repo: ResolvedRepo, name: string, commit: string, signal?: AbortSignal): Promise<string>;
+  /** Moves a worktree to another commit, keeping untracked and ignored files (node_modules, builds). */
+  checkout(worktreePath: string, commit: string, signal?: AbortSignal): Promise<void>;
+  /** Idempotent: a missing worktree is not an error. */
+  remove(repo: ResolvedRepo, worktreePath: string): Promise<void>;
+  /** Every directory under worktreesDir, to find orphans after a crash. */
+  list(): Promise<string[]>;
+  /** Throws ValidationError (path `worktree`) unless `dir` is inside a git worktree with a commit. */
+  inspectWorktree(dir: string, signal?: AbortSignal): Promise<InspectedWorktree>;
+}
+
+export interface WorktreeManagerDeps {
+  worktreesDir: string;
+  logger: Logger;
+}
+
+const namePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export function createWorktreeManager({ worktreesDir, logger }: WorktreeManagerDeps): WorktreeManager {
+  const root = path.resolve(worktreesDir);
+
+  /** Anything we rm -rf must be one of our own directories. */
+  function ownPath(worktreePath: string): string {
+    const resolved = path.resolve(worktreePath);
+    if (path.dirname(resolved) !== root || !namePattern.test(path.basename(resolved))) {
+      throw new ValidationError(`${JSON.stringify(worktreePath)} is not a worktree previewd manages`, {
+        errors: [{ path: "worktree", message: `expected a directory directly under ${root}` }],
+      });
+    }
+    return resolved;
+  }
+
+  async function prune(repo: ResolvedRepo): Promise<void> {
+    await runGit([`--git-dir=${repo.gitDir}`, "worktree", "prune"]).catch((error: unknown) =>
+      logger.warn({ err: error, gitDir: repo.gitDir }, "git worktree prune failed"),
+    );
+  }
+
+  return {
+    worktreeName(envKey, ref) {
+      return `${slug(ref, 30)}-${sha256Hex(envKey, 8)}`;
+    },
+
+    async add(repo, name, commit, signal) {
+      assertCommit(commit);
+      const target = ownPath(path.join(root, name));
+      await mkdir(root, { recursive: true });
+      if (await exists(target)) throw new ConflictError(`worktree ${JSON.stringify(target)} already exists`);
+      try {
+        const args = ["worktree", "add", "--detach", "--quiet", "--end-of-options", target, commit];
+        await runGit([`--git-dir=${repo.gitDir}`, ...args], { signal });
+      } catch (error) {
+        await rm(target, { recursive: true, force: true });
+        await prune(repo);
+        throw error;
+      }
+      logger.info({ worktree: target, commit }, "worktree added");
+      return target;
+    },
+
+    async checkout(worktreePath, commit, signal) {
+      assertCommit(commit);
+      // checkout has no --end-of-options in older git; a full hex commit cannot be read as an option.
+      await runGit(["-C", worktreePath, "checkout", "--detach", "--force", "--quiet", commit], { signal });
+    },
+
+    async remove(repo, worktreePath) {
+      const target = ownPath(worktreePath);
+      // Twice --force: also removes a locked worktree or one with untracked files.
+      const removed = await runGit([
+        `--git-dir=${repo.gitDir}`,
+        "worktree",
+        "remove",
+        "--force",
+        "--force",
+        target,
+      ]).then(
+        () => true,
+        () => false,
+      );
+      await rm(target, { recursive: true, force: true });
+      // git could not remove it (already gone, repo moved): drop its stale metadata instead.
+      if (!removed) await prune(repo);
+      logger.info({ worktree: target }, "worktree removed");
+    },
+
+    async list() {
+      const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+      return entries
+        .filter((e) => e.isDirectory() && namePattern.test(e.name))
+        .map((e) => path.join(root, e.name))
+        .sort();
+    },
+
+    async inspectWorktree(dir, signal) {
+      const absolute = path.resolve(dir);
+      const invalid = (why: string) => {
+        const message = `no git worktree at ${JSON.stringify(absolute)}: ${why}`;
+        return new ValidationError(message, { errors: [{ path: "worktree", message }] });
+      };
+      if (!(await isDirectory(absolute))) throw invalid("no such directory");
+      const git = (args: string[]) => runGit(["-C", absolute, ...args], { signal });
+      let lines: string[];
+      try {
+        const args = ["rev-parse", "--path-format=absolute", "--show-toplevel", "--git-common-dir"];
+        lines = (await git(args)).stdout.split("\n");
+      } catch (error) {
+        if (error instanceof GitError)
+          throw invalid(error.stderr.trim().split("\n")[0] ?? "not a git worktree");
+        throw error;
+      }
+      const head = await git(["rev-parse", "--verify", "-q", "HEAD^{commit}"]).catch(() => undefined);
+      if (!head) throw invalid("it has no commits yet");
+      const commit = head.stdout.trim();
+      const branch = await git(["symbolic-ref", "-q", "--short", "HEAD"]).catch(() => undefined);
+      return {
+        path: lines[0] ?? absolute,
+        commit,
+        ref: branch?.stdout.trim() || commit,
+        gitDir: lines[1] ?? "",
+      };
+    },
+  };
+}
