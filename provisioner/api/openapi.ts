@@ -1,0 +1,149 @@
+/**
+ * The OpenAPI 3.1 document served at /openapi.json. Component schemas are generated from the zod
+ * schemas the routes validate with, so the document cannot drift from the code.
+ */
+import { z } from "zod";
+import {
+  createEnvironmentRequestSchema,
+  environmentEventSchema,
+  environmentSchema,
+  patchEnvironmentRequestSchema,
+  problemSchema,
+} from "../environments/environment-schema.ts";
+import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS } from "./wait-query.ts";
+
+/** Schemas published under `#/components/schemas/<name>`; `io` picks the request or response shape. */
+export const componentSchemas: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
+  CreateEnvironmentRequest: { schema: createEnvironmentRequestSchema, io: "input" },
+  PatchEnvironmentRequest: { schema: patchEnvironmentRequestSchema, io: "input" },
+  Environment: { schema: environmentSchema, io: "output" },
+  EnvironmentEvent: { schema: environmentEventSchema, io: "output" },
+  Problem: { schema: problemSchema, io: "output" },
+};
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json, description: string): Json => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const problem = (description: string): Json => ({
+  description,
+  content: { "application/problem+json": { schema: ref("Problem") } },
+});
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const waitParams = [
+  { name: "wait", in: "query", schema: { type: "string", enum: ["true", "false", "1", "0"] } },
+  {
+    name: "timeout",
+    in: "query",
+    description: `seconds to wait (default ${DEFAULT_WAIT_SECONDS})`,
+    schema: { type: "integer", minimum: 1, maximum: MAX_WAIT_SECONDS },
+  },
+];
+const errors = {
+  "400": problem("invalid request"),
+  "401": problem("missing or wrong bearer token"),
+  "404": problem("no such environment"),
+};
+
+const paths: Record<string, Record<string, Json>> = {
+  "/v1/environments": {
+    post: {
+      summary: "Create an environment, or return (and update) the one for the same repo, ref and dir",
+      parameters: waitParams,
+      requestBody: {
+        required: true,
+        content: { "application/json": { schema: ref("CreateEnvironmentRequest") } },
+      },
+      responses: {
+        "201": json(ref("Environment"), "created"),
+        "200": json(ref("Environment"), "already existed"),
+        "422": problem("manifest or source error"),
+        ...errors,
+      },
+    },
+    get: {
+      summary: "List environments",
+      responses: { "200": json({ type: "array", items: ref("Environment") }, "all environments"), ...errors },
+    },
+  },
+  "/v1/environments/{id}": {
+    get: {
+      summary: "Get one environment",
+      parameters: [idParam],
+      responses: { "200": json(ref("Environment"), "the environment"), ...errors },
+    },
+    patch: {
+      summary: "Change an environment's time to live",
+      parameters: [idParam],
+      requestBody: {
+        required: true,
+        content: { "application/json": { schema: ref("PatchEnvironmentRequest") } },
+      },
+      responses: { "200": json(ref("Environment"), "the environment"), ...errors },
+    },
+    delete: {
+      summary: "Stop and remove an environment",
+      parameters: [idParam, ...waitParams],
+      responses: {
+        "202": json(ref("Environment"), "deletion started"),
+        "204": { description: "deleted (with wait=true)" },
+        "409": problem("already being deleted"),
+        ...errors,
+      },
+    },
+  },
+  "/v1/environments/{id}/redeploy": {
+    post: {
+      summary: "Fetch the ref again and rebuild what changed",
+      parameters: [idParam],
+      responses: { "202": json(ref("Environment"), "redeploy started"), ...errors },
+    },
+  },
+  "/v1/environments/{id}/events": {
+    get: {
+      summary: "Provisioning events as Server-Sent Events (replay, then live)",
+      parameters: [idParam],
+      responses: {
+        "200": {
+          description: "an event stream; each `data:` line is an EnvironmentEvent",
+          content: { "text/event-stream": { schema: ref("EnvironmentEvent") } },
+        },
+        ...errors,
+      },
+    },
+  },
+  "/healthz": {
+    get: {
+      summary: "Liveness",
+      security: [],
+      responses: { "200": json({ type: "object", properties: { status: { const: "ok" } } }, "alive") },
+    },
+  },
+  "/openapi.json": {
+    get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } },
+  },
+};
+
+export function buildOpenApiDocument(options: { version: string }): Json {
+  const schemas = Object.fromEntries(
+    Object.entries(componentSchemas).map(([name, { schema, io }]) => {
+      const jsonSchema: Json = z.toJSONSchema(schema, { io, target: "draft-2020-12" });
+      // The dialect is the document's (OpenAPI 3.1 is JSON Schema 2020-12); components do not repeat it.
+      delete jsonSchema.$schema;
+      return [name, jsonSchema];
+    }),
+  );
+  return {
+    openapi: "3.1.0",
+    info: { title: "previewd", version: options.version },
+    paths,
+    components: {
+      schemas,
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+    },
+    security: [{ bearer: [] }],
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The one place where errors become RFC 9457 problem+json responses. Typed previewd errors keep
+ * their status and message; body-parser failures become 400/413; anything else is a generic 500
+ * whose details go to the log, never to the client.
+ */
+import { STATUS_CODES } from "node:http";
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { z } from "zod";
+import { type FieldError, NotFoundError, ProvisionError, isPreviewdError } from "../errors.ts";
+import { problemSchema } from "../environments/environment-schema.ts";
+import type { Logger } from "../logger.ts";
+
+export type Problem = z.infer<typeof problemSchema> & Record<string, unknown>;
+
+/** body-parser and http-errors shape: `{status, expose, type}`. */
+interface HttpLikeError {
+  status?: unknown;
+  expose?: unknown;
+  type?: unknown;
+  message?: unknown;
+}
+
+export function toProblem(error: unknown): Problem {
+  if (isPreviewdError(error)) {
+    const problem = problemFor(error.status, error.type, error.message, error.errors);
+    if (error instanceof ProvisionError) {
+      return {
+        ...problem,
+        step: error.step,
+        ...(error.app ? { app: error.app } : {}),
+        logTail: error.logTail,
+      };
+    }
+    return problem;
+  }
+  const http = (typeof error === "object" && error !== null ? error : {}) as HttpLikeError;
+  if (http.type === "entity.parse.failed") return problemFor(400, "validation", "malformed JSON");
+  if (http.type === "entity.too.large") return problemFor(413, "payload-too-large", "request body too large");
+  if (
+    typeof http.status === "number" &&
+    http.status >= 400 &&
+    http.status < 500 &&
+    http.expose === true &&
+    typeof http.message === "string"
+  ) {
+    return problemFor(http.status, "bad-request", http.message);
+  }
+  return problemFor(500, "internal", "internal error; see the previewd log for details");
+}
+
+function problemFor(status: number, type: string, detail: string, errors?: FieldError[]): Problem {
+  return {
+    type,
+    title: STATUS_CODES[status] ?? "Error",
+    status,
+    detail,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
+export function sendProblem(res: Parameters<RequestHandler>[1], problem: Problem): void {
+  res.status(problem.status).type("application/problem+json").json(problem);
+}
+
+export function notFoundHandler(): RequestHandler {
+  return (req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`));
+}
+
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500)
+      logger.error({ err: error, method: req.method, path: req.path }, "request failed");
+    else logger.debug({ method: req.method, path: req.path, problem }, "request rejected");
+    // An SSE or streamed response that already started cannot become a problem document.
+    if (res.headersSent) return next(error);
+    sendProblem(res, problem);
+  };
+}

@@ -1,0 +1,30 @@
+/** Request validation with zod: failures become a ValidationError whose field paths name the request part. */
+import type { z } from "zod";
+import { type FieldError, ValidationError } from "../errors.ts";
+
+export type RequestPart = "body" | "query" | "params";
+
+export function parseRequest<S extends z.ZodType>(schema: S, part: RequestPart, value: unknown): z.output<S> {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  const errors = result.error.issues.flatMap((issue) => toFieldErrors(part, issue));
+  throw new ValidationError(`invalid request ${part}: ${errors.map(describe).join("; ")}`, { errors });
+}
+
+function toFieldErrors(part: RequestPart, issue: z.core.$ZodIssue): FieldError[] {
+  const base = [part, ...issue.path.map(String)].join(".");
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({ path: `${base}.${key}`, message: "unknown field" }));
+  }
+  const received = "input" in issue && issue.input !== undefined ? ` (got ${preview(issue.input)})` : "";
+  return [{ path: base, message: `${issue.message}${received}` }];
+}
+
+function preview(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+function describe(error: FieldError): string {
+  return `${error.path}: ${error.message}`;
+}

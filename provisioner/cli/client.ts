@@ -1,0 +1,136 @@
+/**
+ * A small typed client for previewd's HTTP API, shared by the CLI commands (and the MCP server).
+ * Problems become ApiProblemError; a server that is not there becomes ServerUnreachableError.
+ */
+import type {
+  CreateEnvironmentRequest,
+  EnvironmentEvent,
+  EnvironmentView,
+} from "../environments/environment-schema.ts";
+import { ApiProblemError, type ProblemBody, ServerUnreachableError } from "./client-errors.ts";
+import { readEventStream } from "./event-stream.ts";
+
+export interface ClientOptions {
+  baseUrl: string;
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+export interface WaitOptions {
+  wait?: boolean;
+  /** Seconds. */
+  timeout?: number;
+}
+
+export class PreviewdClient {
+  readonly baseUrl: string;
+  readonly #token: string | undefined;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.#token = options.token;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  async createEnvironment(
+    request: CreateEnvironmentRequest,
+    options: WaitOptions = {},
+  ): Promise<{ environment: EnvironmentView; created: boolean }> {
+    const response = await this.#request("POST", `/v1/environments${waitQuery(options)}`, request);
+    return { environment: (await response.json()) as EnvironmentView, created: response.status === 201 };
+  }
+
+  async listEnvironments(): Promise<EnvironmentView[]> {
+    return (await this.#request("GET", "/v1/environments").then((r) => r.json())) as EnvironmentView[];
+  }
+
+  async getEnvironment(id: string): Promise<EnvironmentView> {
+    return (await this.#request("GET", envPath(id)).then((r) => r.json())) as EnvironmentView;
+  }
+
+  async patchEnvironment(id: string, patch: { ttl: number | string | null }): Promise<EnvironmentView> {
+    return (await this.#request("PATCH", envPath(id), patch).then((r) => r.json())) as EnvironmentView;
+  }
+
+  async redeploy(id: string): Promise<EnvironmentView> {
+    return (await this.#request("POST", `${envPath(id)}/redeploy`).then((r) => r.json())) as EnvironmentView;
+  }
+
+  /** Resolves with the environment (now `deleting`), or undefined once it is gone when waiting. */
+  async deleteEnvironment(id: string, options: WaitOptions = {}): Promise<EnvironmentView | undefined> {
+    const response = await this.#request("DELETE", `${envPath(id)}${waitQuery(options)}`);
+    return response.status === 204 ? undefined : ((await response.json()) as EnvironmentView);
+  }
+
+  /** The environment's events (replayed, then live) until `signal` aborts or the server ends the stream. */
+  async *events(id: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<EnvironmentEvent> {
+    const response = await this.#request("GET", `${envPath(id)}/events`, undefined, {
+      signal: options.signal,
+      accept: "text/event-stream",
+    });
+    if (!response.body) return;
+    for await (const event of readEventStream(response.body)) yield event as EnvironmentEvent;
+  }
+
+  async #request(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { signal?: AbortSignal; accept?: string } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept: options.accept ?? "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (isConnectionError(error)) throw new ServerUnreachableError(this.baseUrl, { cause: error });
+      throw error;
+    }
+    if (!response.ok) throw new ApiProblemError(await readProblem(response));
+    return response;
+  }
+}
+
+async function readProblem(response: Response): Promise<ProblemBody> {
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as Partial<ProblemBody>;
+    if (typeof body === "object" && body !== null && typeof body.title === "string") {
+      return { type: "about:blank", status: response.status, ...body } as ProblemBody;
+    }
+  } catch {
+    // not JSON: fall through to a problem built from the status line
+  }
+  return {
+    type: "about:blank",
+    title: response.statusText || `HTTP ${response.status}`,
+    status: response.status,
+    detail: text.trim() || `${response.status} ${response.statusText}`,
+  };
+}
+
+function isConnectionError(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return (
+    typeof cause?.code === "string" &&
+    /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN)$/.test(cause.code)
+  );
+}
+
+function envPath(id: string): string {
+  return `/v1/environments/${encodeURIComponent(id)}`;
+}
+
+function waitQuery(options: WaitOptions): string {
+  if (options.wait === undefined) return "";
+  const timeout = options.timeout === undefined ? "" : `&timeout=${options.timeout}`;
+  return `?wait=${options.wait}${timeout}`;
+}

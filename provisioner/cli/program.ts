@@ -1,0 +1,16 @@
+/** The `previewd` command line: one file per command. */
+import { Command } from "commander";
+import { downCommand } from "./down-command.ts";
+import { lsCommand } from "./ls-command.ts";
+import { serveCommand } from "./serve-command.ts";
+import { upCommand } from "./up-command.ts";
+
+export function createProgram(): Command {
+  return new Command("previewd")
+    .description("a running environment per branch or worktree of a monorepo")
+    .showHelpAfterError()
+    .addCommand(serveCommand())
+    .addCommand(upCommand())
+    .addCommand(lsCommand())
+    .addCommand(downCommand());
+}

@@ -1,0 +1,24 @@
+/** Where the client commands find previewd: `--server`, else PREVIEWD_URL, else loopback on PREVIEWD_PORT. */
+import type { Command } from "commander";
+import { PreviewdClient } from "./client.ts";
+
+export function addServerOption(command: Command): Command {
+  return command.option(
+    "--server <url>",
+    "previewd's URL (default: $PREVIEWD_URL or http://127.0.0.1:$PREVIEWD_PORT)",
+  );
+}
+
+export function serverUrl(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return option ?? (env.PREVIEWD_URL || `http://127.0.0.1:${env.PREVIEWD_PORT || 7070}`);
+}
+
+export function clientFor(
+  options: { server?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): PreviewdClient {
+  return new PreviewdClient({
+    baseUrl: serverUrl(options.server, env),
+    token: env.PREVIEWD_TOKEN || undefined,
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * The preview proxy: `<app>--<env-id>.<base-domain>` requests and WebSockets go to the app's
+ * directUrl. The Host header is kept so apps see (and build links from) their preview URL.
+ */
+import type http from "node:http";
+import type { Duplex } from "node:stream";
+import { createProxyServer } from "http-proxy-3";
+import type { EnvironmentView } from "../environments/environment-schema.ts";
+import { errorMessage } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Orchestrator } from "../orchestrator/orchestrator.ts";
+import { parsePreviewHost } from "./preview-host.ts";
+import { unknownHostPage } from "./unknown-host-page.ts";
+
+export interface PreviewProxy {
+  /** Returns false when the request is not for a preview host (the API handles it then). */
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
+}
+
+export interface PreviewProxyDeps {
+  orchestrator: Orchestrator;
+  baseDomain: string;
+  logger: Logger;
+}
+
+type Route =
+  | { kind: "other" }
+  | { kind: "proxy"; target: string; envId: string; app: string }
+  | { kind: "reply"; status: number; body: string };
+
+export function createPreviewProxy({ orchestrator, baseDomain, logger }: PreviewProxyDeps): PreviewProxy {
+  const proxy = createProxyServer({ xfwd: true, changeOrigin: false, ws: true });
+  // Errors are answered in the per-request callbacks; this only keeps stray ones from crashing.
+  proxy.on("error", (error) => logger.debug({ err: error }, "proxy error"));
+
+  function route(req: http.IncomingMessage): Route {
+    const parsed = parsePreviewHost(req.headers.host, baseDomain);
+    if (parsed.kind === "other") return parsed;
+    for (const { app, envId } of parsed.candidates) {
+      const env = find(orchestrator, envId);
+      if (!env || !(app in env.apps)) continue;
+      const target = orchestrator.resolveApp(envId, app)?.directUrl;
+      if (target) return { kind: "proxy", target, envId, app };
+      const status = env.apps[app]?.status ?? "unknown";
+      return {
+        kind: "reply",
+        status: 503,
+        body: `App ${app} of environment ${envId} is not running (app: ${status}, environment: ${env.status}).\n`,
+      };
+    }
+    return { kind: "reply", status: 404, body: unknownHostPage(parsed.host, orchestrator.list()) };
+  }
+
+  return {
+    handleRequest(req, res) {
+      const decision = route(req);
+      if (decision.kind === "other") return false;
+      if (decision.kind === "reply") {
+        reply(res, decision.status, decision.body);
+        return true;
+      }
+      proxy.web(req, res, { target: decision.target }, (error) => {
+        logger.warn({ err: error, env: decision.envId, app: decision.app }, "preview upstream unreachable");
+        const body = `App ${decision.app} of environment ${decision.envId} did not answer at ${decision.target}: ${errorMessage(error)}\n`;
+        if (!res.headersSent) reply(res, 502, body);
+        else res.destroy();
+      });
+      return true;
+    },
+
+    handleUpgrade(req, socket, head) {
+      const decision = route(req);
+      if (decision.kind === "other") return false;
+      if (decision.kind === "reply") {
+        socket.end(
+          `HTTP/1.1 ${decision.status} ${decision.status === 404 ? "Not Found" : "Service Unavailable"}\r\n` +
+            `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(decision.body)}\r\nConnection: close\r\n\r\n${decision.body}`,
+        );
+        return true;
+      }
+      proxy.ws(req, socket, head, { target: decision.target }, (error) => {
+        logger.warn(
+          { err: error, env: decision.envId, app: decision.app },
+          "preview WebSocket upstream unreachable",
+        );
+        if (socket.writable)
+          socket.end("HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        else socket.destroy();
+      });
+      return true;
+    },
+  };
+}
+
+function find(orchestrator: Orchestrator, id: string): EnvironmentView | undefined {
+  return orchestrator.list().find((env) => env.id === id);
+}
+
+function reply(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
