@@ -56,12 +56,12 @@ describe("POST /v1/environments", () => {
     expect(problem).toMatchObject({ type: "validation", title: "Bad Request", status: 400 });
     expect(problem.errors).toEqual(
       expect.arrayContaining([
-        { path: "body.repo", message: expect.stringContaining("expected string") },
-        { path: "body.runtime", message: expect.stringContaining('(got "vm")') },
-        { path: "body.colour", message: "unknown field" },
+        { path: "repo", message: expect.stringContaining("expected string") },
+        { path: "runtime", message: expect.stringContaining('(got "vm")') },
+        { path: "colour", message: "unknown field" },
       ]),
     );
-    expect(problem.detail).toContain("body.runtime");
+    expect(problem.detail).toContain("runtime");
   });
 
   it("rejects a missing body as 400 body", async () => {
@@ -119,7 +119,7 @@ describe("changing environments", () => {
     );
     expect(response.status).toBe(400);
     expect((await readJson(response)).errors).toEqual([
-      { path: "body.ttl", message: expect.stringContaining('"soon"') },
+      { path: "ttl", message: expect.stringContaining('"soon"') },
     ]);
   });
 

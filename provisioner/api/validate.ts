@@ -1,4 +1,8 @@
-/** Request validation with zod: failures become a ValidationError whose field paths name the request part. */
+/**
+ * Request validation with zod: failures become a ValidationError with field paths. Body fields
+ * are named as they are (`ref`, `flags.x`), like the orchestrator's own checks; query and
+ * route parameters carry their part (`query.timeout`).
+ */
 import type { z } from "zod";
 import { type FieldError, ValidationError } from "../errors.ts";
 
@@ -12,9 +16,10 @@ export function parseRequest<S extends z.ZodType>(schema: S, part: RequestPart, 
 }
 
 function toFieldErrors(part: RequestPart, issue: z.core.$ZodIssue): FieldError[] {
-  const base = [part, ...issue.path.map(String)].join(".");
+  const segments = [...(part === "body" ? [] : [part]), ...issue.path.map(String)];
+  const base = segments.join(".") || part;
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => ({ path: `${base}.${key}`, message: "unknown field" }));
+    return issue.keys.map((key) => ({ path: [...segments, key].join("."), message: "unknown field" }));
   }
   const received = "input" in issue && issue.input !== undefined ? ` (got ${preview(issue.input)})` : "";
   return [{ path: base, message: `${issue.message}${received}` }];

@@ -201,7 +201,7 @@ describe("previewd up", () => {
     const result = await runCli(["up", repo, "--runtime", "vm", "--server", api.url]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      '  body.runtime: Invalid option: expected one of "process"|"docker"|"kubernetes" (got "vm")',
+      '  runtime: Invalid option: expected one of "process"|"docker"|"kubernetes" (got "vm")',
     );
   });
 

@@ -38,7 +38,14 @@ export function nameErrors(manifest: ManifestShape): FieldError[] {
       }
       if (name.endsWith("-"))
         errors.push({ path, message: `expected a name that does not end with "-" (got "${name}")` });
-      // Preview hosts are `<app>--<env-id>`; a "--" inside the app name would make them ambiguous.
+      // Preview hosts are `<app>--<env-id>`, one DNS label of at most 63 characters; ids take up to 40.
+      if (section === "apps" && name.length > 21) {
+        errors.push({
+          path,
+          message: `expected an app name of at most 21 characters (got "${name}", ${name.length}): it is part of a preview hostname`,
+        });
+      }
+      // A "--" inside the app name would make preview hosts ambiguous.
       if (section === "apps" && name.includes("--")) {
         errors.push({
           path,
