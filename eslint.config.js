@@ -17,7 +17,12 @@ export default tseslint.config(
   // runtimes never reach up into the API; the bridge never imports runtimes.
   {
     files: ["provisioner/runtimes/**"],
-    rules: { "no-restricted-imports": ["error", { patterns: ["**/api/**", "**/proxy/**", "**/cli/**", "**/orchestrator/**"] }] },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: ["**/api/**", "**/proxy/**", "**/cli/**", "**/orchestrator/**"] },
+      ],
+    },
   },
   {
     files: ["provisioner/api/**", "provisioner/proxy/**"],

@@ -33,7 +33,10 @@ const envVars: Record<keyof Config, string> = {
   defaultTtl: "PREVIEWD_DEFAULT_TTL",
 };
 
-export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {}, env = process.env): Config {
+export function loadConfig(
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+  env = process.env,
+): Config {
   const raw: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(envVars)) {
     const value = overrides[key as keyof Config] ?? (env[name] === "" ? undefined : env[name]);

@@ -1,5 +1,6 @@
 /** The `previewd` command line: one file per command. */
 import { Command } from "commander";
+import { demoCommand } from "./demo.ts";
 import { downCommand } from "./down-command.ts";
 import { lsCommand } from "./ls-command.ts";
 import { serveCommand } from "./serve-command.ts";
@@ -12,5 +13,6 @@ export function createProgram(): Command {
     .addCommand(serveCommand())
     .addCommand(upCommand())
     .addCommand(lsCommand())
-    .addCommand(downCommand());
+    .addCommand(downCommand())
+    .addCommand(demoCommand());
 }

@@ -12,7 +12,11 @@ export type EnvironmentStatus = z.infer<typeof environmentStatusSchema>;
 
 /** A duration in seconds, or a string such as "90m", "2h", "7d". `null` keeps the environment until deleted. */
 export const ttlSchema = z.union([
-  z.number().int().positive().max(366 * 24 * 3600),
+  z
+    .number()
+    .int()
+    .positive()
+    .max(366 * 24 * 3600),
   z.string().regex(/^\d+(s|m|h|d)$/, 'expected seconds or a duration such as "30m", "2h", "7d"'),
   z.null(),
 ]);

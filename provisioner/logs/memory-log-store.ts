@@ -9,7 +9,12 @@ export class MemoryLogStore implements LogStore {
   constructor(private readonly capacity = 10_000) {}
 
   append(envId: string, entry: Omit<LogEntry, "ts"> & { ts?: string }): void {
-    const full: LogEntry = { ts: entry.ts ?? new Date().toISOString(), app: entry.app, stream: entry.stream, line: entry.line };
+    const full: LogEntry = {
+      ts: entry.ts ?? new Date().toISOString(),
+      app: entry.app,
+      stream: entry.stream,
+      line: entry.line,
+    };
     let lines = this.#lines.get(envId);
     if (!lines) this.#lines.set(envId, (lines = []));
     lines.push(full);

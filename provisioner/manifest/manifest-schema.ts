@@ -7,7 +7,10 @@ import { z } from "zod";
 /** Service, app and flag keys become DNS labels and env var names, so keep them simple. */
 export const keySchema = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a lowercase name (letters, digits, "-"), starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9-]{0,30}$/,
+    'expected a lowercase name (letters, digits, "-"), starting with a letter',
+  );
 
 const commandSchema = z.string().trim().min(1, "expected a non-empty shell command");
 
@@ -43,11 +46,10 @@ export const appSchema = z.strictObject({
   path: relativePathSchema.default("."),
   build: commandSchema.optional(),
   start: commandSchema.optional().describe("how the process runtime starts the app"),
-  health: z
-    .string()
-    .regex(/^\//, 'expected a path starting with "/"')
-    .default("/"),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"), z.string()).default({}),
+  health: z.string().regex(/^\//, 'expected a path starting with "/"').default("/"),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"), z.string())
+    .default({}),
   depends_on: z.array(keySchema).default([]),
   docker: appDockerSchema.optional(),
 });

@@ -86,7 +86,11 @@ export interface Runtime {
    * After previewd restarts: take back a deployment that is still alive (and resume capturing
    * its logs). Returns undefined if it cannot be adopted; the orchestrator then destroys it.
    */
-  adopt(env: RuntimeEnvironment, deployment: Deployment, ctx: RuntimeContext): Promise<Deployment | undefined>;
+  adopt(
+    env: RuntimeEnvironment,
+    deployment: Deployment,
+    ctx: RuntimeContext,
+  ): Promise<Deployment | undefined>;
   /**
    * Stop and remove everything this runtime started for the environment, found by its labels
    * (process environment, container labels, namespace), so it works without a deployment record.

@@ -1,0 +1,391 @@
+/**
+ * The orchestrator owns environments: their records, their lifecycle and the one-at-a-time
+ * order of operations on each. Runtimes do the running; sources do the git; this file decides.
+ */
+import { createHmac } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { Mutex } from "async-mutex";
+import type {
+  CreateEnvironmentRequest,
+  EnvironmentEvent,
+  EnvironmentStatus,
+  EnvironmentView,
+  RuntimeName,
+} from "../environments/environment-schema.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { LogStore } from "../logs/log-store.ts";
+import type { Runtime, RuntimeEnvironment } from "../runtimes/runtime.ts";
+import type { RepoSources } from "../sources/repo-source.ts";
+import type { WorktreeManager } from "../sources/worktree-manager.ts";
+import { environmentId, ttlSeconds } from "./environment-id.ts";
+import { toView, type EnvironmentRecord } from "./environment-record.ts";
+import { runOperation, type OperationDeps } from "./environment-operations.ts";
+import { EventHub } from "./event-hub.ts";
+import type { CreateResult, Orchestrator } from "./orchestrator.ts";
+import { initialFlags, resolveSource, type ResolvedSource } from "./source-resolver.ts";
+import { StateStore } from "./state-store.ts";
+
+export interface OrchestratorDeps {
+  dataDir: string;
+  logger: Logger;
+  logs: LogStore;
+  sources: RepoSources;
+  worktrees: WorktreeManager;
+  runtimes: Partial<Record<RuntimeName, Runtime>>;
+  defaultRuntime: RuntimeName;
+  /** 0 keeps new environments until deleted. */
+  defaultTtlSeconds: number;
+  /** previewd's own loopback origin; known only once the server listens. */
+  origin: () => string;
+  appUrl: (id: string, app: string) => string;
+  /** previewd's API token, if auth is on; apps get a per-environment token derived from it. */
+  token?: string;
+  now?: () => Date;
+}
+
+export class EnvironmentOrchestrator implements Orchestrator {
+  readonly #records = new Map<string, EnvironmentRecord>();
+  readonly #createLock = new Mutex();
+  readonly #queues = new Map<string, Promise<void>>();
+  readonly #aborts = new Map<string, AbortController>();
+  readonly #changes = new EventEmitter().setMaxListeners(0);
+  readonly #events = new EventHub();
+  readonly #state: StateStore;
+  readonly #now: () => Date;
+
+  constructor(readonly deps: OrchestratorDeps) {
+    this.#state = new StateStore(deps.dataDir);
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /** Records from disk, as they were when previewd last ran. Recovery decides what to do with them. */
+  async load(): Promise<EnvironmentRecord[]> {
+    const records = await this.#state.load();
+    for (const record of records) this.#records.set(record.id, record);
+    return records;
+  }
+
+  async create(request: CreateEnvironmentRequest): Promise<CreateResult> {
+    const runtimeName = request.runtime ?? this.deps.defaultRuntime;
+    const runtime = this.runtime(runtimeName);
+    const source = await resolveSource(request, this.deps);
+    const flags = initialFlags(source.manifest, request.flags);
+    await runtime.checkAvailable();
+
+    return this.#createLock.runExclusive(async () => {
+      const existing = [...this.#records.values()].find((r) => r.key === source.key);
+      if (existing) {
+        this.#reuse(existing, source);
+        return { environment: this.#view(existing), created: false };
+      }
+      const record = this.#newRecord(source, runtimeName, flags, request.ttl);
+      this.#records.set(record.id, record);
+      await this.#persist();
+      this.deps.logger.info(
+        { env: record.id, ref: record.ref, commit: record.commit },
+        "environment created",
+      );
+      this.#schedule(record.id, "provision", source);
+      return { environment: this.#view(record), created: true };
+    });
+  }
+
+  list(): EnvironmentView[] {
+    return [...this.#records.values()].map((r) => this.#view(r));
+  }
+
+  get(id: string): EnvironmentView {
+    return this.#view(this.record(id));
+  }
+
+  async patch(id: string, patch: { ttl: number | string | null }): Promise<EnvironmentView> {
+    const record = this.record(id);
+    record.expiresAt = this.#expiry(patch.ttl);
+    this.#touch(record);
+    await this.#persist();
+    return this.#view(record);
+  }
+
+  async redeploy(id: string): Promise<EnvironmentView> {
+    const record = this.record(id);
+    if (record.status === "deleting") throw new ConflictError(`environment ${id} is being deleted`);
+    // Resolve before anything changes: an unreachable remote or a broken manifest is the caller's 4xx.
+    const source = await resolveSource(
+      {
+        repo: record.repo,
+        ...(record.callerWorktree ? { worktree: record.callerWorktree } : { ref: record.ref }),
+        ...(record.dir && { dir: record.dir }),
+      },
+      this.deps,
+    );
+    this.#schedule(id, record.deployment ? "update" : "provision", source);
+    return this.#view(record);
+  }
+
+  async delete(id: string): Promise<EnvironmentView> {
+    const record = this.record(id);
+    if (record.status !== "deleting") {
+      this.#aborts.get(id)?.abort();
+      this.#setStatus(record, "deleting");
+      await this.#persist();
+      this.#schedule(id, "delete");
+    }
+    return this.#view(record);
+  }
+
+  waitFor(id: string, statuses: EnvironmentStatus[], timeoutMs: number): Promise<EnvironmentView> {
+    this.record(id);
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const record = this.#records.get(id);
+        if (!record) return finish(() => reject(new NotFoundError(`environment ${id} was deleted`)));
+        if (statuses.includes(record.status)) finish(() => resolve(this.#view(record)));
+      };
+      const timer = setTimeout(() => finish(() => resolve(this.get(id))), timeoutMs);
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        this.#changes.off(id, check);
+        settle();
+      };
+      this.#changes.on(id, check);
+      check();
+    });
+  }
+
+  waitForDeletion(id: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!this.#records.has(id)) finish(resolve);
+      };
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(new ConflictError(`environment ${id} is still being deleted after ${timeoutMs} ms`)),
+          ),
+        timeoutMs,
+      );
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        this.#changes.off(id, check);
+        settle();
+      };
+      this.#changes.on(id, check);
+      check();
+    });
+  }
+
+  events(id: string): EnvironmentEvent[] {
+    this.record(id);
+    return this.#events.history(id);
+  }
+
+  subscribe(id: string, listener: (event: EnvironmentEvent) => void): () => void {
+    return this.#events.subscribe(id, listener);
+  }
+
+  resolveApp(id: string, app: string): { directUrl: string } | undefined {
+    const deployed = this.#records.get(id)?.deployment?.apps[app];
+    return deployed && deployed.status !== "stopped" ? { directUrl: deployed.directUrl } : undefined;
+  }
+
+  /** Delete every environment whose time to live has passed. */
+  async reapExpired(): Promise<string[]> {
+    const now = this.#now().toISOString();
+    const expired = [...this.#records.values()].filter(
+      (r) => r.expiresAt !== null && r.expiresAt <= now && r.status !== "deleting",
+    );
+    for (const record of expired) {
+      this.deps.logger.info({ env: record.id, expiresAt: record.expiresAt }, "environment expired");
+      await this.delete(record.id);
+    }
+    return expired.map((r) => r.id);
+  }
+
+  /** Wait for every queued operation (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.#queues.size) await Promise.all(this.#queues.values());
+  }
+
+  record(id: string): EnvironmentRecord {
+    const record = this.#records.get(id);
+    if (!record) {
+      const known = [...this.#records.keys()];
+      throw new NotFoundError(`no environment ${JSON.stringify(id)}; known: ${known.join(", ") || "none"}`);
+    }
+    return record;
+  }
+
+  runtime(name: RuntimeName): Runtime {
+    const runtime = this.deps.runtimes[name];
+    if (!runtime) {
+      const available = Object.keys(this.deps.runtimes).join(", ");
+      throw new ValidationError(`runtime ${name} is not available`, {
+        errors: [{ path: "runtime", message: `expected one of ${available} (got ${JSON.stringify(name)})` }],
+      });
+    }
+    return runtime;
+  }
+
+  runtimeEnvironment(record: EnvironmentRecord): RuntimeEnvironment {
+    if (!record.worktreePath) throw new ConflictError(`environment ${record.id} has no worktree`);
+    const origin = this.deps.origin();
+    return {
+      id: record.id,
+      name: record.name,
+      ref: record.ref,
+      commit: record.commit,
+      rootDir: path.join(record.worktreePath, record.dir ?? ""),
+      dataDir: this.dataDir(record.id),
+      manifest: record.manifest,
+      appUrls: Object.fromEntries(
+        Object.keys(record.manifest.apps).map((a) => [a, this.deps.appUrl(record.id, a)]),
+      ),
+      flagsUrl: `${origin}/v1/environments/${record.id}`,
+      ...(this.deps.token && { flagsToken: flagsToken(this.deps.token, record.id) }),
+    };
+  }
+
+  dataDir(id: string): string {
+    return path.join(this.deps.dataDir, "environments", id);
+  }
+
+  /** Record a step: an SSE event and a `previewd` log line. */
+  emit(id: string, event: Omit<EnvironmentEvent, "ts">): void {
+    const full = { ts: this.#now().toISOString(), ...event };
+    this.#events.emit(id, full);
+    const subject = event.app ? `${event.step} ${event.app}` : event.step;
+    this.deps.logs.append(id, {
+      app: "previewd",
+      stream: "system",
+      line: `${subject} ${event.status}: ${event.message}`,
+    });
+  }
+
+  setStatus(record: EnvironmentRecord, status: EnvironmentStatus): void {
+    this.#setStatus(record, status);
+  }
+
+  persist(): Promise<void> {
+    return this.#persist();
+  }
+
+  /** Forget a deleted environment for good. */
+  async forget(id: string): Promise<void> {
+    this.#records.delete(id);
+    this.#events.forget(id);
+    await this.deps.logs.remove(id);
+    await rm(this.dataDir(id), { recursive: true, force: true });
+    await this.#persist();
+    this.#changes.emit(id);
+  }
+
+  resetEvents(id: string): void {
+    this.#events.reset(id);
+  }
+
+  async prepareDataDir(id: string): Promise<string> {
+    const dir = this.dataDir(id);
+    // Postgres runs as its own OS user when previewd is root; it must be able to reach its data.
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+    return dir;
+  }
+
+  #reuse(record: EnvironmentRecord, source: ResolvedSource): void {
+    if (record.status === "deleting")
+      throw new ConflictError(`environment ${record.id} is being deleted; try again when it is gone`);
+    if (record.status === "failed") this.#schedule(record.id, "provision", source);
+    else if (record.commit !== source.commit) this.#schedule(record.id, "update", source);
+  }
+
+  #newRecord(
+    source: ResolvedSource,
+    runtime: RuntimeName,
+    flags: EnvironmentRecord["flags"],
+    ttl: CreateEnvironmentRequest["ttl"],
+  ): EnvironmentRecord {
+    const now = this.#now();
+    const name = source.manifest.name;
+    return {
+      id: environmentId(name, source.ref, source.key),
+      key: source.key,
+      name,
+      repo: source.repo.canonical,
+      source: source.repo,
+      ...(source.callerWorktree && { callerWorktree: source.callerWorktree }),
+      ref: source.ref,
+      commit: source.commit,
+      dir: source.dir,
+      worktreePath: source.callerWorktree ?? null,
+      runtime,
+      status: "provisioning",
+      scenario: null,
+      flags,
+      timings: {},
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: this.#expiry(ttl === undefined ? this.deps.defaultTtlSeconds || null : ttl, now),
+      error: null,
+      manifest: source.manifest,
+    };
+  }
+
+  #expiry(ttl: number | string | null | undefined, from = this.#now()): string | null {
+    if (ttl === null || ttl === undefined) return null;
+    return new Date(from.getTime() + ttlSeconds(ttl) * 1000).toISOString();
+  }
+
+  /** Operations on one environment run one after another, in the order asked. */
+  #schedule(id: string, kind: OperationDeps["kind"], source?: ResolvedSource): void {
+    const previous = this.#queues.get(id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const record = this.#records.get(id);
+      if (!record || (record.status === "deleting" && kind !== "delete")) return;
+      const controller = new AbortController();
+      this.#aborts.set(id, controller);
+      try {
+        await runOperation({
+          kind,
+          record,
+          source,
+          signal: controller.signal,
+          orchestrator: this,
+          deps: this.deps,
+        });
+      } catch (error) {
+        this.deps.logger.error({ env: id, err: error }, `${kind} crashed`);
+      } finally {
+        if (this.#aborts.get(id) === controller) this.#aborts.delete(id);
+      }
+    });
+    this.#queues.set(id, next);
+    void next.finally(() => {
+      if (this.#queues.get(id) === next) this.#queues.delete(id);
+    });
+  }
+
+  #setStatus(record: EnvironmentRecord, status: EnvironmentStatus): void {
+    record.status = status;
+    this.#touch(record);
+  }
+
+  #touch(record: EnvironmentRecord): void {
+    record.updatedAt = this.#now().toISOString();
+    this.#changes.emit(record.id);
+  }
+
+  #persist(): Promise<void> {
+    return this.#state.save(() => [...this.#records.values()]);
+  }
+
+  #view(record: EnvironmentRecord): EnvironmentView {
+    return toView(record, { origin: this.deps.origin(), appUrl: this.deps.appUrl });
+  }
+}
+
+/** A token that lets an environment's apps read their own flags, and nothing else. */
+export function flagsToken(token: string, id: string): string {
+  return createHmac("sha256", token).update(`flags:${id}`).digest("base64url");
+}

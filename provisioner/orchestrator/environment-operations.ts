@@ -1,0 +1,170 @@
+/**
+ * The three things that happen to an environment: provision, update, delete. Each runs alone
+ * (the orchestrator queues them per environment), reports progress, and on failure leaves
+ * nothing behind but a `failed` record that says why.
+ */
+import { performance } from "node:perf_hooks";
+import type { EnvironmentError } from "../environments/environment-schema.ts";
+import { errorMessage, ProvisionError } from "../errors.ts";
+import type { Deployment, RuntimeContext } from "../runtimes/runtime.ts";
+import type { EnvironmentOrchestrator, OrchestratorDeps } from "./create-orchestrator.ts";
+import type { EnvironmentRecord } from "./environment-record.ts";
+import type { ResolvedSource } from "./source-resolver.ts";
+
+export interface OperationDeps {
+  kind: "provision" | "update" | "delete";
+  record: EnvironmentRecord;
+  source: ResolvedSource | undefined;
+  signal: AbortSignal;
+  orchestrator: EnvironmentOrchestrator;
+  deps: OrchestratorDeps;
+}
+
+export async function runOperation(op: OperationDeps): Promise<void> {
+  if (op.kind === "delete") return remove(op);
+  const { record, orchestrator } = op;
+  const started = performance.now();
+  orchestrator.resetEvents(record.id);
+  record.timings = {};
+  record.error = null;
+  if (op.source) adoptSource(record, op.source);
+  orchestrator.setStatus(record, op.kind === "update" && record.deployment ? "updating" : "provisioning");
+  await orchestrator.persist();
+  const ctx = runtimeContext(op);
+  try {
+    if (record.status === "updating") await update(op, ctx);
+    else await provision(op, ctx);
+    record.timings.total = Math.round(performance.now() - started);
+    orchestrator.emit(record.id, {
+      step: "ready",
+      status: "succeeded",
+      message: `ready in ${record.timings.total} ms`,
+    });
+    orchestrator.setStatus(record, "ready");
+  } catch (error) {
+    record.timings.total = Math.round(performance.now() - started);
+    record.error = environmentError(error);
+    if (op.signal.aborted) return; // A delete interrupted us; it cleans up.
+    op.deps.logger.warn(
+      { env: record.id, step: record.error.step, app: record.error.app },
+      record.error.message,
+    );
+    orchestrator.emit(record.id, {
+      step: record.error.step,
+      ...(record.error.app && { app: record.error.app }),
+      status: "failed",
+      message: record.error.message,
+    });
+    await teardown(op).catch((cleanup: unknown) =>
+      op.deps.logger.error({ env: record.id, err: cleanup }, "cleanup after a failure failed"),
+    );
+    orchestrator.setStatus(record, "failed");
+  } finally {
+    await orchestrator.persist();
+  }
+}
+
+async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> {
+  const { record, orchestrator } = op;
+  // A retry after a failure starts from nothing.
+  if (record.deployment || (record.worktreePath && !record.callerWorktree)) await teardown(op);
+  await orchestrator.prepareDataDir(record.id);
+  if (!record.callerWorktree) {
+    record.worktreePath = await ctx.phase("worktree", async () => {
+      ctx.event({
+        step: "worktree",
+        status: "started",
+        message: `checking out ${record.ref} at ${record.commit.slice(0, 12)}`,
+      });
+      const worktrees = op.deps.worktrees;
+      const created = await worktrees.add(
+        record.source,
+        worktrees.worktreeName(record.key, record.ref),
+        record.commit,
+      );
+      ctx.event({ step: "worktree", status: "succeeded", message: created });
+      return created;
+    });
+    await orchestrator.persist();
+  }
+  op.signal.throwIfAborted();
+  const runtime = orchestrator.runtime(record.runtime);
+  record.deployment = await runtime.provision(orchestrator.runtimeEnvironment(record), ctx);
+}
+
+async function update(op: OperationDeps, ctx: RuntimeContext): Promise<void> {
+  const { record, orchestrator } = op;
+  if (!record.callerWorktree && record.worktreePath) {
+    const worktreePath = record.worktreePath;
+    await ctx.phase("worktree", async () => {
+      await op.deps.worktrees.checkout(worktreePath, record.commit);
+      ctx.event({ step: "worktree", status: "succeeded", message: `moved to ${record.commit.slice(0, 12)}` });
+    });
+  }
+  const runtime = orchestrator.runtime(record.runtime);
+  record.deployment = await runtime.update(orchestrator.runtimeEnvironment(record), record.deployment!, ctx);
+}
+
+async function remove(op: OperationDeps): Promise<void> {
+  const { record, orchestrator, deps } = op;
+  orchestrator.emit(record.id, { step: "delete", status: "started", message: "stopping everything" });
+  try {
+    await teardown(op);
+    await orchestrator.forget(record.id);
+    deps.logger.info({ env: record.id }, "environment deleted");
+  } catch (error) {
+    record.error = environmentError(error, "delete");
+    orchestrator.setStatus(record, "failed");
+    await orchestrator.persist();
+  }
+}
+
+/** Stop what the runtime started and remove previewd's worktree; the record stays. */
+export async function teardown(op: Pick<OperationDeps, "record" | "orchestrator" | "deps">): Promise<void> {
+  const { record, orchestrator, deps } = op;
+  await orchestrator.runtime(record.runtime).destroy(record.id, orchestrator.dataDir(record.id));
+  record.deployment = undefined;
+  if (record.worktreePath && !record.callerWorktree) {
+    await deps.worktrees.remove(record.source, record.worktreePath);
+    record.worktreePath = null;
+  }
+}
+
+function adoptSource(record: EnvironmentRecord, source: ResolvedSource): void {
+  record.source = source.repo;
+  record.commit = source.commit;
+  record.manifest = source.manifest;
+}
+
+function runtimeContext(op: OperationDeps): RuntimeContext {
+  const { record, orchestrator } = op;
+  return {
+    signal: op.signal,
+    logs: op.deps.logs,
+    event: (event) => orchestrator.emit(record.id, event),
+    async phase(name, work) {
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        record.timings[name] = (record.timings[name] ?? 0) + Math.round(performance.now() - started);
+      }
+    },
+    async checkpoint(deployment: Deployment) {
+      record.deployment = deployment;
+      await orchestrator.persist();
+    },
+  };
+}
+
+function environmentError(error: unknown, step = "provision"): EnvironmentError {
+  if (error instanceof ProvisionError) {
+    return {
+      step: error.step,
+      ...(error.app && { app: error.app }),
+      message: error.message,
+      logTail: error.logTail,
+    };
+  }
+  return { step, message: errorMessage(error), logTail: [] };
+}

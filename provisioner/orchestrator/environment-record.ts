@@ -1,0 +1,87 @@
+/**
+ * What previewd remembers about an environment, persisted in state.json. The public view
+ * (SPEC's environment object) is derived from it by `toView`.
+ */
+import type {
+  EnvironmentError,
+  EnvironmentStatus,
+  EnvironmentView,
+  FlagValue,
+  RuntimeName,
+  Timings,
+} from "../environments/environment-schema.ts";
+import type { Manifest } from "../manifest/manifest-schema.ts";
+import type { Deployment } from "../runtimes/runtime.ts";
+import type { ResolvedRepo } from "../sources/repo-source.ts";
+
+export interface EnvironmentRecord {
+  id: string;
+  /** Identity: one environment per (repo, ref, dir). */
+  key: string;
+  name: string;
+  /** The repo as the caller gave it. */
+  repo: string;
+  /** The resolved repository: the local repo or previewd's clone of a URL. */
+  source: ResolvedRepo;
+  /** The caller's worktree run in place (`worktree` requests), else undefined. */
+  callerWorktree?: string;
+  ref: string;
+  commit: string;
+  dir: string | null;
+  /** The git worktree the environment runs from (previewd's own, or the caller's). */
+  worktreePath: string | null;
+  runtime: RuntimeName;
+  status: EnvironmentStatus;
+  scenario: string | null;
+  flags: Record<string, FlagValue>;
+  timings: Timings;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string | null;
+  error: EnvironmentError | null;
+  manifest: Manifest;
+  deployment?: Deployment;
+}
+
+export interface ViewContext {
+  /** `http://<app>--<id>.<base-domain>:<port>` */
+  appUrl(id: string, app: string): string;
+  /** previewd's own loopback origin, e.g. `http://127.0.0.1:7070`. */
+  origin: string;
+}
+
+export function toView(record: EnvironmentRecord, context: ViewContext): EnvironmentView {
+  const deployment = record.deployment;
+  const pending = record.status === "provisioning" || record.status === "updating";
+  return {
+    id: record.id,
+    name: record.name,
+    repo: record.repo,
+    ref: record.ref,
+    dir: record.dir,
+    commit: record.commit,
+    runtime: record.runtime,
+    status: record.status,
+    scenario: record.scenario,
+    apps: Object.fromEntries(
+      Object.keys(record.manifest.apps).map((app) => {
+        const deployed = deployment?.apps[app];
+        const status = deployed?.status ?? (pending ? "pending" : "stopped");
+        return [app, { url: context.appUrl(record.id, app), directUrl: deployed?.directUrl ?? null, status }];
+      }),
+    ),
+    services: Object.fromEntries(
+      Object.entries(record.manifest.services).map(([name, spec]) => {
+        const deployed = deployment?.services[name];
+        return [name, { type: spec.type, status: deployed?.status ?? (pending ? "pending" : "stopped") }];
+      }),
+    ),
+    flags: record.flags,
+    devtools: null,
+    timings: record.timings,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    expiresAt: record.expiresAt,
+    error: record.error,
+  };
+}
