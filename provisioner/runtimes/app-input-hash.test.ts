@@ -1,0 +1,100 @@
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Manifest } from "../manifest/manifest-schema.ts";
+import { appInputHash, appInputHashes } from "./app-input-hash.ts";
+
+let root: string;
+
+async function write(file: string, content: string): Promise<void> {
+  await mkdir(dirname(join(root, file)), { recursive: true });
+  await writeFile(join(root, file), content);
+}
+
+function git(...args: string[]): void {
+  execFileSync("git", ["-C", root, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+    stdio: "ignore",
+  });
+}
+
+const app = (path: string, start = "node server.js") => ({
+  path,
+  start,
+  health: "/",
+  env: {},
+  depends_on: [],
+});
+
+const manifest: Manifest = {
+  version: 1,
+  name: "shop",
+  services: {},
+  apps: { api: app("apps/api"), web: app("apps/web") },
+  flags: {},
+  seed: { scenarios: "seed-scenarios" },
+};
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "input-hash-"));
+  await write("package.json", "{}");
+  await write("apps/api/server.js", "api");
+  await write("apps/web/server.js", "web");
+  await write("packages/shared/index.js", "shared");
+  await write(".gitignore", "dist/\n");
+  git("init", "-q");
+  git("add", ".");
+  git("commit", "-qm", "init");
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("appInputHash", () => {
+  it("is stable while nothing changes", async () => {
+    const first = await appInputHashes(root, manifest);
+    expect(await appInputHashes(root, manifest)).toEqual(first);
+    expect(first.api).not.toBe(first.web);
+    expect(await appInputHash(root, manifest, "api")).toBe(first.api);
+  });
+
+  it("changes only the app whose files changed, committed or not", async () => {
+    const before = await appInputHashes(root, manifest);
+    await write("apps/web/server.js", "web v2");
+    const dirty = await appInputHashes(root, manifest);
+    expect(dirty.web).not.toBe(before.web);
+    expect(dirty.api).toBe(before.api);
+    git("commit", "-qam", "web v2");
+    expect(await appInputHashes(root, manifest)).toEqual(dirty);
+    await write("apps/web/new-file.js", "untracked");
+    expect((await appInputHashes(root, manifest)).web).not.toBe(dirty.web);
+  });
+
+  it("changes every app when a shared file changes or appears", async () => {
+    const before = await appInputHashes(root, manifest);
+    await write("packages/shared/index.js", "shared v2");
+    const after = await appInputHashes(root, manifest);
+    expect(after.api).not.toBe(before.api);
+    expect(after.web).not.toBe(before.web);
+  });
+
+  it("ignores ignored files and node_modules, and deleted files stop counting", async () => {
+    const before = await appInputHashes(root, manifest);
+    await write("apps/api/dist/server.js", "built");
+    await write("node_modules/x/index.js", "dep");
+    await write("apps/api/node_modules/y/index.js", "dep");
+    expect(await appInputHashes(root, manifest)).toEqual(before);
+    await rm(join(root, "apps/api/server.js"));
+    expect((await appInputHashes(root, manifest)).api).not.toBe(before.api);
+  });
+
+  it("includes the app's manifest entry only", async () => {
+    const before = await appInputHashes(root, manifest);
+    const changed = { ...manifest, apps: { ...manifest.apps, api: app("apps/api", "node other.js") } };
+    const after = await appInputHashes(root, changed);
+    expect(after.api).not.toBe(before.api);
+    expect(after.web).toBe(before.web);
+  });
+});

