@@ -1,0 +1,105 @@
+/**
+ * Starts a real previewd in this process on port 0 with a temporary data dir, and talks to it
+ * over HTTP the way an agent would.
+ */
+import http from "node:http";
+import { chmodSync, mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { loadConfig } from "../../provisioner/config.ts";
+import { silentLogger } from "../../provisioner/logger.ts";
+import { startPreviewd, type Previewd } from "../../provisioner/previewd.ts";
+import type { EnvironmentView } from "../../provisioner/environments/environment-schema.ts";
+
+export interface Harness {
+  previewd: Previewd;
+  url: string;
+  dataDir: string;
+  request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Reply<T>>;
+  /** POST /v1/environments?wait=true and return the environment. */
+  create(body: Record<string, unknown>): Promise<Reply<EnvironmentView>>;
+  close(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface Reply<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export function temporaryDataDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-data-"));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+export async function startHarness(
+  options: { dataDir?: string; port?: number; token?: string; reapIntervalMs?: number } = {},
+): Promise<Harness> {
+  const dataDir = options.dataDir ?? temporaryDataDir();
+  const config = loadConfig(
+    { dataDir, port: options.port ?? 0, ...(options.token && { token: options.token }) },
+    {},
+  );
+  const previewd = await startPreviewd(config, {
+    logger: silentLogger,
+    healthTimeoutMs: 30_000,
+    ...(options.reapIntervalMs && { reapIntervalMs: options.reapIntervalMs }),
+  });
+  const harness: Harness = {
+    previewd,
+    url: previewd.url,
+    dataDir,
+    async request(method, route, body, headers = {}) {
+      const response = await fetch(previewd.url + route, {
+        method,
+        headers: { ...(body !== undefined && { "content-type": "application/json" }), ...headers },
+        ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, headers: response.headers, body: parsed as never };
+    },
+    create(body) {
+      return harness.request<EnvironmentView>("POST", "/v1/environments?wait=true&timeout=120", body);
+    },
+    async close({ keepData = false } = {}) {
+      if (!keepData) {
+        for (const env of previewd.orchestrator.list())
+          await previewd.orchestrator.delete(env.id).catch(() => undefined);
+        await previewd.orchestrator.idle();
+      }
+      await previewd.close();
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** GET through previewd's proxy by Host header (Node cannot resolve *.localhost; Chromium and curl can). */
+export function getViaProxy(
+  origin: string,
+  host: string,
+  route = "/",
+): Promise<{ status: number; body: string }> {
+  const { port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, path: route, headers: { host } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject).end();
+  });
+}
