@@ -46,5 +46,8 @@ try {
 const phases = ["worktree", "install", "build", "services", "start", "total"];
 console.log(`| run | ${phases.join(" | ")} |`);
 console.log(`|---|${phases.map(() => "---:").join("|")}|`);
-for (const [name, timings] of rows) console.log(`| ${name} | ${phases.map((p) => timings[p] ?? 0).join(" | ")} |`);
-console.log(`\nms per phase; ${new Date().toISOString().slice(0, 10)}, ${process.version}, ${(await import("node:os")).cpus().length} cores`);
+for (const [name, timings] of rows)
+  console.log(`| ${name} | ${phases.map((p) => timings[p] ?? 0).join(" | ")} |`);
+console.log(
+  `\nms per phase; ${new Date().toISOString().slice(0, 10)}, ${process.version}, ${(await import("node:os")).cpus().length} cores`,
+);
