@@ -12,6 +12,7 @@ import type {
   EnvironmentEvent,
   EnvironmentStatus,
   EnvironmentView,
+  FlagValue,
   RuntimeName,
 } from "../environments/environment-schema.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
@@ -53,6 +54,7 @@ export class EnvironmentOrchestrator implements Orchestrator {
   readonly #aborts = new Map<string, AbortController>();
   readonly #changes = new EventEmitter().setMaxListeners(0);
   readonly #events = new EventHub();
+  readonly #deletedListeners = new Set<(id: string) => void | Promise<void>>();
   readonly #state: StateStore;
   readonly #now: () => Date;
 
@@ -191,6 +193,42 @@ export class EnvironmentOrchestrator implements Orchestrator {
     return deployed && deployed.status !== "stopped" ? { directUrl: deployed.directUrl } : undefined;
   }
 
+  /**
+   * Set flag values (checked against the manifest's declarations: unknown keys and wrong types
+   * are a ValidationError). Each change is logged with its old and new value; subscribers of
+   * `subscribeFlags` hear about it. Takes effect for the next evaluation, with no restart.
+   */
+  async setFlags(
+    id: string,
+    values: Record<string, FlagValue>,
+    source: string,
+  ): Promise<Record<string, FlagValue>> {
+    const record = this.record(id);
+    initialFlags(record.manifest, values);
+    const changed = Object.entries(values).filter(([key, value]) => record.flags[key] !== value);
+    if (changed.length === 0) return record.flags;
+    for (const [key, value] of changed) {
+      const line = `flag ${key}: ${JSON.stringify(record.flags[key])} -> ${JSON.stringify(value)} (${source})`;
+      this.deps.logs.append(id, { app: "previewd", stream: "system", line });
+    }
+    record.flags = { ...record.flags, ...values };
+    this.#touch(record);
+    await this.#persist();
+    this.#changes.emit(`flags:${id}`, record.flags);
+    return record.flags;
+  }
+
+  subscribeFlags(id: string, listener: (flags: Record<string, FlagValue>) => void): () => void {
+    this.#changes.on(`flags:${id}`, listener);
+    return () => this.#changes.off(`flags:${id}`, listener);
+  }
+
+  /** Called once an environment is gone for good (after delete), e.g. to stop its browser. */
+  onDeleted(listener: (id: string) => void | Promise<void>): () => void {
+    this.#deletedListeners.add(listener);
+    return () => this.#deletedListeners.delete(listener);
+  }
+
   /** Delete every environment whose time to live has passed. */
   async reapExpired(): Promise<string[]> {
     const now = this.#now().toISOString();
@@ -280,6 +318,11 @@ export class EnvironmentOrchestrator implements Orchestrator {
     await rm(this.dataDir(id), { recursive: true, force: true });
     await this.#persist();
     this.#changes.emit(id);
+    for (const listener of this.#deletedListeners) {
+      await Promise.resolve(listener(id)).catch((error: unknown) =>
+        this.deps.logger.error({ env: id, err: error }, "cleanup after delete failed"),
+      );
+    }
   }
 
   resetEvents(id: string): void {
