@@ -1,6 +1,6 @@
-import { shortHash } from "./orchestrator/environment-id.ts";
+import { sha256Hex } from "./sources/slug.ts";
 
 /** Every process and container previewd starts is labelled with the owner id of its data dir. */
 export function ownerIdOf(dataDir: string): string {
-  return shortHash(dataDir, 12);
+  return sha256Hex(dataDir, 12);
 }

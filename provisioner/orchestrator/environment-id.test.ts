@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { environmentId, slugify, ttlSeconds } from "./environment-id.ts";
+import { slug } from "../sources/slug.ts";
+import { environmentId, ttlSeconds } from "./environment-id.ts";
 
 describe("environmentId", () => {
   it("is a DNS label of at most 40 characters", () => {
@@ -19,8 +20,8 @@ describe("environmentId", () => {
   });
 
   it("slugs never end in a dash or come out empty", () => {
-    expect(slugify("--", 10)).toBe("x");
-    expect(slugify("abc-def", 4)).toBe("abc");
+    expect(slug("--", 10)).toBe("x");
+    expect(slug("abc-def", 4)).toBe("abc");
   });
 });
 

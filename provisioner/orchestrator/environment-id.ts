@@ -1,28 +1,13 @@
-import { createHash } from "node:crypto";
-
-/** Lowercase letters, digits and single dashes; never empty. */
-export function slugify(value: string, maxLength: number): string {
-  const slug = value
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, maxLength)
-    .replace(/-+$/g, "");
-  return slug || "x";
-}
-
-export function shortHash(value: string, length: number): string {
-  return createHash("sha256").update(value).digest("hex").slice(0, length);
-}
+import { sha256Hex, slug } from "../sources/slug.ts";
 
 /**
  * An environment id is a DNS label of at most 40 characters: `<name>-<ref>-<hash4>`, where the
  * hash comes from the (repo, ref, dir) identity, so one identity always maps to one id.
  */
 export function environmentId(name: string, ref: string, identity: string): string {
-  const hash = shortHash(identity, 4);
-  const namePart = slugify(name, 14);
-  const refPart = slugify(ref, 40 - namePart.length - hash.length - 2);
+  const hash = sha256Hex(identity, 4);
+  const namePart = slug(name, 14);
+  const refPart = slug(ref, 40 - namePart.length - hash.length - 2);
   return `${namePart}-${refPart}-${hash}`;
 }
 
