@@ -32,4 +32,14 @@ export default tseslint.config(
     files: ["devtools-bridge/**"],
     rules: { "no-restricted-imports": ["error", { patterns: ["**/runtimes/**", "**/orchestrator/**"] }] },
   },
+  // Seed scenarios stand alone: what they need from an environment comes in as a SeedTarget.
+  {
+    files: ["seed-scenarios/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: ["**/runtimes/**", "**/orchestrator/**", "**/api/**", "**/sources/**"] },
+      ],
+    },
+  },
 );

@@ -13,6 +13,8 @@ export abstract class PreviewdError extends Error {
   /** Short, stable URI-ish slug used as the problem `type`. */
   abstract readonly type: string;
   readonly errors?: FieldError[];
+  /** Extra problem+json members (RFC 9457 §3.2), e.g. a failed seed step's index and output. */
+  readonly extensions?: Record<string, unknown>;
 
   constructor(message: string, options?: { cause?: unknown; errors?: FieldError[] }) {
     super(message, options);

@@ -31,6 +31,7 @@ export function toProblem(error: unknown): Problem {
         logTail: error.logTail,
       };
     }
+    if (error.extensions) return { ...error.extensions, ...problem };
     return problem;
   }
   const http = (typeof error === "object" && error !== null ? error : {}) as HttpLikeError;

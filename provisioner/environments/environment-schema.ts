@@ -59,6 +59,16 @@ export const environmentErrorSchema = z.object({
 });
 export type EnvironmentError = z.infer<typeof environmentErrorSchema>;
 
+/** The scenario last loaded into the environment's data; null before any (or after a failed load). */
+export const seedStateSchema = z
+  .object({
+    scenario: z.string(),
+    checksum: z.string().describe("sha256 over the scenario, what it extends and the files they reference"),
+    loadedAt: z.string(),
+  })
+  .nullable();
+export type SeedState = z.infer<typeof seedStateSchema>;
+
 export const environmentSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -69,6 +79,7 @@ export const environmentSchema = z.object({
   runtime: runtimeNameSchema,
   status: environmentStatusSchema,
   scenario: z.string().nullable(),
+  seed: seedStateSchema,
   apps: z.record(z.string(), appViewSchema),
   services: z.record(z.string(), serviceViewSchema),
   flags: z.record(z.string(), flagValueSchema),

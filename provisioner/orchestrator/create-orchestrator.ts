@@ -26,6 +26,8 @@ import { toView, type EnvironmentRecord } from "./environment-record.ts";
 import { runOperation, type OperationDeps } from "./environment-operations.ts";
 import { EventHub } from "./event-hub.ts";
 import type { CreateResult, Orchestrator } from "./orchestrator.ts";
+import { listScenarios, loadScenarioNow, requestedScenario } from "./scenario-operations.ts";
+import type { ScenarioService } from "./scenario-service.ts";
 import { initialFlags, resolveSource, type ResolvedSource } from "./source-resolver.ts";
 import { StateStore } from "./state-store.ts";
 
@@ -42,12 +44,14 @@ export interface OrchestratorDeps {
   /** previewd's own loopback origin; known only once the server listens. */
   origin: () => string;
   appUrl: (id: string, app: string) => string;
+  /** The CDP bridge's endpoints of an environment (devtools-bridge/devtools-endpoints.ts). */
+  devtools?: (id: string) => { http: string; webSocketDebuggerUrl: string };
   /** previewd's API token, if auth is on; apps get a per-environment token derived from it. */
   token?: string;
   now?: () => Date;
 }
 
-export class EnvironmentOrchestrator implements Orchestrator {
+export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   readonly #records = new Map<string, EnvironmentRecord>();
   readonly #createLock = new Mutex();
   readonly #queues = new Map<string, Promise<void>>();
@@ -75,6 +79,7 @@ export class EnvironmentOrchestrator implements Orchestrator {
     const runtime = this.runtime(runtimeName);
     const source = await resolveSource(request, this.deps);
     const flags = initialFlags(source.manifest, request.flags);
+    const scenario = await requestedScenario(source, request.scenario, this.deps.sources);
     await runtime.checkAvailable();
 
     return this.#createLock.runExclusive(async () => {
@@ -84,6 +89,7 @@ export class EnvironmentOrchestrator implements Orchestrator {
         return { environment: this.#view(existing), created: false };
       }
       const record = this.#newRecord(source, runtimeName, flags, request.ttl);
+      record.scenario = scenario;
       this.#records.set(record.id, record);
       await this.#persist();
       this.deps.logger.info(
@@ -240,6 +246,42 @@ export class EnvironmentOrchestrator implements Orchestrator {
       await this.delete(record.id);
     }
     return expired.map((r) => r.id);
+  }
+
+  // --- seed scenarios (scenario-operations.ts) ---
+
+  listScenarios(id: string): ReturnType<ScenarioService["listScenarios"]> {
+    return listScenarios(this, id);
+  }
+
+  loadScenario(id: string, name: string): Promise<EnvironmentView> {
+    return loadScenarioNow(this, id, name);
+  }
+
+  /**
+   * Runs `work` alone on the environment's queue, after the operations asked before it, and
+   * resolves with its result. A delete aborts `signal`.
+   */
+  exclusive<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(id) ?? Promise.resolve();
+    const result = previous.then(async () => {
+      const controller = new AbortController();
+      this.#aborts.set(id, controller);
+      try {
+        return await work(controller.signal);
+      } finally {
+        if (this.#aborts.get(id) === controller) this.#aborts.delete(id);
+      }
+    });
+    const next = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(id, next);
+    void next.finally(() => {
+      if (this.#queues.get(id) === next) this.#queues.delete(id);
+    });
+    return result;
   }
 
   /** Wait for every queued operation (tests and shutdown). */
@@ -424,7 +466,11 @@ export class EnvironmentOrchestrator implements Orchestrator {
   }
 
   #view(record: EnvironmentRecord): EnvironmentView {
-    return toView(record, { origin: this.deps.origin(), appUrl: this.deps.appUrl });
+    return toView(record, {
+      origin: this.deps.origin(),
+      appUrl: this.deps.appUrl,
+      ...(this.deps.devtools && { devtools: this.deps.devtools }),
+    });
   }
 }
 

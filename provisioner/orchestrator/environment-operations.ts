@@ -10,6 +10,7 @@ import type { Deployment, RuntimeContext } from "../runtimes/runtime.ts";
 import type { EnvironmentOrchestrator, OrchestratorDeps } from "./create-orchestrator.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
 import type { ResolvedSource } from "./source-resolver.ts";
+import { seedAfterProvision, snapshotNewServices } from "./scenario-operations.ts";
 
 export interface OperationDeps {
   kind: "provision" | "update" | "delete";
@@ -90,6 +91,7 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
   op.signal.throwIfAborted();
   const runtime = orchestrator.runtime(record.runtime);
   record.deployment = await runtime.provision(orchestrator.runtimeEnvironment(record), ctx);
+  await seedAfterProvision(record, orchestrator, ctx);
 }
 
 async function update(op: OperationDeps, ctx: RuntimeContext): Promise<void> {
@@ -103,6 +105,10 @@ async function update(op: OperationDeps, ctx: RuntimeContext): Promise<void> {
   }
   const runtime = orchestrator.runtime(record.runtime);
   record.deployment = await runtime.update(orchestrator.runtimeEnvironment(record), record.deployment!, ctx);
+  // Redeploy keeps the data and does not re-seed; only a service that came up new needs a snapshot.
+  await snapshotNewServices(record, orchestrator).catch((error: unknown) =>
+    op.deps.logger.warn({ env: record.id, err: error }, "snapshot of new services failed"),
+  );
 }
 
 async function remove(op: OperationDeps): Promise<void> {

@@ -8,6 +8,7 @@ import type {
   EnvironmentView,
   FlagValue,
   RuntimeName,
+  SeedState,
   Timings,
 } from "../environments/environment-schema.ts";
 import type { Manifest } from "../manifest/manifest-schema.ts";
@@ -32,7 +33,10 @@ export interface EnvironmentRecord {
   worktreePath: string | null;
   runtime: RuntimeName;
   status: EnvironmentStatus;
+  /** The scenario asked for (at creation) or last loaded. */
   scenario: string | null;
+  /** What the data holds now; absent in state written before seed scenarios existed. */
+  seed?: SeedState;
   flags: Record<string, FlagValue>;
   timings: Timings;
   createdAt: string;
@@ -48,6 +52,8 @@ export interface ViewContext {
   appUrl(id: string, app: string): string;
   /** previewd's own loopback origin, e.g. `http://127.0.0.1:7070`. */
   origin: string;
+  /** The environment's CDP bridge endpoints, when the bridge is on. */
+  devtools?(id: string): { http: string; webSocketDebuggerUrl: string };
 }
 
 export function toView(record: EnvironmentRecord, context: ViewContext): EnvironmentView {
@@ -63,6 +69,7 @@ export function toView(record: EnvironmentRecord, context: ViewContext): Environ
     runtime: record.runtime,
     status: record.status,
     scenario: record.scenario,
+    seed: record.seed ?? null,
     apps: Object.fromEntries(
       Object.keys(record.manifest.apps).map((app) => {
         const deployed = deployment?.apps[app];
@@ -77,7 +84,7 @@ export function toView(record: EnvironmentRecord, context: ViewContext): Environ
       }),
     ),
     flags: record.flags,
-    devtools: null,
+    devtools: context.devtools?.(record.id) ?? null,
     timings: record.timings,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

@@ -101,4 +101,29 @@ export interface Runtime {
   reconcile(keep: ReadonlySet<string>): Promise<string[]>;
   /** Stop background work (log tailing, timers) without touching environments. */
   close(): Promise<void>;
+  /**
+   * Runs `command` (`sh -c`) to completion in the app's path with the app's full environment
+   * (as its process got it) plus `options.env`; output is captured into the app's logs too.
+   */
+  exec(
+    env: RuntimeEnvironment,
+    deployment: Deployment,
+    app: string,
+    command: string,
+    options: ExecOptions,
+  ): Promise<ExecResult>;
+}
+
+export interface ExecOptions {
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Default 5 minutes; a command still running then is stopped (exit code -1). */
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  /** -1 when it was stopped by a signal (timeout, abort). */
+  exitCode: number;
+  /** Its output, stdout and stderr interleaved, at most the last few hundred lines. */
+  output: string[];
 }

@@ -286,6 +286,27 @@ describe("process runtime: an environment's life", () => {
     expect(new Set(labelled.map((p) => p.name))).toEqual(new Set(["api", "web", "db"]));
   });
 
+  it("exec runs a command in the app's path with its environment, labelled, output captured", async () => {
+    const { ctx, logs } = makeContext();
+    await runtime.adopt(env, deployment, ctx); // any context: the env state exists already
+    const script = 'pwd; echo "db=$DATABASE_URL port=$PORT extra=$EXTRA role=$PREVIEWD_ROLE"; echo oops >&2';
+    const result = await runtime.exec(env, deployment, "api", script, { env: { EXTRA: "yes" } });
+    expect(result.exitCode).toBe(0);
+    expect(result.output).toEqual([
+      join(env.rootDir, "apps/api"),
+      `db=${deployment.services.db?.internalUrl} port=${deployment.apps.api?.handle.port} extra=yes role=exec`,
+      "oops",
+    ]);
+    await eventually(() => logs.query(env.id, { apps: ["api"], grep: "extra=yes" }).length === 1);
+
+    const failed = await runtime.exec(env, deployment, "api", "echo before; exit 3", {});
+    expect(failed).toEqual({ exitCode: 3, output: ["before"] });
+    const slow = await runtime.exec(env, deployment, "api", "sleep 30", { timeoutMs: 300 });
+    expect(slow.exitCode).toBe(-1);
+    expect(slow.output.at(-1)).toBe("stopped after 300 ms");
+    expect((await scanProcesses({ owner, envId: env.id })).filter((p) => p.role === "exec")).toEqual([]);
+  });
+
   it("update restarts only the app whose inputs changed, on the same port, keeping the data", async () => {
     await writeFile(join(env.rootDir, "apps/web/server.js"), `${files["apps/web/server.js"]}\n// v2\n`);
     const updating = makeContext(provisioned.logs);

@@ -5,13 +5,21 @@
 import { readFile, rm } from "node:fs/promises";
 import { platform } from "node:os";
 import type { Logger } from "../../logger.ts";
-import { RuntimeUnavailableError } from "../../errors.ts";
+import { ConflictError, RuntimeUnavailableError } from "../../errors.ts";
 import type { LogStore } from "../../logs/log-store.ts";
 import type { Manifest } from "../../manifest/manifest-schema.ts";
 import { startOrder } from "../../manifest/dependency-graph.ts";
 import { appInputHashes } from "../app-input-hash.ts";
-import type { Deployment, Runtime, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
+import type {
+  Deployment,
+  ExecOptions,
+  ExecResult,
+  Runtime,
+  RuntimeContext,
+  RuntimeEnvironment,
+} from "../runtime.ts";
 import { startApp } from "./app-process.ts";
+import { execCommand } from "./exec-command.ts";
 import { runBuild } from "./build-step.ts";
 import { runInstall } from "./install-step.ts";
 import { OutputCapture } from "./output-capture.ts";
@@ -225,6 +233,28 @@ class ProcessRuntime implements Runtime {
     await Promise.all(orphans.map((id) => this.#removeEverything(id)));
     if (orphans.length > 0) this.#logger.info({ envIds: orphans }, "removed orphaned processes");
     return orphans;
+  }
+
+  async exec(
+    env: RuntimeEnvironment,
+    deployment: Deployment,
+    app: string,
+    command: string,
+    options: ExecOptions,
+  ): Promise<ExecResult> {
+    // Provisioning or adoption made the state; without it nothing of this environment runs here.
+    const state = this.#envs.get(env.id);
+    if (!state) throw new ConflictError(`environment ${env.id} is not running`);
+    return execCommand({
+      ...options,
+      env: options.env ?? {},
+      runtimeEnv: env,
+      deployment,
+      app,
+      command,
+      owner: this.#owner,
+      output: state.output,
+    });
   }
 
   async close(): Promise<void> {

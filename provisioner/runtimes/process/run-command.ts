@@ -22,6 +22,8 @@ export interface RunCommandOptions {
   logApp: string;
   signal: AbortSignal;
   env?: Record<string, string>;
+  /** How many of the last output lines `tail` holds (default 30). */
+  tailLines?: number;
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<CommandResult> {
@@ -46,7 +48,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     const exitCode = await started.exited;
     // The shell may be gone while its children still run (`cmd &`): a step leaves nothing behind.
     await stopGroups([{ pgid: pid, role: options.labels.role }], 1_000);
-    return { exitCode, tail: await options.output.tail(options.logName) };
+    return { exitCode, tail: await options.output.tail(options.logName, options.tailLines) };
   } finally {
     options.signal.removeEventListener("abort", abort);
   }

@@ -1,0 +1,183 @@
+/**
+ * One app as a container on the environment's network (alias: the app name), its port published
+ * on 127.0.0.1, its environment interpolated for container-to-container addresses, then waited
+ * for on its health path through the published port.
+ */
+import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type Docker from "dockerode";
+import { ProvisionError } from "../../errors.ts";
+import { appEnvironment, type InterpolationValues } from "../../manifest/interpolate.ts";
+import type { DeployedApp, Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
+import type { ContainerLogs } from "./container-logs.ts";
+import { containerName, labelsOf } from "./docker-labels.ts";
+import { gatewayHostname } from "./flags-gateway.ts";
+import { containerLimits } from "./resource-limits.ts";
+import { exitCodeOf, loopbackBinding, startContainer } from "./run-container.ts";
+
+/** What `${...}` resolves to inside a container: app and service names on the environment's network. */
+export function containerValues(
+  env: RuntimeEnvironment,
+  deployment: Deployment,
+  app: string,
+  flagsUrl: string,
+): InterpolationValues {
+  const services: InterpolationValues["services"] = {};
+  for (const [name, service] of Object.entries(deployment.services))
+    services[name] = { url: service.internalUrl };
+  const apps: InterpolationValues["apps"] = {};
+  for (const [name, spec] of Object.entries(env.manifest.apps)) {
+    const internalUrl = `http://${name}:${spec.docker?.port ?? 80}`;
+    apps[name] = { url: env.appUrls[name] ?? internalUrl, internalUrl };
+  }
+  return {
+    env: { id: env.id, ref: env.ref, commit: env.commit },
+    services,
+    apps,
+    port: env.manifest.apps[app]?.docker?.port ?? 80,
+    flagsUrl,
+    ...(env.flagsToken !== undefined && { flagsToken: env.flagsToken }),
+  };
+}
+
+export interface AppContainerSpec {
+  image: string;
+  port: number;
+  env: string[];
+  limits: ReturnType<typeof containerLimits>;
+  /** Hash of all of the above: unchanged, the running container is kept. */
+  hash: string;
+}
+
+export function appContainerSpec(
+  env: RuntimeEnvironment,
+  deployment: Deployment,
+  app: string,
+  image: string,
+  flagsUrl: string,
+): AppContainerSpec {
+  const spec = env.manifest.apps[app];
+  const port = spec?.docker?.port;
+  if (!spec || port === undefined) {
+    throw new ProvisionError(`app ${app} needs apps.${app}.docker.port for the docker runtime`, "start", app);
+  }
+  const variables = appEnvironment(env.manifest, app, containerValues(env, deployment, app, flagsUrl));
+  const list = Object.entries(variables)
+    .map(([key, value]) => `${key}=${value}`)
+    .sort();
+  const limits = containerLimits(app, spec);
+  // A new commit alone does not restart an app whose inputs did not change (as with processes).
+  const decisive = list.filter((entry) => !entry.startsWith("PREVIEW_COMMIT="));
+  const hash = createHash("sha256")
+    .update(JSON.stringify({ image, port, env: decisive, limits, health: spec.health }))
+    .digest("hex");
+  return { image, port, env: list, limits, hash };
+}
+
+export interface StartAppContainerOptions {
+  docker: Docker;
+  owner: string;
+  env: RuntimeEnvironment;
+  ctx: RuntimeContext;
+  app: string;
+  spec: AppContainerSpec;
+  network: { name: string; gateway: string };
+  flagsPort: number;
+  /** Keep this host port if it is still free (stable direct URLs across updates). */
+  hostPort?: number;
+  logs: ContainerLogs;
+  healthTimeoutMs: number;
+  onCreated(app: DeployedApp): Promise<void>;
+}
+
+async function probe(url: string, signal: AbortSignal): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, {
+      redirect: "manual",
+      signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
+    });
+    await response.body?.cancel();
+    return response.status >= 200 && response.status < 400 ? undefined : `answered ${response.status}`;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return cause?.code ?? (error instanceof Error ? error.message : String(error));
+  }
+}
+
+export async function startAppContainer(options: StartAppContainerOptions): Promise<DeployedApp> {
+  const { docker, env, ctx, app, spec } = options;
+  const health = env.manifest.apps[app]?.health ?? "/";
+  ctx.event({ step: "start", app, status: "started", message: `container from ${spec.image}` });
+  const create = (hostPort?: number) =>
+    startContainer(
+      docker,
+      {
+        name: containerName(env.id, app),
+        Image: spec.image,
+        Env: spec.env,
+        Labels: labelsOf({
+          owner: options.owner,
+          envId: env.id,
+          role: "app",
+          name: app,
+          specHash: spec.hash,
+        }),
+        ExposedPorts: { [`${spec.port}/tcp`]: {} },
+        HostConfig: {
+          PortBindings: loopbackBinding(spec.port, hostPort),
+          ExtraHosts: [`${gatewayHostname}:${options.network.gateway}`],
+          RestartPolicy: { Name: "no" },
+          ...spec.limits,
+        },
+        NetworkingConfig: { EndpointsConfig: { [options.network.name]: { Aliases: [app] } } },
+      },
+      spec.port,
+    );
+  const started = await create(options.hostPort).catch((error: unknown) => {
+    if (options.hostPort === undefined) throw error;
+    return create();
+  });
+  await options.logs.follow(app, started.id, false);
+  const deployed: DeployedApp = {
+    status: "starting",
+    directUrl: `http://127.0.0.1:${started.hostPort}`,
+    inputHash: spec.hash,
+    handle: {
+      containerId: started.id,
+      hostPort: started.hostPort,
+      image: spec.image,
+      flagsPort: options.flagsPort,
+    },
+  };
+  await options.onCreated(deployed);
+  ctx.event({
+    step: "health",
+    app,
+    status: "started",
+    message: `waiting for ${health} on port ${started.hostPort}`,
+  });
+  const url = `${deployed.directUrl}${health}`;
+  const deadline = Date.now() + options.healthTimeoutMs;
+  let checks = 0;
+  for (;;) {
+    const problem = await probe(url, ctx.signal);
+    if (problem === undefined) break;
+    // Asking the engine on every probe is wasteful; every fifth is quick enough to notice a crash.
+    const exitCode = checks++ % 5 === 0 ? await exitCodeOf(docker, started.id) : undefined;
+    const why =
+      exitCode !== undefined
+        ? `${app} exited with code ${exitCode} before becoming healthy`
+        : ctx.signal.aborted
+          ? `${app}: aborted while waiting for health`
+          : Date.now() >= deadline
+            ? `${app} was not healthy at ${health} within ${options.healthTimeoutMs} ms (${problem})`
+            : undefined;
+    if (why) {
+      await sleep(200); // Let the last lines of output arrive.
+      throw new ProvisionError(why, "health", app, options.logs.tail(app));
+    }
+    await sleep(100);
+  }
+  ctx.event({ step: "health", app, status: "succeeded", message: `healthy on port ${started.hostPort}` });
+  return { ...deployed, status: "healthy" };
+}

@@ -1,0 +1,54 @@
+/** The docker runtime's `handle` of deployed apps and services, read back from persisted JSON. */
+import type { DeployedApp, DeployedService } from "../runtime.ts";
+
+export interface ContainerHandle {
+  containerId: string;
+  /** The port published on 127.0.0.1. */
+  hostPort: number;
+  image: string;
+}
+
+export interface AppContainerHandle extends ContainerHandle {
+  /** The port of the environment's flags gateway, baked into PREVIEW_FLAGS_URL. */
+  flagsPort: number;
+}
+
+export interface ServiceContainerHandle extends ContainerHandle {
+  /** Random per environment. The deployment record is previewd's state, never logged. */
+  password: string;
+  user: string;
+  database: string;
+  volume: string;
+}
+
+function isPort(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) > 0 && (value as number) < 65536;
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0;
+}
+
+export function appContainerHandle(app: DeployedApp | undefined): AppContainerHandle | undefined {
+  const h = app?.handle;
+  if (!h || !isText(h.containerId) || !isPort(h.hostPort) || !isText(h.image) || !isPort(h.flagsPort))
+    return undefined;
+  return { containerId: h.containerId, hostPort: h.hostPort, image: h.image, flagsPort: h.flagsPort };
+}
+
+export function serviceContainerHandle(
+  service: DeployedService | undefined,
+): ServiceContainerHandle | undefined {
+  const h = service?.handle;
+  if (!h || !isText(h.containerId) || !isPort(h.hostPort) || !isText(h.image)) return undefined;
+  if (!isText(h.password) || !isText(h.database) || !isText(h.volume)) return undefined;
+  return {
+    containerId: h.containerId,
+    hostPort: h.hostPort,
+    image: h.image,
+    password: h.password,
+    user: isText(h.user) ? h.user : "postgres",
+    database: h.database,
+    volume: h.volume,
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * A `postgres` service as a container on the environment's network (alias: the service name),
+ * its data in a labelled volume, published on 127.0.0.1 for previewd (scenarios, resets). Apps
+ * reach it as `postgres://…@<service>:5432/<db>`.
+ */
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type Docker from "dockerode";
+import pg from "pg";
+import { ProvisionError, errorMessage } from "../../errors.ts";
+import type { DeployedService } from "../runtime.ts";
+import type { ContainerLogs } from "./container-logs.ts";
+import { containerName, labelsOf } from "./docker-labels.ts";
+import type { ServiceContainerHandle } from "./docker-handles.ts";
+import { postgresDataPath } from "./postgres-image.ts";
+import { exitCodeOf, loopbackBinding, startContainer } from "./run-container.ts";
+
+const user = "postgres";
+// Throwaway preview data: durability buys nothing, speed does.
+const speedSettings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"];
+
+export interface StartPostgresContainerOptions {
+  docker: Docker;
+  owner: string;
+  envId: string;
+  name: string;
+  database: string;
+  image: string;
+  network: string;
+  logs: ContainerLogs;
+  /** Restarting a service keeps its volume and password. */
+  previous?: ServiceContainerHandle;
+  signal: AbortSignal;
+  readyTimeoutMs: number;
+  /** Called once the container exists, so it can be checkpointed before the wait. */
+  onCreated(service: DeployedService): Promise<void>;
+}
+
+function urls(handle: ServiceContainerHandle, service: string): { url: string; internalUrl: string } {
+  const auth = `${user}:${encodeURIComponent(handle.password)}`;
+  return {
+    url: `postgres://${auth}@127.0.0.1:${handle.hostPort}/${handle.database}`,
+    internalUrl: `postgres://${auth}@${service}:5432/${handle.database}`,
+  };
+}
+
+export function deployedService(
+  handle: ServiceContainerHandle,
+  name: string,
+  status: DeployedService["status"],
+): DeployedService {
+  return { type: "postgres", status, ...urls(handle, name), handle: { ...handle } };
+}
+
+async function ensureDatabase(port: number, password: string, database: string): Promise<string | undefined> {
+  const client = new pg.Client({
+    host: "127.0.0.1",
+    port,
+    user,
+    password,
+    database: "postgres",
+    connectionTimeoutMillis: 2_000,
+  });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+    return undefined;
+  } catch (error) {
+    return errorMessage(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function startPostgresContainer(
+  options: StartPostgresContainerOptions,
+): Promise<DeployedService> {
+  const { docker, name } = options;
+  const password = options.previous?.password ?? randomBytes(18).toString("base64url");
+  const volume = options.previous?.volume ?? containerName(options.envId, `${name}-data`);
+  const labels = { owner: options.owner, envId: options.envId, name };
+  await docker.createVolume({ Name: volume, Labels: labelsOf({ ...labels, role: "volume" }) });
+  const create = (hostPort?: number) =>
+    startContainer(
+      docker,
+      {
+        name: containerName(options.envId, name),
+        Image: options.image,
+        Cmd: ["postgres", ...speedSettings.flatMap((s) => ["-c", s])],
+        Env: [`POSTGRES_USER=${user}`, `POSTGRES_PASSWORD=${password}`, `POSTGRES_DB=${options.database}`],
+        Labels: labelsOf({ ...labels, role: "service", specHash: options.image }),
+        ExposedPorts: { "5432/tcp": {} },
+        HostConfig: {
+          PortBindings: loopbackBinding(5432, hostPort),
+          Mounts: [{ Type: "volume", Source: volume, Target: postgresDataPath }],
+          RestartPolicy: { Name: "no" },
+        },
+        NetworkingConfig: { EndpointsConfig: { [options.network]: { Aliases: [name] } } },
+      },
+      5432,
+    );
+  // Keep the previous port (stable URLs) unless something else took it meanwhile.
+  const previousPort = options.previous?.hostPort;
+  const started = await create(previousPort).catch((error: unknown) => {
+    if (previousPort === undefined) throw error;
+    return create();
+  });
+  const handle: ServiceContainerHandle = {
+    containerId: started.id,
+    hostPort: started.hostPort,
+    image: options.image,
+    password,
+    user,
+    database: options.database,
+    volume,
+  };
+  await options.onCreated(deployedService(handle, name, "starting"));
+  await options.logs.follow(name, started.id, false);
+  const deadline = Date.now() + options.readyTimeoutMs;
+  for (;;) {
+    const problem = await ensureDatabase(started.hostPort, password, options.database);
+    if (problem === undefined) break;
+    const exitCode = await exitCodeOf(docker, started.id);
+    const why =
+      exitCode !== undefined
+        ? `exited with code ${exitCode}`
+        : options.signal.aborted
+          ? "was aborted"
+          : Date.now() >= deadline
+            ? `did not accept connections within ${options.readyTimeoutMs} ms (${problem})`
+            : undefined;
+    if (why) {
+      await sleep(200); // Let the last lines of output arrive.
+      throw new ProvisionError(`postgres for ${name} ${why}`, "services", name, options.logs.tail(name));
+    }
+    await sleep(200);
+  }
+  return deployedService(handle, name, "running");
+}

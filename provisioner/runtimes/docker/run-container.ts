@@ -1,0 +1,76 @@
+/** Creating and starting one labelled container, and reading back the port it got on 127.0.0.1. */
+import type Docker from "dockerode";
+import { ProvisionError } from "../../errors.ts";
+import { dockerStatus } from "./docker-engine.ts";
+import { OWNER_LABEL } from "./docker-labels.ts";
+
+export interface StartedContainer {
+  id: string;
+  hostPort: number;
+}
+
+/** Published on 127.0.0.1 only; an empty HostPort lets the engine pick a free port. */
+export function loopbackBinding(
+  containerPort: number,
+  hostPort?: number,
+): Record<string, { HostIp: string; HostPort: string }[]> {
+  return { [`${containerPort}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: hostPort ? String(hostPort) : "" }] };
+}
+
+async function create(docker: Docker, options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+  try {
+    return await docker.createContainer(options);
+  } catch (error) {
+    if (dockerStatus(error) !== 409 || !options.name) throw error;
+    // A container left by an interrupted run of ours: replace it. Anyone else's: refuse.
+    const existing = docker.getContainer(options.name);
+    const info = await existing.inspect();
+    if (info.Config.Labels?.[OWNER_LABEL] !== options.Labels?.[OWNER_LABEL]) {
+      throw new ProvisionError(`a container named ${options.name} exists and is not previewd's`, "start");
+    }
+    await existing.remove({ force: true, v: true });
+    return docker.createContainer(options);
+  }
+}
+
+export async function startContainer(
+  docker: Docker,
+  options: Docker.ContainerCreateOptions,
+  containerPort: number,
+): Promise<StartedContainer> {
+  const container = await create(docker, options);
+  await container.start();
+  const info = await container.inspect();
+  const binding = info.NetworkSettings.Ports?.[`${containerPort}/tcp`]?.find((b) => b.HostIp === "127.0.0.1");
+  const hostPort = Number(binding?.HostPort);
+  if (!Number.isInteger(hostPort) || hostPort <= 0) {
+    throw new ProvisionError(
+      `container ${options.name ?? container.id} has no port published for ${containerPort}`,
+      "start",
+    );
+  }
+  return { id: container.id, hostPort };
+}
+
+/** The container's exit code if it is not running, undefined while it runs. */
+export async function exitCodeOf(docker: Docker, id: string): Promise<number | undefined> {
+  const info = await docker.getContainer(id).inspect();
+  return info.State.Running ? undefined : info.State.ExitCode;
+}
+
+/** True if the container exists, runs, and carries these labels. */
+export async function isRunningWith(
+  docker: Docker,
+  id: string,
+  labels: Record<string, string>,
+): Promise<boolean> {
+  try {
+    const info = await docker.getContainer(id).inspect();
+    return (
+      info.State.Running &&
+      Object.entries(labels).every(([key, value]) => info.Config.Labels?.[key] === value)
+    );
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Loading a scenario into a running environment: reset every postgres service to its snapshot,
+ * run the steps, and on a failing step reset again, so a load either completes or leaves the
+ * data as right after the environment's migrations.
+ */
+import type { ResolvedScenario } from "./load-scenario.ts";
+import { hasSnapshot, resetToSnapshot, takeSnapshot } from "./postgres-snapshot.ts";
+import { ScenarioStepError } from "./scenario-errors.ts";
+import { runSteps, type RunStepsOptions } from "./run-steps.ts";
+import type { SeedTarget } from "./seed-target.ts";
+
+/** Snapshot every postgres service (after migrations and the first healthy start). */
+export async function snapshotServices(target: SeedTarget, options: { onlyMissing?: boolean } = {}) {
+  await Promise.all(
+    target.postgresServices.map(async (service) => {
+      const url = target.sqlUrl(service);
+      if (options.onlyMissing && (await hasSnapshot(url))) return;
+      await takeSnapshot(url);
+    }),
+  );
+}
+
+export async function resetServices(target: SeedTarget): Promise<void> {
+  await Promise.all(target.postgresServices.map((service) => resetToSnapshot(target.sqlUrl(service))));
+}
+
+export interface LoadOptions extends RunStepsOptions {
+  /** The data is known to be at its snapshot already (the first load after provisioning). */
+  fresh?: boolean;
+  /** Called between the reset and the first step, e.g. to apply the scenario's flags. */
+  beforeSteps?(): Promise<void>;
+}
+
+export async function loadScenario(
+  scenario: ResolvedScenario,
+  target: SeedTarget,
+  options: LoadOptions,
+): Promise<void> {
+  if (!options.fresh) await resetServices(target);
+  try {
+    await options.beforeSteps?.();
+    await runSteps(scenario, target, options);
+  } catch (error) {
+    await resetServices(target).catch((rollback: unknown) => {
+      if (error instanceof ScenarioStepError) {
+        error.step.output.push(`previewd could not reset the data afterwards: ${String(rollback)}`);
+      }
+    });
+    throw error;
+  }
+}
