@@ -9,22 +9,34 @@ import { isLoopbackHost, type Config } from "./config.ts";
 import { ValidationError } from "./errors.ts";
 import { startHttpServer } from "./http-server.ts";
 import type { Logger } from "./logger.ts";
-import { MemoryLogStore } from "./logs/memory-log-store.ts";
+import { FileLogStore } from "./logs/file-log-store.ts";
+import { orchestratorFlags } from "./flags/flag-source.ts";
 import type { LogStore } from "./logs/log-store.ts";
 import { EnvironmentOrchestrator } from "./orchestrator/create-orchestrator.ts";
 import { ownerIdOf } from "./owner-id.ts";
 import { recover } from "./orchestrator/recovery.ts";
 import { createPreviewProxy } from "./proxy/preview-proxy.ts";
 import { createProcessRuntime } from "./runtimes/process/process-runtime.ts";
+import { createDockerRuntime } from "./runtimes/docker/docker-runtime.ts";
 import { acquireDataDirLock } from "./data-dir-lock.ts";
 import { createRepoSources } from "./sources/repo-source.ts";
 import { createWorktreeManager } from "./sources/worktree-manager.ts";
+import { bridgeConfigFromEnv } from "../devtools-bridge/bridge-config.ts";
+import { createDevtoolsBridge } from "../devtools-bridge/create-devtools-bridge.ts";
+import { devtoolsEndpoints } from "../devtools-bridge/devtools-endpoints.ts";
+import { bridgeEnvironments } from "./devtools-environments.ts";
+import { apiScreenshotTaker } from "./github/api-screenshot-taker.ts";
+import { createGitHubIntegration, type GitHubIntegration } from "./github/create-github.ts";
+import { flagDefaultsFrom } from "./github/flag-defaults.ts";
+import { loadGitHubConfig, type GitHubConfig } from "./github/github-config.ts";
 
 export interface Previewd {
   /** The API's origin, e.g. `http://127.0.0.1:7070`. */
   url: string;
   orchestrator: EnvironmentOrchestrator;
   logs: LogStore;
+  /** Pull request previews (webhook queue, comments). */
+  github: GitHubIntegration;
   /** Stops serving. Environments keep running and are adopted by the next start. */
   close(): Promise<void>;
 }
@@ -35,6 +47,8 @@ export interface PreviewdOptions {
   reapIntervalMs?: number;
   /** Deadline for an app to become healthy. */
   healthTimeoutMs?: number;
+  /** GitHub pull request previews; default: read from GITHUB_* and PREVIEWD_GITHUB_* variables. */
+  github?: GitHubConfig;
 }
 
 export async function startPreviewd(config: Config, options: PreviewdOptions): Promise<Previewd> {
@@ -44,11 +58,14 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
       errors: [{ path: "PREVIEWD_TOKEN", message: "set a token to listen on a non-loopback address" }],
     });
   }
+  const browserConfig = bridgeConfigFromEnv();
+  const githubConfig = options.github ?? loadGitHubConfig();
   // Postgres runs as its own OS user when previewd is root: the data dir must be traversable.
   await mkdir(config.dataDir, { recursive: true, mode: 0o755 });
   const releaseLock = await acquireDataDirLock(config.dataDir);
 
-  const logs = new MemoryLogStore();
+  // Lines survive a restart: each environment's recent tail is reloaded from `<dataDir>/logs/<id>/`.
+  const logs = await FileLogStore.open({ dir: path.join(config.dataDir, "logs"), logger });
   let origin = `http://127.0.0.1:${config.port}`;
   let publicPort = config.port;
   const orchestrator = new EnvironmentOrchestrator({
@@ -63,11 +80,14 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
         logger,
         ...(options.healthTimeoutMs && { healthTimeoutMs: options.healthTimeoutMs }),
       }),
+      // Always registered: without an engine, checkAvailable() says what is missing (503).
+      docker: createDockerRuntime({ ownerId: ownerIdOf(config.dataDir), logger }),
     },
     defaultRuntime: config.runtime,
     defaultTtlSeconds: config.defaultTtl,
     origin: () => origin,
     appUrl: (id, app) => `http://${app}--${id}.${config.baseDomain}:${publicPort}`,
+    devtools: (id) => devtoolsEndpoints(origin, id),
     ...(config.token && { token: config.token }),
   });
 
@@ -77,14 +97,62 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
     throw error;
   });
 
-  const app = createApp({ orchestrator, logger, config: { ...(config.token && { token: config.token }) } });
+  await logs.retainOnly(orchestrator.list().map((environment) => environment.id));
+
+  // A browser per environment (CDP bridge, screenshots); browsers of a previous run are killed first.
+  const devtools = await createDevtoolsBridge({
+    owner: ownerIdOf(config.dataDir),
+    dataDir: config.dataDir,
+    baseDomain: config.baseDomain,
+    ...(config.token && { token: config.token }),
+    environments: bridgeEnvironments(orchestrator),
+    logs,
+    logger,
+    config: browserConfig,
+  });
+  orchestrator.onDeleted((id) => devtools.stopBrowser(id));
+
+  // PR previews: comments and statuses; screenshots come from the bridge's API above.
+  const github = await createGitHubIntegration({
+    config: githubConfig,
+    orchestrator,
+    dataDir: config.dataDir,
+    logger,
+    ownUrl: () => origin,
+    flagDefaults: flagDefaultsFrom(orchestrator),
+    screenshots: apiScreenshotTaker({
+      origin: () => origin,
+      publicUrl: () => githubConfig.publicUrl ?? origin,
+      ...(config.token && { token: config.token }),
+      logger,
+    }),
+  }).catch(async (error: unknown) => {
+    await releaseLock();
+    throw error;
+  });
+
+  const app = createApp({
+    orchestrator,
+    logger,
+    config: { ...(config.token && { token: config.token }) },
+    logs,
+    flags: orchestratorFlags(orchestrator),
+    scenarios: orchestrator,
+    devtools,
+    github,
+  });
   const proxy = createPreviewProxy({ orchestrator, baseDomain: config.baseDomain, logger });
-  const server = await startHttpServer({ app, proxy, host: config.host, port: config.port, logger }).catch(
-    async (error: unknown) => {
-      await releaseLock();
-      throw error;
-    },
-  );
+  const server = await startHttpServer({
+    app,
+    proxy,
+    upgradeHandlers: [devtools.handleUpgrade],
+    host: config.host,
+    port: config.port,
+    logger,
+  }).catch(async (error: unknown) => {
+    await releaseLock();
+    throw error;
+  });
   publicPort = Number(new URL(server.url).port);
   origin = `http://127.0.0.1:${publicPort}`;
 
@@ -98,11 +166,15 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
     url: server.url,
     orchestrator,
     logs,
+    github,
     async close() {
       clearInterval(reaper);
       await server.close();
+      await github.close();
+      await devtools.close();
       await orchestrator.idle();
       for (const runtime of Object.values(orchestrator.deps.runtimes)) await runtime.close();
+      await logs.close();
       await releaseLock();
     },
   };

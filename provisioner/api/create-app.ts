@@ -10,6 +10,15 @@ import { environmentRoutes } from "./environment-routes.ts";
 import { eventRoutes } from "./event-routes.ts";
 import { notFoundHandler, problemHandler } from "./problem.ts";
 import { systemRoutes } from "./system-routes.ts";
+import type { FlagSource } from "../flags/flag-source.ts";
+import type { LogStore } from "../logs/log-store.ts";
+import { flagRoutes } from "./flag-routes.ts";
+import { logRoutes } from "./log-routes.ts";
+import { ofrepRoutes } from "./ofrep-routes.ts";
+import type { GitHubIntegration } from "../github/create-github.ts";
+import { githubCommentRoutes, githubWebhookRoutes } from "./github-routes.ts";
+import type { ScenarioService } from "../orchestrator/scenario-service.ts";
+import { scenarioRoutes } from "./scenario-routes.ts";
 
 export interface AppConfig {
   /** When set, every /v1 request needs `Authorization: Bearer <token>`. */
@@ -26,20 +35,49 @@ export interface AppDeps {
   orchestrator: Orchestrator;
   logger: Logger;
   config: AppConfig;
+  /** Serves `/logs` when given. */
+  logs?: LogStore;
+  /** Serves `/flags` and OFREP when given. */
+  flags?: FlagSource;
+  /** The GitHub webhook and comment routes; without it they answer 503 (not configured). */
+  github?: Pick<GitHubIntegration, "receiver" | "commenter">;
+  /** Serves `/scenarios` and `/scenario` when given. */
+  scenarios?: ScenarioService;
+  /** The CDP bridge (devtools-bridge/): its /v1 routes and `/json/protocol` at the root. */
+  devtools?: { v1Routes: express.RequestHandler; rootRoutes: express.RequestHandler };
 }
 
-export function createApp({ orchestrator, logger, config }: AppDeps): express.Application {
+export function createApp({
+  orchestrator,
+  logger,
+  config,
+  logs,
+  flags,
+  github = {},
+  scenarios,
+  devtools,
+}: AppDeps): express.Application {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
 
   app.use(systemRoutes({ version: config.version ?? "0.0.0" }));
+  // Before /v1's token check and JSON parser: the webhook is signed, and verified over its raw body.
+  app.use(githubWebhookRoutes(github));
+  if (devtools) app.use(devtools.rootRoutes);
 
   const v1 = express.Router();
+  // OFREP first: it takes the environment's flags token too, CORS preflights and its own error shape.
+  if (flags) v1.use(ofrepRoutes(flags, orchestrator, config));
   v1.use(requireToken(config.token));
   v1.use(express.json({ limit: config.bodyLimit ?? "1mb" }));
   v1.use(environmentRoutes(orchestrator));
   v1.use(eventRoutes(orchestrator, { heartbeatMs: config.heartbeatMs ?? 15_000 }));
+  if (scenarios) v1.use(scenarioRoutes(scenarios));
+  if (logs) v1.use(logRoutes(logs, orchestrator, { heartbeatMs: config.heartbeatMs ?? 15_000 }));
+  if (flags) v1.use(flagRoutes(flags));
+  v1.use(githubCommentRoutes(github));
+  if (devtools) v1.use(devtools.v1Routes);
   app.use("/v1", v1);
 
   app.use(notFoundHandler());

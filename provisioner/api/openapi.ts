@@ -11,6 +11,10 @@ import {
   problemSchema,
 } from "../environments/environment-schema.ts";
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS } from "./wait-query.ts";
+import { scenarioComponents, scenarioPaths } from "./scenario-openapi.ts";
+import { logAndFlagPaths } from "./log-and-flag-openapi.ts";
+import { devtoolsComponents, devtoolsPaths } from "./devtools-openapi.ts";
+import { githubComponents, githubPaths } from "./github-openapi.ts";
 
 /** Schemas published under `#/components/schemas/<name>`; `io` picks the request or response shape. */
 export const componentSchemas: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
@@ -19,6 +23,9 @@ export const componentSchemas: Record<string, { schema: z.ZodType; io: "input" |
   Environment: { schema: environmentSchema, io: "output" },
   EnvironmentEvent: { schema: environmentEventSchema, io: "output" },
   Problem: { schema: problemSchema, io: "output" },
+  ...scenarioComponents,
+  ...devtoolsComponents,
+  ...githubComponents,
 };
 
 type Json = Record<string, unknown>;
@@ -115,6 +122,10 @@ const paths: Record<string, Record<string, Json>> = {
       },
     },
   },
+  ...scenarioPaths,
+  ...logAndFlagPaths,
+  ...devtoolsPaths,
+  ...githubPaths,
   "/healthz": {
     get: {
       summary: "Liveness",

@@ -7,8 +7,19 @@ import type {
   EnvironmentEvent,
   EnvironmentView,
 } from "../environments/environment-schema.ts";
+import type { ScenarioSummary } from "../environments/scenario-api-schema.ts";
 import { ApiProblemError, type ProblemBody, ServerUnreachableError } from "./client-errors.ts";
 import { readEventStream } from "./event-stream.ts";
+import type { z } from "zod";
+import type { githubCommentResultSchema } from "../github/github-schemas.ts";
+import type {
+  ScreenshotRequest,
+  ScreenshotView,
+} from "../../devtools-bridge/screenshots/screenshot-request.ts";
+import type { FlagValue } from "../environments/environment-schema.ts";
+import type { FlagDetails } from "../flags/flag-values.ts";
+import type { LogEntry } from "../logs/log-store.ts";
+import { logSearchParams, parseNdjson, readLogEvents, type LogQueryParams } from "./log-stream.ts";
 
 export interface ClientOptions {
   baseUrl: string;
@@ -57,10 +68,30 @@ export class PreviewdClient {
     return (await this.#request("POST", `${envPath(id)}/redeploy`).then((r) => r.json())) as EnvironmentView;
   }
 
+  /** Post (or edit) the pull request's previewd comment and commit status for this environment. */
+  async postGitHubComment(
+    id: string,
+    target: { repo: string; pr: number },
+  ): Promise<z.infer<typeof githubCommentResultSchema>> {
+    const response = await this.#request("POST", `${envPath(id)}/github/comment`, target);
+    return (await response.json()) as z.infer<typeof githubCommentResultSchema>;
+  }
+
   /** Resolves with the environment (now `deleting`), or undefined once it is gone when waiting. */
   async deleteEnvironment(id: string, options: WaitOptions = {}): Promise<EnvironmentView | undefined> {
     const response = await this.#request("DELETE", `${envPath(id)}${waitQuery(options)}`);
     return response.status === 204 ? undefined : ((await response.json()) as EnvironmentView);
+  }
+
+  async listScenarios(id: string): Promise<ScenarioSummary[]> {
+    const response = await this.#request("GET", `${envPath(id)}/scenarios`);
+    return (await response.json()) as ScenarioSummary[];
+  }
+
+  /** Resets the environment's data and loads the scenario; resolves once it is loaded. */
+  async loadScenario(id: string, name: string): Promise<EnvironmentView> {
+    const response = await this.#request("POST", `${envPath(id)}/scenario`, { name });
+    return (await response.json()) as EnvironmentView;
   }
 
   /** The environment's events (replayed, then live) until `signal` aborts or the server ends the stream. */
@@ -73,13 +104,59 @@ export class PreviewdClient {
     for await (const event of readEventStream(response.body)) yield event as EnvironmentEvent;
   }
 
+  /** The matching log lines (NDJSON), oldest first. */
+  async logs(id: string, query: LogQueryParams = {}): Promise<LogEntry[]> {
+    const response = await this.#request("GET", `${envPath(id)}/logs${logSearchParams(query)}`, undefined, {
+      accept: "application/x-ndjson",
+    });
+    return parseNdjson(await response.text());
+  }
+
+  /** The tail, then live lines, until `signal` aborts or the server ends the stream (resume with `lastEventId`). */
+  async *followLogs(
+    id: string,
+    query: LogQueryParams = {},
+    options: { signal?: AbortSignal; lastEventId?: number } = {},
+  ): AsyncGenerator<LogEntry> {
+    const path = `${envPath(id)}/logs${logSearchParams(query, true)}`;
+    const response = await this.#request("GET", path, undefined, {
+      signal: options.signal,
+      accept: "text/event-stream",
+      ...(options.lastEventId !== undefined && { lastEventId: String(options.lastEventId) }),
+    });
+    if (response.body) yield* readLogEvents(response.body);
+  }
+
+  async flags(id: string): Promise<Record<string, FlagDetails>> {
+    const response = await this.#request("GET", `${envPath(id)}/flags`);
+    return (await response.json()) as Record<string, FlagDetails>;
+  }
+
+  async setFlags(id: string, values: Record<string, FlagValue>): Promise<Record<string, FlagDetails>> {
+    const response = await this.#request("PATCH", `${envPath(id)}/flags`, values);
+    return (await response.json()) as Record<string, FlagDetails>;
+  }
+
+  /** Opens a page in the environment's browser and captures it (201 with where the PNG is). */
+  async takeScreenshot(id: string, request: ScreenshotRequest = {}): Promise<ScreenshotView> {
+    const response = await this.#request("POST", `${envPath(id)}/screenshots`, request);
+    return (await response.json()) as ScreenshotView;
+  }
+
+  async screenshotPng(id: string, screenshotId: string): Promise<Buffer> {
+    const path = `${envPath(id)}/screenshots/${encodeURIComponent(screenshotId)}.png`;
+    const response = await this.#request("GET", path, undefined, { accept: "image/png" });
+    return Buffer.from(await response.arrayBuffer());
+  }
+
   async #request(
     method: string,
     path: string,
     body?: unknown,
-    options: { signal?: AbortSignal; accept?: string } = {},
+    options: { signal?: AbortSignal; accept?: string; lastEventId?: string } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { accept: options.accept ?? "application/json" };
+    if (options.lastEventId !== undefined) headers["last-event-id"] = options.lastEventId;
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     let response: Response;

@@ -5,6 +5,11 @@ import { downCommand } from "./down-command.ts";
 import { lsCommand } from "./ls-command.ts";
 import { serveCommand } from "./serve-command.ts";
 import { upCommand } from "./up-command.ts";
+import { commentCommand } from "./comment-command.ts";
+import { flagsCommand } from "./flags-command.ts";
+import { logsCommand } from "./logs-command.ts";
+import { scenarioCommand } from "./scenario-command.ts";
+import { screenshotCommand } from "./screenshot-command.ts";
 
 export function createProgram(): Command {
   return new Command("previewd")
@@ -14,5 +19,10 @@ export function createProgram(): Command {
     .addCommand(upCommand())
     .addCommand(lsCommand())
     .addCommand(downCommand())
+    .addCommand(logsCommand())
+    .addCommand(flagsCommand())
+    .addCommand(scenarioCommand())
+    .addCommand(screenshotCommand())
+    .addCommand(commentCommand())
     .addCommand(demoCommand());
 }

@@ -1,0 +1,178 @@
+/**
+ * WebSocket upgrades for `/v1/environments/:id/devtools/<type>/<targetId>`: the bridge checks
+ * the token itself (upgrades never pass through express), opens the matching WebSocket on the
+ * environment's browser, and relays frames both ways until either side closes, then closes the
+ * other. The stable browser id of the environment's view maps to whatever browser runs now,
+ * starting one if need be; page and other targets need the browser to run already.
+ */
+import type { IncomingMessage } from "node:http";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import WebSocket, { WebSocketServer, type RawData } from "ws";
+import { isPreviewdError } from "../../provisioner/errors.ts";
+import type { BridgeContext } from "../bridge-context.ts";
+import { TooManyBrowsersError } from "../bridge-errors.ts";
+import { stableBrowserId } from "../devtools-endpoints.ts";
+import { presentedToken, tokenMatches } from "../token-check.ts";
+
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+
+const pathPattern = /^\/v1\/environments\/([^/]+)\/devtools\/([a-z_]+)\/([^/]+)$/;
+
+export function cdpUpgradeHandler(context: BridgeContext): UpgradeHandler {
+  const server = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: 256 * 1024 * 1024,
+  });
+  return (req, socket, head) => {
+    const match = pathPattern.exec(new URL(req.url ?? "/", "http://bridge").pathname);
+    if (!match) return false;
+    const [, rawEnv = "", type = "", target = ""] = match;
+    void connect(context, server, { req, socket, head }, decodeURIComponent(rawEnv), type, target).catch(
+      (error: unknown) => {
+        const status = isPreviewdError(error) ? error.status : 502;
+        const type = isPreviewdError(error) ? error.type : "cdp";
+        const detail = error instanceof Error ? error.message : String(error);
+        const headers: Record<string, string> =
+          error instanceof TooManyBrowsersError ? { "Retry-After": String(error.retryAfterSeconds) } : {};
+        if (status >= 500) context.logger.warn({ err: error, url: req.url }, "devtools WebSocket failed");
+        reject(socket, status, detail, headers, type);
+      },
+    );
+    return true;
+  };
+}
+
+interface Upgrade {
+  req: IncomingMessage;
+  socket: Duplex;
+  head: Buffer;
+}
+
+async function connect(
+  context: BridgeContext,
+  server: WebSocketServer,
+  { req, socket, head }: Upgrade,
+  envId: string,
+  type: string,
+  target: string,
+): Promise<void> {
+  if (context.token && !tokenMatches(presentedToken(req), context.token)) {
+    return reject(socket, 401, "missing or wrong token (Authorization: Bearer <PREVIEWD_TOKEN> or ?token=)", {
+      "WWW-Authenticate": 'Bearer realm="previewd"',
+    });
+  }
+  // Without a token, a web page in the user's own browser must not drive this one (WebSockets skip CORS).
+  if (!context.token && crossOrigin(req)) {
+    return reject(
+      socket,
+      403,
+      "cross-origin DevTools connections are refused; set PREVIEWD_TOKEN to allow them",
+    );
+  }
+  context.requireEnvironment(envId);
+
+  let lease: { browser: { port: number; chromium: { browserId: string } }; release(): void };
+  if (type === "browser") {
+    if (target !== stableBrowserId(envId) && target !== context.pool.running(envId)?.chromium.browserId) {
+      return reject(socket, 404, `no browser ${target} in environment ${envId}`);
+    }
+    lease = await context.pool.acquire(envId);
+  } else {
+    if (!context.pool.running(envId))
+      return reject(socket, 404, `no ${type} ${target}: the browser of ${envId} is not running`);
+    lease = await context.pool.acquire(envId);
+  }
+
+  const browserPath =
+    type === "browser"
+      ? `/devtools/browser/${lease.browser.chromium.browserId}`
+      : `/devtools/${type}/${encodeURIComponent(target)}`;
+  let upstream: WebSocket;
+  try {
+    upstream = await openUpstream(`ws://127.0.0.1:${lease.browser.port}${browserPath}`);
+  } catch (error) {
+    lease.release();
+    return reject(socket, 404, `no ${type} ${target} in environment ${envId}: ${(error as Error).message}`);
+  }
+  if (socket.destroyed) {
+    upstream.terminate();
+    lease.release();
+    return;
+  }
+  server.handleUpgrade(req, socket, head, (client) => relay(client, upstream, lease.release));
+}
+
+function openUpstream(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const upstream = new WebSocket(url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+    upstream.once("open", () => {
+      upstream.removeAllListeners("error");
+      resolve(upstream);
+    });
+    upstream.once("unexpected-response", (_req, res) => {
+      upstream.terminate();
+      reject(new Error(`the browser answered ${res.statusCode}`));
+    });
+    upstream.once("error", (error) => reject(error));
+  });
+}
+
+function relay(client: WebSocket, upstream: WebSocket, release: () => void): void {
+  const pass = (to: WebSocket) => (data: RawData, isBinary: boolean) => {
+    if (to.readyState === WebSocket.OPEN) to.send(data, { binary: isBinary });
+  };
+  client.on("message", pass(upstream));
+  upstream.on("message", pass(client));
+  let done = false;
+  const finish = (other: WebSocket, code: number, reason: Buffer) => {
+    if (!done) {
+      done = true;
+      release();
+    }
+    if (other.readyState === WebSocket.OPEN) other.close(sendableCode(code), reason);
+    else if (other.readyState !== WebSocket.CLOSED) other.terminate();
+  };
+  client.on("close", (code, reason) => finish(upstream, code, reason));
+  upstream.on("close", (code, reason) => finish(client, code, reason));
+  // An error is followed by close; terminating makes sure the close comes now.
+  client.on("error", () => client.terminate());
+  upstream.on("error", () => upstream.terminate());
+}
+
+/** 1005, 1006 and 1015 describe a close but must never be sent in one. */
+function sendableCode(code: number): number {
+  if (code === 1006 || code === 1015) return 1011;
+  return code === 1005 || code < 1000 ? 1000 : code;
+}
+
+function crossOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}
+
+function reject(
+  socket: Duplex,
+  status: number,
+  detail: string,
+  headers: Record<string, string> = {},
+  type = status === 401 ? "unauthorized" : status === 404 ? "not-found" : "devtools",
+): void {
+  if (!socket.writable) return void socket.destroy();
+  const title = STATUS_CODES[status] ?? "Error";
+  const body = JSON.stringify({ type, title, status, detail });
+  const lines = [
+    `HTTP/1.1 ${status} ${title}`,
+    "Connection: close",
+    "Content-Type: application/problem+json",
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+}

@@ -1,0 +1,118 @@
+/**
+ * The CDP bridge (SPEC "CDP bridge"): a browser per environment, its DevTools endpoints and
+ * WebSockets, screenshots, and browser events into the environment's logs. The composition root
+ * mounts `v1Routes` under /v1 (behind the token check), `rootRoutes` at the root, adds
+ * `handleUpgrade` to the server's upgrade handlers and calls `stopBrowser` when an environment
+ * is deleted.
+ */
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { Router, type ErrorRequestHandler } from "express";
+import type { Logger } from "../provisioner/logger.ts";
+import type { BridgeConfig } from "./bridge-config.ts";
+import { environmentLookup, protocolSource, type BridgeContext } from "./bridge-context.ts";
+import type { BridgeEnvironments, BrowserLogSink } from "./bridge-deps.ts";
+import { TooManyBrowsersError } from "./bridge-errors.ts";
+import { killStaleBrowsers } from "./browser/browser-labels.ts";
+import { BrowserPool } from "./browser/browser-pool.ts";
+import { findChromium } from "./browser/chromium-executable.ts";
+import { cdpJsonRoutes } from "./cdp/cdp-json-routes.ts";
+import { cdpUpgradeHandler, type UpgradeHandler } from "./cdp/cdp-websocket-proxy.ts";
+import { startManagedBrowser, type ManagedBrowser } from "./managed-browser.ts";
+import { screenshotRoutes } from "./screenshots/screenshot-routes.ts";
+import { ScreenshotStore } from "./screenshots/screenshot-store.ts";
+
+export interface DevtoolsBridgeOptions {
+  /** The owner label of this previewd's processes (its data dir's owner id). */
+  owner: string;
+  /** previewd's data dir; user-data-dirs live in `<dataDir>/browsers` while their browser runs. */
+  dataDir: string;
+  baseDomain: string;
+  token?: string;
+  environments: BridgeEnvironments;
+  logs: BrowserLogSink;
+  logger: Logger;
+  config: BridgeConfig;
+}
+
+export interface DevtoolsBridge {
+  /** `/environments/:id/devtools/…` and `/environments/:id/screenshots/…`, to mount under /v1. */
+  v1Routes: Router;
+  /** `/json/protocol` at the server's root, where chrome-remote-interface looks for it. */
+  rootRoutes: Router;
+  handleUpgrade: UpgradeHandler;
+  pool: BrowserPool<ManagedBrowser>;
+  stopBrowser(envId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Kills the browsers a previous run left behind, then serves. */
+export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Promise<DevtoolsBridge> {
+  const { logger, config } = options;
+  const browsersDir = path.join(options.dataDir, "browsers");
+  const stale = await killStaleBrowsers(options.owner);
+  if (stale.length > 0)
+    logger.info({ envIds: stale.map((b) => b.envId) }, "killed browsers of a previous run");
+  await rm(browsersDir, { recursive: true, force: true });
+
+  let executable: Promise<string> | undefined;
+  const pool: BrowserPool<ManagedBrowser> = new BrowserPool({
+    maxBrowsers: config.maxBrowsers,
+    idleMs: config.idleMs,
+    logger,
+    async launch(envId) {
+      executable ??= findChromium(config.chromiumPath);
+      const chosen = await executable.catch((error: unknown) => {
+        executable = undefined;
+        throw error;
+      });
+      return startManagedBrowser({
+        envId,
+        executable: chosen,
+        browsersDir,
+        owner: options.owner,
+        baseDomain: options.baseDomain,
+        sink: options.logs,
+        logger,
+      });
+    },
+  });
+  const context: BridgeContext = {
+    pool,
+    environments: options.environments,
+    logs: options.logs,
+    logger,
+    config,
+    ...(options.token && { token: options.token }),
+    requireEnvironment: environmentLookup(options.environments),
+    protocol: protocolSource(() => pool.runningBrowsers().map((b) => b.port)),
+  };
+
+  const v1Routes = Router();
+  v1Routes.use("/environments/:id/devtools", cdpJsonRoutes(context));
+  v1Routes.use(
+    "/environments/:id/screenshots",
+    screenshotRoutes(context, new ScreenshotStore(options.environments.dataDir)),
+  );
+  v1Routes.use(retryAfter);
+
+  const rootRoutes = Router();
+  rootRoutes.get("/json/protocol", async (_req, res) => {
+    res.type("application/json").send(await context.protocol());
+  });
+
+  return {
+    v1Routes,
+    rootRoutes,
+    handleUpgrade: cdpUpgradeHandler(context),
+    pool,
+    stopBrowser: (envId) => pool.stop(envId),
+    close: () => pool.close(),
+  };
+}
+
+/** A 429 tells the client when to come back; the problem document itself comes from the API's handler. */
+const retryAfter: ErrorRequestHandler = (error, _req, res, next) => {
+  if (error instanceof TooManyBrowsersError) res.set("Retry-After", String(error.retryAfterSeconds));
+  next(error);
+};

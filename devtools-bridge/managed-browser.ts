@@ -1,0 +1,63 @@
+/**
+ * An environment's running browser as the bridge holds it: the Chromium process plus the bridge's
+ * own DevTools connection (browser events into the logs, screenshots).
+ */
+import { mkdir } from "node:fs/promises";
+import type { Logger } from "../provisioner/logger.ts";
+import type { BrowserLogSink } from "./bridge-deps.ts";
+import { logBrowserEvents } from "./browser-events/browser-event-logger.ts";
+import { browserLabels } from "./browser/browser-labels.ts";
+import type { PooledBrowser } from "./browser/browser-pool.ts";
+import { launchChromium, type RunningChromium } from "./browser/launch-chromium.ts";
+import { CdpConnection } from "./cdp/cdp-connection.ts";
+
+export interface ManagedBrowser extends PooledBrowser {
+  envId: string;
+  chromium: RunningChromium;
+  /** The bridge's own browser-level connection. */
+  cdp: CdpConnection;
+  port: number;
+}
+
+export interface StartBrowserOptions {
+  envId: string;
+  executable: string;
+  /** Parent of the user-data-dirs, e.g. `<dataDir>/browsers`. */
+  browsersDir: string;
+  owner: string;
+  baseDomain: string;
+  sink: BrowserLogSink;
+  logger: Logger;
+}
+
+export async function startManagedBrowser(options: StartBrowserOptions): Promise<ManagedBrowser> {
+  await mkdir(options.browsersDir, { recursive: true });
+  const chromium = await launchChromium({
+    executable: options.executable,
+    parentDir: options.browsersDir,
+    baseDomain: options.baseDomain,
+    labels: browserLabels(options.owner, options.envId),
+  });
+  try {
+    const cdp = await CdpConnection.open(
+      `ws://127.0.0.1:${chromium.port}/devtools/browser/${chromium.browserId}`,
+    );
+    await logBrowserEvents(cdp, { envId: options.envId, sink: options.sink, logger: options.logger });
+    options.logger.info({ env: options.envId, pid: chromium.pid, port: chromium.port }, "browser started");
+    return {
+      envId: options.envId,
+      chromium,
+      cdp,
+      port: chromium.port,
+      exited: chromium.exited,
+      async stop() {
+        cdp.close();
+        await chromium.stop();
+        options.logger.info({ env: options.envId }, "browser stopped");
+      },
+    };
+  } catch (error) {
+    await chromium.stop(0);
+    throw error;
+  }
+}

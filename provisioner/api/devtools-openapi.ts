@@ -1,0 +1,99 @@
+/** The CDP bridge and screenshot part of /openapi.json; the request schema is the route's own zod schema. */
+import type { z } from "zod";
+import { screenshotRequestSchema } from "../../devtools-bridge/screenshots/screenshot-request.ts";
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const problem = (description: string): Json => ({
+  description,
+  content: { "application/problem+json": { schema: ref("Problem") } },
+});
+const json = (description: string, schema: Json = { type: "object" }): Json => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const targetParam = { name: "target", in: "path", required: true, schema: { type: "string" } };
+const tokenParam = {
+  name: "token",
+  in: "query",
+  description: "PREVIEWD_TOKEN, for CDP clients that cannot send a header",
+  schema: { type: "string" },
+};
+const errors = {
+  "401": problem("missing or wrong token"),
+  "404": problem("no such environment"),
+  "429": problem("every browser slot is busy; see Retry-After"),
+  "503": problem("no Chromium to run"),
+};
+
+const screenshot: Json = {
+  type: "object",
+  required: ["id", "url", "pageUrl", "width", "height", "consoleErrors", "createdAt"],
+  properties: {
+    id: { type: "string" },
+    url: { type: "string", description: "where the PNG is served" },
+    pageUrl: { type: "string", description: "the page captured" },
+    width: { type: "integer" },
+    height: { type: "integer" },
+    consoleErrors: { type: "array", items: { type: "string" } },
+    createdAt: { type: "string" },
+  },
+};
+
+export const devtoolsComponents: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
+  ScreenshotRequest: { schema: screenshotRequestSchema, io: "input" },
+};
+
+const cdp = (summary: string, method = "get", parameters: Json[] = []): Record<string, Json> => ({
+  [method]: {
+    summary,
+    parameters: [idParam, ...parameters, tokenParam],
+    responses: { "200": json("Chromium's answer, with URLs pointing at the bridge"), ...errors },
+  },
+});
+
+export const devtoolsPaths: Record<string, Record<string, Json>> = {
+  "/v1/environments/{id}/screenshots": {
+    post: {
+      summary: "Open a page of the environment in its browser and capture a PNG",
+      parameters: [idParam],
+      requestBody: { content: { "application/json": { schema: ref("ScreenshotRequest") } } },
+      responses: {
+        "201": json("captured", screenshot),
+        "400": problem("invalid request"),
+        "502": problem("the page did not load"),
+        "504": problem("the page did not load (or match waitFor) in time"),
+        ...errors,
+      },
+    },
+    get: {
+      summary: "The environment's screenshots",
+      parameters: [idParam],
+      responses: { "200": json("oldest first", { type: "array", items: screenshot }), ...errors },
+    },
+  },
+  "/v1/environments/{id}/screenshots/{sid}.png": {
+    get: {
+      summary: "A screenshot's PNG",
+      parameters: [idParam, { name: "sid", in: "path", required: true, schema: { type: "string" } }],
+      responses: { "200": { description: "the PNG", content: { "image/png": {} } }, ...errors },
+    },
+  },
+  "/v1/environments/{id}/devtools/json/version": cdp("Browser version; starts the browser if need be"),
+  "/v1/environments/{id}/devtools/json/list": cdp("The browser's targets"),
+  "/v1/environments/{id}/devtools/json/protocol": cdp("The DevTools protocol description"),
+  "/v1/environments/{id}/devtools/json/new": cdp("Open a new tab (`?<url>`)", "put"),
+  "/v1/environments/{id}/devtools/json/activate/{target}": cdp("Bring a target to front", "get", [
+    targetParam,
+  ]),
+  "/v1/environments/{id}/devtools/json/close/{target}": cdp("Close a target", "get", [targetParam]),
+  "/json/protocol": {
+    get: {
+      summary: "The DevTools protocol description, where chrome-remote-interface looks for it",
+      security: [],
+      responses: { "200": json("the protocol") },
+    },
+  },
+};
