@@ -42,6 +42,7 @@ export class FakeOrchestrator implements Orchestrator {
       runtime: "process",
       status: "provisioning",
       scenario: "demo",
+      seed: null,
       apps: { web: { url: `http://web--${id}.${this.baseDomain}`, directUrl: null, status: "pending" } },
       services: { db: { type: "postgres", status: "pending" } },
       flags: {},

@@ -12,6 +12,8 @@ export interface LogEntry {
   app: string;
   stream: LogStream;
   line: string;
+  /** Increases with every line of an environment (also across restarts); SSE resumes from it. */
+  id?: number;
 }
 
 export interface LogQuery {

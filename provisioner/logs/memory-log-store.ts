@@ -5,6 +5,7 @@ import type { LogEntry, LogQuery, LogStore } from "./log-store.ts";
 export class MemoryLogStore implements LogStore {
   readonly #lines = new Map<string, LogEntry[]>();
   readonly #events = new EventEmitter().setMaxListeners(0);
+  #lastId = 0;
 
   constructor(private readonly capacity = 10_000) {}
 
@@ -14,6 +15,7 @@ export class MemoryLogStore implements LogStore {
       app: entry.app,
       stream: entry.stream,
       line: entry.line,
+      id: ++this.#lastId,
     };
     let lines = this.#lines.get(envId);
     if (!lines) this.#lines.set(envId, (lines = []));

@@ -11,6 +11,7 @@ import { loadConfig } from "../../provisioner/config.ts";
 import { silentLogger } from "../../provisioner/logger.ts";
 import { startPreviewd, type Previewd } from "../../provisioner/previewd.ts";
 import type { EnvironmentView } from "../../provisioner/environments/environment-schema.ts";
+import { loadGitHubConfig, type GitHubConfig } from "../../provisioner/github/github-config.ts";
 
 export interface Harness {
   previewd: Previewd;
@@ -40,7 +41,14 @@ export function temporaryDataDir(): string {
 }
 
 export async function startHarness(
-  options: { dataDir?: string; port?: number; token?: string; reapIntervalMs?: number } = {},
+  options: {
+    dataDir?: string;
+    port?: number;
+    token?: string;
+    reapIntervalMs?: number;
+    /** Default: GitHub off, whatever this process's GITHUB_* variables say. */
+    github?: GitHubConfig;
+  } = {},
 ): Promise<Harness> {
   const dataDir = options.dataDir ?? temporaryDataDir();
   const config = loadConfig(
@@ -50,6 +58,7 @@ export async function startHarness(
   const previewd = await startPreviewd(config, {
     logger: silentLogger,
     healthTimeoutMs: 30_000,
+    github: options.github ?? loadGitHubConfig({}),
     ...(options.reapIntervalMs && { reapIntervalMs: options.reapIntervalMs }),
   });
   const harness: Harness = {

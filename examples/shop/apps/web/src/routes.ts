@@ -1,4 +1,5 @@
 import {
+  html,
   errorPage,
   HttpError,
   layout,
@@ -18,12 +19,16 @@ import type { ServerResponse } from "node:http";
 import { webNav } from "./nav.ts";
 import { classicCheckout, newCheckout, orderConfirmation, type CheckoutForm } from "./pages/checkout.ts";
 import { homePage } from "./pages/home.ts";
+import { liveBanner } from "./pages/live-banner.ts";
+import { serveFlagModule, type FlagsProxy } from "./flags-proxy.ts";
 import { productPage } from "./pages/product.ts";
 
 export interface WebDeps {
   api: ApiClient;
   flags: FlagReader;
   adminUrl?: string;
+  /** When previewd runs the app: the page's flags go through it, live. */
+  flagsProxy?: FlagsProxy;
 }
 
 function optionalId(value: string | null): number | undefined {
@@ -31,7 +36,7 @@ function optionalId(value: string | null): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-export function createWebHandler({ api, flags, adminUrl }: WebDeps): Handler {
+export function createWebHandler({ api, flags, adminUrl, flagsProxy }: WebDeps): Handler {
   const nav = webNav(adminUrl);
   const page = (res: ServerResponse, status: number, title: string, body: SafeHtml) =>
     sendHtml(res, status, layout({ app: "web", title, body, nav }));
@@ -54,6 +59,8 @@ export function createWebHandler({ api, flags, adminUrl }: WebDeps): Handler {
     const route = `${req.method} ${url.pathname}`;
 
     if (route === "GET /healthz") return sendJson(res, 200, { status: "ok" });
+    if (flagsProxy?.handles(url)) return flagsProxy.forward(req, res, url);
+    if (req.method === "GET" && (await serveFlagModule(res, url))) return;
 
     if (route === "GET /") {
       const pageNumber = optionalId(url.searchParams.get("page")) ?? 1;
@@ -61,7 +68,8 @@ export function createWebHandler({ api, flags, adminUrl }: WebDeps): Handler {
         flags.get("banner-text"),
         api.get<Page<Product>>(`/products?page=${pageNumber}`),
       ]);
-      return page(res, 200, "Products", homePage(banner, products));
+      const live = flagsProxy ? liveBanner(flagsProxy.basePath) : null;
+      return page(res, 200, "Products", html`${homePage(banner, products)}${live}`);
     }
 
     const productId = /^\/products\/(\d+)$/.exec(url.pathname)?.[1];
