@@ -3,6 +3,7 @@
  * PREVIEWD_REQUIRE_ALL=1), a client, and queries by previewd's labels.
  */
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -15,12 +16,21 @@ export const docker = new Docker({
   socketPath: process.env.DOCKER_HOST?.replace(/^unix:\/\//, "") ?? "/var/run/docker.sock",
 });
 
+/** An engine answers; one that is restarting (another suite restarts dockerd) gets a minute to come back. */
 function engineAnswers(): boolean {
-  try {
-    execFileSync("docker", ["info", "--format", "{{.ServerVersion}}"], { stdio: "ignore", timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
+  const socket = process.env.DOCKER_HOST?.replace(/^unix:\/\//, "") ?? "/var/run/docker.sock";
+  const deadline = Date.now() + (existsSync(socket) ? 60_000 : 0);
+  for (;;) {
+    try {
+      execFileSync("docker", ["info", "--format", "{{.ServerVersion}}"], {
+        stdio: "ignore",
+        timeout: 10_000,
+      });
+      return true;
+    } catch {
+      if (Date.now() > deadline) return false;
+      execFileSync("sleep", ["1"]);
+    }
   }
 }
 
