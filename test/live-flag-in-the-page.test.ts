@@ -46,7 +46,7 @@ flags:
     );
     env = created.body;
     expect(env.status, JSON.stringify(env.error)).toBe("ready");
-    const flagsToken = (await import("../provisioner/orchestrator/create-orchestrator.ts")).flagsToken(
+    const flagsToken = (await import("../provisioner/flags/flags-token.ts")).flagsToken(
       token,
       env.id,
     );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHttpServer } from "../http-server.ts";
 import { silentLogger } from "../logger.ts";
-import { flagsToken } from "../orchestrator/create-orchestrator.ts";
+import { flagsToken } from "../flags/flags-token.ts";
 import { MemoryFlagSource } from "../flags/memory-flag-source.test-helper.ts";
 import { createApp } from "./create-app.ts";
 import { FakeOrchestrator } from "./fake-orchestrator.test-helper.ts";

@@ -20,7 +20,7 @@ import {
   type OfrepBulkSuccess,
 } from "../flags/ofrep-evaluation.ts";
 import type { Orchestrator } from "../orchestrator/orchestrator.ts";
-import { flagsToken } from "../orchestrator/create-orchestrator.ts";
+import { flagsToken } from "../flags/flags-token.ts";
 import { requireToken } from "./auth.ts";
 import { openEventStream } from "./sse.ts";
 

@@ -2,7 +2,6 @@
  * The orchestrator owns environments: their records, their lifecycle and the one-at-a-time
  * order of operations on each. Runtimes do the running; sources do the git; this file decides.
  */
-import { createHmac } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
@@ -21,8 +20,10 @@ import type { LogStore } from "../logs/log-store.ts";
 import type { Runtime, RuntimeEnvironment } from "../runtimes/runtime.ts";
 import type { RepoSources } from "../sources/repo-source.ts";
 import type { WorktreeManager } from "../sources/worktree-manager.ts";
-import { environmentId, ttlSeconds } from "./environment-id.ts";
-import { toView, type EnvironmentRecord } from "./environment-record.ts";
+import { flagsToken } from "../flags/flags-token.ts";
+import { ttlSeconds } from "./environment-id.ts";
+import { newRecord, toView, type EnvironmentRecord } from "./environment-record.ts";
+import { OperationQueue } from "./operation-queue.ts";
 import { runOperation, type OperationDeps } from "./environment-operations.ts";
 import { EventHub } from "./event-hub.ts";
 import type { CreateResult, Orchestrator } from "./orchestrator.ts";
@@ -54,8 +55,7 @@ export interface OrchestratorDeps {
 export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   readonly #records = new Map<string, EnvironmentRecord>();
   readonly #createLock = new Mutex();
-  readonly #queues = new Map<string, Promise<void>>();
-  readonly #aborts = new Map<string, AbortController>();
+  readonly #queue = new OperationQueue();
   readonly #changes = new EventEmitter().setMaxListeners(0);
   readonly #events = new EventHub();
   readonly #deletedListeners = new Set<(id: string) => void | Promise<void>>();
@@ -88,8 +88,16 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
         this.#reuse(existing, source);
         return { environment: this.#view(existing), created: false };
       }
-      const record = this.#newRecord(source, runtimeName, flags, request.ttl);
-      record.scenario = scenario;
+      const now = this.#now();
+      const ttl = request.ttl === undefined ? this.deps.defaultTtlSeconds || null : request.ttl;
+      const record = newRecord({
+        source,
+        runtime: runtimeName,
+        flags,
+        scenario,
+        now,
+        expiresAt: this.#expiry(ttl, now),
+      });
       this.#records.set(record.id, record);
       await this.#persist();
       this.deps.logger.info(
@@ -136,7 +144,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   async delete(id: string): Promise<EnvironmentView> {
     const record = this.record(id);
     if (record.status !== "deleting") {
-      this.#aborts.get(id)?.abort();
+      this.#queue.abort(id);
       this.#setStatus(record, "deleting");
       await this.#persist();
       this.#schedule(id, "delete");
@@ -146,43 +154,15 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
 
   waitFor(id: string, statuses: EnvironmentStatus[], timeoutMs: number): Promise<EnvironmentView> {
     this.record(id);
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const record = this.#records.get(id);
-        if (!record) return finish(() => reject(new NotFoundError(`environment ${id} was deleted`)));
-        if (statuses.includes(record.status)) finish(() => resolve(this.#view(record)));
-      };
-      const timer = setTimeout(() => finish(() => resolve(this.get(id))), timeoutMs);
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        this.#changes.off(id, check);
-        settle();
-      };
-      this.#changes.on(id, check);
-      check();
-    });
+    return this.#waitUntil(id, timeoutMs, (record) => {
+      if (!record) throw new NotFoundError(`environment ${id} was deleted`);
+      return statuses.includes(record.status) ? this.#view(record) : undefined;
+    }).then((view) => view ?? this.get(id));
   }
 
-  waitForDeletion(id: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!this.#records.has(id)) finish(resolve);
-      };
-      const timer = setTimeout(
-        () =>
-          finish(() =>
-            reject(new ConflictError(`environment ${id} is still being deleted after ${timeoutMs} ms`)),
-          ),
-        timeoutMs,
-      );
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        this.#changes.off(id, check);
-        settle();
-      };
-      this.#changes.on(id, check);
-      check();
-    });
+  async waitForDeletion(id: string, timeoutMs: number): Promise<void> {
+    const gone = await this.#waitUntil(id, timeoutMs, (record) => (record ? undefined : true));
+    if (!gone) throw new ConflictError(`environment ${id} is still being deleted after ${timeoutMs} ms`);
   }
 
   events(id: string): EnvironmentEvent[] {
@@ -263,30 +243,12 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
    * resolves with its result. A delete aborts `signal`.
    */
   exclusive<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(id) ?? Promise.resolve();
-    const result = previous.then(async () => {
-      const controller = new AbortController();
-      this.#aborts.set(id, controller);
-      try {
-        return await work(controller.signal);
-      } finally {
-        if (this.#aborts.get(id) === controller) this.#aborts.delete(id);
-      }
-    });
-    const next = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#queues.set(id, next);
-    void next.finally(() => {
-      if (this.#queues.get(id) === next) this.#queues.delete(id);
-    });
-    return result;
+    return this.#queue.run(id, work);
   }
 
   /** Wait for every queued operation (tests and shutdown). */
-  async idle(): Promise<void> {
-    while (this.#queues.size) await Promise.all(this.#queues.values());
+  idle(): Promise<void> {
+    return this.#queue.idle();
   }
 
   record(id: string): EnvironmentRecord {
@@ -385,69 +347,48 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     else if (record.commit !== source.commit) this.#schedule(record.id, "update", source);
   }
 
-  #newRecord(
-    source: ResolvedSource,
-    runtime: RuntimeName,
-    flags: EnvironmentRecord["flags"],
-    ttl: CreateEnvironmentRequest["ttl"],
-  ): EnvironmentRecord {
-    const now = this.#now();
-    const name = source.manifest.name;
-    return {
-      id: environmentId(name, source.ref, source.key),
-      key: source.key,
-      name,
-      repo: source.repo.canonical,
-      source: source.repo,
-      ...(source.callerWorktree && { callerWorktree: source.callerWorktree }),
-      ref: source.ref,
-      commit: source.commit,
-      dir: source.dir,
-      worktreePath: source.callerWorktree ?? null,
-      runtime,
-      status: "provisioning",
-      scenario: null,
-      flags,
-      timings: {},
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      expiresAt: this.#expiry(ttl === undefined ? this.deps.defaultTtlSeconds || null : ttl, now),
-      error: null,
-      manifest: source.manifest,
-    };
-  }
-
   #expiry(ttl: number | string | null | undefined, from = this.#now()): string | null {
     if (ttl === null || ttl === undefined) return null;
     return new Date(from.getTime() + ttlSeconds(ttl) * 1000).toISOString();
   }
 
-  /** Operations on one environment run one after another, in the order asked. */
+  /** Queue a lifecycle operation; nobody waits for it (progress goes to events and status). */
   #schedule(id: string, kind: OperationDeps["kind"], source?: ResolvedSource): void {
-    const previous = this.#queues.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const record = this.#records.get(id);
-      if (!record || (record.status === "deleting" && kind !== "delete")) return;
-      const controller = new AbortController();
-      this.#aborts.set(id, controller);
-      try {
-        await runOperation({
-          kind,
-          record,
-          source,
-          signal: controller.signal,
-          orchestrator: this,
-          deps: this.deps,
-        });
-      } catch (error) {
-        this.deps.logger.error({ env: id, err: error }, `${kind} crashed`);
-      } finally {
-        if (this.#aborts.get(id) === controller) this.#aborts.delete(id);
-      }
-    });
-    this.#queues.set(id, next);
-    void next.finally(() => {
-      if (this.#queues.get(id) === next) this.#queues.delete(id);
+    void this.#queue
+      .run(id, async (signal) => {
+        const record = this.#records.get(id);
+        if (!record || (record.status === "deleting" && kind !== "delete")) return;
+        await runOperation({ kind, record, source, signal, orchestrator: this, deps: this.deps });
+      })
+      .catch((error: unknown) => this.deps.logger.error({ env: id, err: error }, `${kind} crashed`));
+  }
+
+  /**
+   * Resolves with `check(record)` once it is defined, re-checking on every change of the
+   * environment; resolves undefined when `timeoutMs` passes first. A throwing check rejects.
+   */
+  #waitUntil<T>(
+    id: string,
+    timeoutMs: number,
+    check: (record: EnvironmentRecord | undefined) => T | undefined,
+  ): Promise<T | undefined> {
+    return new Promise((resolve, reject) => {
+      const onChange = () => {
+        try {
+          const result = check(this.#records.get(id));
+          if (result !== undefined) finish(() => resolve(result));
+        } catch (error) {
+          finish(() => reject(error));
+        }
+      };
+      const timer = setTimeout(() => finish(() => resolve(undefined)), timeoutMs);
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        this.#changes.off(id, onChange);
+        settle();
+      };
+      this.#changes.on(id, onChange);
+      onChange();
     });
   }
 
@@ -472,9 +413,4 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
       ...(this.deps.devtools && { devtools: this.deps.devtools }),
     });
   }
-}
-
-/** A token that lets an environment's apps read their own flags, and nothing else. */
-export function flagsToken(token: string, id: string): string {
-  return createHmac("sha256", token).update(`flags:${id}`).digest("base64url");
 }

@@ -14,6 +14,8 @@ import type {
 import type { Manifest } from "../manifest/manifest-schema.ts";
 import type { Deployment } from "../runtimes/runtime.ts";
 import type { ResolvedRepo } from "../sources/repo-source.ts";
+import { environmentId } from "./environment-id.ts";
+import type { ResolvedSource } from "./source-resolver.ts";
 
 export interface EnvironmentRecord {
   id: string;
@@ -90,5 +92,40 @@ export function toView(record: EnvironmentRecord, context: ViewContext): Environ
     updatedAt: record.updatedAt,
     expiresAt: record.expiresAt,
     error: record.error,
+  };
+}
+
+/** A new environment's record, before anything is provisioned. */
+export function newRecord(init: {
+  source: ResolvedSource;
+  runtime: RuntimeName;
+  flags: Record<string, FlagValue>;
+  scenario: string | null;
+  now: Date;
+  expiresAt: string | null;
+}): EnvironmentRecord {
+  const { source } = init;
+  const name = source.manifest.name;
+  return {
+    id: environmentId(name, source.ref, source.key),
+    key: source.key,
+    name,
+    repo: source.repo.canonical,
+    source: source.repo,
+    ...(source.callerWorktree && { callerWorktree: source.callerWorktree }),
+    ref: source.ref,
+    commit: source.commit,
+    dir: source.dir,
+    worktreePath: source.callerWorktree ?? null,
+    runtime: init.runtime,
+    status: "provisioning",
+    scenario: init.scenario,
+    flags: init.flags,
+    timings: {},
+    createdAt: init.now.toISOString(),
+    updatedAt: init.now.toISOString(),
+    expiresAt: init.expiresAt,
+    error: null,
+    manifest: source.manifest,
   };
 }
