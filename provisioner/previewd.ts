@@ -62,10 +62,30 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
   const githubConfig = options.github ?? loadGitHubConfig();
   // Postgres runs as its own OS user when previewd is root: the data dir must be traversable.
   await mkdir(config.dataDir, { recursive: true, mode: 0o755 });
+  // What has been started so far, undone in reverse if a later step fails: nothing half-started stays.
+  const started: (() => Promise<void>)[] = [];
+  try {
+    return await assemble(config, options, browserConfig, githubConfig, started);
+  } catch (error) {
+    for (const undo of started.reverse()) await undo().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function assemble(
+  config: Config,
+  options: PreviewdOptions,
+  browserConfig: ReturnType<typeof bridgeConfigFromEnv>,
+  githubConfig: GitHubConfig,
+  started: (() => Promise<void>)[],
+): Promise<Previewd> {
+  const { logger } = options;
   const releaseLock = await acquireDataDirLock(config.dataDir);
+  started.push(releaseLock);
 
   // Lines survive a restart: each environment's recent tail is reloaded from `<dataDir>/logs/<id>/`.
   const logs = await FileLogStore.open({ dir: path.join(config.dataDir, "logs"), logger });
+  started.push(() => logs.close());
   let origin = `http://127.0.0.1:${config.port}`;
   let publicPort = config.port;
   const orchestrator = new EnvironmentOrchestrator({
@@ -92,10 +112,8 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
   });
 
   // Take back what a previous run started before answering anyone, so no request sees half a state.
-  await recover(orchestrator, orchestrator.deps).catch(async (error: unknown) => {
-    await releaseLock();
-    throw error;
-  });
+  await recover(orchestrator, orchestrator.deps);
+  started.push(() => closeRuntimes(orchestrator));
 
   await logs.retainOnly(orchestrator.list().map((environment) => environment.id));
 
@@ -110,6 +128,7 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
     logger,
     config: browserConfig,
   });
+  started.push(() => devtools.close());
   orchestrator.onDeleted((id) => devtools.stopBrowser(id));
 
   // PR previews: comments and statuses; screenshots come from the bridge's API above.
@@ -126,10 +145,8 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
       ...(config.token && { token: config.token }),
       logger,
     }),
-  }).catch(async (error: unknown) => {
-    await releaseLock();
-    throw error;
   });
+  started.push(() => github.close());
 
   const app = createApp({
     orchestrator,
@@ -149,9 +166,6 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
     host: config.host,
     port: config.port,
     logger,
-  }).catch(async (error: unknown) => {
-    await releaseLock();
-    throw error;
   });
   publicPort = Number(new URL(server.url).port);
   origin = `http://127.0.0.1:${publicPort}`;
@@ -173,9 +187,14 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
       await github.close();
       await devtools.close();
       await orchestrator.idle();
-      for (const runtime of Object.values(orchestrator.deps.runtimes)) await runtime.close();
+      await closeRuntimes(orchestrator);
       await logs.close();
       await releaseLock();
     },
   };
+}
+
+/** Stop the runtimes' background work (log tailing, timers); environments keep running. */
+async function closeRuntimes(orchestrator: EnvironmentOrchestrator): Promise<void> {
+  for (const runtime of Object.values(orchestrator.deps.runtimes)) await runtime.close();
 }
