@@ -52,7 +52,6 @@ export interface PreviewdOptions {
 }
 
 export async function startPreviewd(config: Config, options: PreviewdOptions): Promise<Previewd> {
-  const { logger } = options;
   if (!isLoopbackHost(config.host) && !config.token) {
     throw new ValidationError(`refusing to listen on ${config.host} without a token`, {
       errors: [{ path: "PREVIEWD_TOKEN", message: "set a token to listen on a non-loopback address" }],
