@@ -1,9 +1,8 @@
 /** The bridge's typed errors; the HTTP edge maps them to problem+json like every PreviewdError. */
-import { PreviewdError } from "../provisioner/errors.ts";
+import { PreviewdError, UnavailableError, UpstreamError } from "../provisioner/errors.ts";
 
 /** No Chromium to run, or it would not start. */
-export class BrowserUnavailableError extends PreviewdError {
-  readonly status = 503;
+export class BrowserUnavailableError extends UnavailableError {
   readonly type = "browser-unavailable";
 }
 
@@ -32,7 +31,6 @@ export class NavigationError extends PreviewdError {
 }
 
 /** The browser answered a DevTools command with an error, or the connection to it broke. */
-export class CdpError extends PreviewdError {
-  readonly status = 502;
+export class CdpError extends UpstreamError {
   readonly type = "cdp";
 }

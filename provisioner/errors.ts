@@ -83,9 +83,18 @@ export class ProvisionError extends PreviewdError {
   }
 }
 
-/** A runtime's prerequisites are missing (no docker engine, no pulumi CLI, no kubeconfig). */
-export class RuntimeUnavailableError extends PreviewdError {
+/** Something previewd needs is missing or not set up; each kind names its own problem type. */
+export abstract class UnavailableError extends PreviewdError {
   readonly status = 503;
+}
+
+/** Something previewd talks to (GitHub, a browser) answered with an error, or not at all. */
+export abstract class UpstreamError extends PreviewdError {
+  readonly status = 502;
+}
+
+/** A runtime's prerequisites are missing (no docker engine, no pulumi CLI, no kubeconfig). */
+export class RuntimeUnavailableError extends UnavailableError {
   readonly type = "runtime-unavailable";
 }
 

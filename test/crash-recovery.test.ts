@@ -7,16 +7,13 @@ import type { EnvironmentView } from "../provisioner/environments/environment-sc
 import { createFixtureRepo } from "./helpers/fixture-monorepo.ts";
 import { temporaryDataDir } from "./helpers/previewd-harness.ts";
 import { eventually, labelledProcesses, ownerIdOf } from "./helpers/processes.ts";
-import { exited, freePort, spawnServe } from "./helpers/serve-process.ts";
+import { api, crash, freePort, spawnServe } from "./helpers/serve-process.ts";
 
 const children: ChildProcess[] = [];
 const dataDirs: string[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    child.kill("SIGKILL");
-    await exited(child);
-  }
+  for (const child of children.splice(0)) await crash(child);
   // Whatever a test left, clean it the way a user would: a fresh previewd adopts, then deletes.
   for (const dataDir of dataDirs.splice(0)) {
     for (const pid of labelledProcesses({ owner: ownerIdOf(dataDir) })) {
@@ -30,32 +27,10 @@ afterEach(async () => {
   }
 });
 
-async function api<T>(
-  port: number,
-  method: string,
-  route: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`http://127.0.0.1:${port}${route}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
-
 async function start(dataDir: string, port: number): Promise<ChildProcess> {
   const child = await spawnServe(dataDir, port);
   children.push(child);
   return child;
-}
-
-async function crash(child: ChildProcess): Promise<void> {
-  child.kill("SIGKILL");
-  await exited(child);
 }
 
 describe("kill -9 of previewd, then a restart", () => {

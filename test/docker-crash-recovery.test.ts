@@ -24,24 +24,7 @@ import { fixtureBaseImage, createDockerFixture } from "./helpers/docker-fixture.
 import type { GitFixture } from "./helpers/git-fixture.ts";
 import { getViaProxy, startHarness, temporaryDataDir } from "./helpers/previewd-harness.ts";
 import { eventually } from "./helpers/processes.ts";
-import { exited, freePort, spawnServe } from "./helpers/serve-process.ts";
-
-async function api<T>(
-  port: number,
-  method: string,
-  route: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`http://127.0.0.1:${port}${route}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
+import { api, crash, freePort, spawnServe } from "./helpers/serve-process.ts";
 
 function engineAnswers(): boolean {
   try {
@@ -120,8 +103,7 @@ describe.skipIf(skipDocker)("crash safety on the docker runtime", () => {
           before.containers.map(async (name) => (await docker.getContainer(name.slice(1)).inspect()).Id),
         );
 
-        serve.kill("SIGKILL");
-        await exited(serve);
+        await crash(serve);
         serve = undefined;
 
         // While previewd is down: an orphan of ours (no environment claims it), and a line of output.
@@ -171,10 +153,7 @@ describe.skipIf(skipDocker)("crash safety on the docker runtime", () => {
         expect(deleted.status).toBeLessThan(300);
         expect(await labelledObjects(owner)).toEqual({ containers: [], networks: [], volumes: [] });
       } finally {
-        if (serve) {
-          serve.kill("SIGKILL");
-          await exited(serve);
-        }
+        if (serve) await crash(serve);
         await unlabelled.remove({ force: true }).catch(() => undefined);
         await removeOwned(owner);
         await rm(dataDir, { recursive: true, force: true });

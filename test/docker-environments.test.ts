@@ -5,43 +5,30 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
-import { ownerIdOf } from "../provisioner/owner-id.ts";
 import { networkName } from "../provisioner/runtimes/docker/docker-labels.ts";
 import { nodeBaseImage } from "./helpers/docker-base-image.ts";
-import {
-  docker,
-  joinDockerSuites,
-  labelledObjects,
-  removeOwned,
-  runIn,
-  skipDocker,
-} from "./helpers/docker-engine.ts";
+import { docker, labelledObjects, runIn, skipDocker } from "./helpers/docker-engine.ts";
 import { fixtureBaseImage, createDockerFixture } from "./helpers/docker-fixture.ts";
+import { startDockerHarness, type DockerHarness } from "./helpers/docker-harness.ts";
 import type { GitFixture } from "./helpers/git-fixture.ts";
-import { getViaProxy, startHarness, type Harness } from "./helpers/previewd-harness.ts";
+import { getViaProxy } from "./helpers/previewd-harness.ts";
 
 describe.skipIf(skipDocker)("environments on the docker runtime", () => {
-  let leave: (() => Promise<void>) | undefined;
-  let harness: Harness;
+  let harness: DockerHarness;
   let repo: GitFixture;
-  let owner: string;
   let main: EnvironmentView;
   let feature: EnvironmentView;
   let baseImage: string;
 
   beforeAll(async () => {
-    leave = await joinDockerSuites();
+    harness = await startDockerHarness();
     baseImage = await nodeBaseImage(docker, { tags: [fixtureBaseImage] });
     repo = await createDockerFixture("v1");
     await repo.commit({ "apps/web/version.txt.js": 'module.exports = "feature";\n' }, "feature", "feature/x");
-    harness = await startHarness();
-    owner = ownerIdOf(harness.dataDir);
   }, 300_000);
 
   afterAll(async () => {
     await harness?.close();
-    await leave?.();
-    if (owner) await removeOwned(owner);
     await repo?.remove();
   });
 
@@ -88,7 +75,7 @@ describe.skipIf(skipDocker)("environments on the docker runtime", () => {
         expect(await probe.text()).toBe("reached 404");
       }
 
-      const { containers, networks, volumes } = await labelledObjects(owner, main.id);
+      const { containers, networks, volumes } = await labelledObjects(harness.owner, main.id);
       expect(containers.sort()).toEqual([
         `/previewd-${main.id}-api`,
         `/previewd-${main.id}-db`,
@@ -189,7 +176,11 @@ describe.skipIf(skipDocker)("environments on the docker runtime", () => {
         expect(env.error?.app).toBe("web");
         expect(env.error?.message).toMatch(/Step 4\/\d+ : RUN node -e "process\.exit\(3\)"/);
         expect(env.error?.logTail.join("\n")).toContain("returned a non-zero code: 3");
-        expect(await labelledObjects(owner, env.id)).toEqual({ containers: [], networks: [], volumes: [] });
+        expect(await labelledObjects(harness.owner, env.id)).toEqual({
+          containers: [],
+          networks: [],
+          volumes: [],
+        });
       } finally {
         await broken.remove();
       }
@@ -199,8 +190,12 @@ describe.skipIf(skipDocker)("environments on the docker runtime", () => {
   it("deletes containers, network and volume, found by label", { timeout: 120_000 }, async () => {
     const deleted = await harness.request("DELETE", `/v1/environments/${feature.id}?wait=true`);
     expect(deleted.status).toBeLessThan(300);
-    expect(await labelledObjects(owner, feature.id)).toEqual({ containers: [], networks: [], volumes: [] });
+    expect(await labelledObjects(harness.owner, feature.id)).toEqual({
+      containers: [],
+      networks: [],
+      volumes: [],
+    });
     // The other environment is untouched.
-    expect((await labelledObjects(owner, main.id)).containers).toHaveLength(3);
+    expect((await labelledObjects(harness.owner, main.id)).containers).toHaveLength(3);
   });
 });

@@ -7,40 +7,28 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
-import { ownerIdOf } from "../provisioner/owner-id.ts";
 import { nodeBaseImage, npmCacheFor } from "./helpers/docker-base-image.ts";
-import {
-  docker,
-  joinDockerSuites,
-  labelledObjects,
-  removeOwned,
-  skipDocker,
-} from "./helpers/docker-engine.ts";
+import { docker, labelledObjects, skipDocker } from "./helpers/docker-engine.ts";
+import { startDockerHarness, type DockerHarness } from "./helpers/docker-harness.ts";
 import { skipWithoutChromium } from "./helpers/chromium.ts";
-import { getViaProxy, startHarness, type Harness } from "./helpers/previewd-harness.ts";
+import { getViaProxy } from "./helpers/previewd-harness.ts";
 import { eventually } from "./helpers/processes.ts";
 import { repoRoot } from "./helpers/serve-process.ts";
 
 const shop = `${repoRoot}/examples/shop`;
 
 describe.skipIf(skipDocker)("examples/shop on the docker runtime", () => {
-  let leave: (() => Promise<void>) | undefined;
-  let harness: Harness;
-  let owner: string;
+  let harness: DockerHarness;
   let env: EnvironmentView;
 
   beforeAll(async () => {
-    leave = await joinDockerSuites();
+    harness = await startDockerHarness();
     const cache = await npmCacheFor(shop, ["apps/api", "apps/web", "apps/admin", "packages/shared"]);
     await nodeBaseImage(docker, { tags: ["node:20-slim"], npmCache: cache });
-    harness = await startHarness();
-    owner = ownerIdOf(harness.dataDir);
   }, 300_000);
 
   afterAll(async () => {
     await harness?.close();
-    await leave?.();
-    if (owner) await removeOwned(owner);
   });
 
   it(
@@ -62,7 +50,7 @@ describe.skipIf(skipDocker)("examples/shop on the docker runtime", () => {
       expect(admin.status).toBe(200);
       const health = await getViaProxy(harness.url, new URL(env.apps.api!.url).host, "/healthz");
       expect(health.status).toBe(200);
-      expect((await labelledObjects(owner, env.id)).containers).toHaveLength(4);
+      expect((await labelledObjects(harness.owner, env.id)).containers).toHaveLength(4);
     },
   );
 
@@ -125,6 +113,10 @@ describe.skipIf(skipDocker)("examples/shop on the docker runtime", () => {
 
   it("deletes everything it created", { timeout: 120_000 }, async () => {
     await harness.request("DELETE", `/v1/environments/${env.id}?wait=true`);
-    expect(await labelledObjects(owner, env.id)).toEqual({ containers: [], networks: [], volumes: [] });
+    expect(await labelledObjects(harness.owner, env.id)).toEqual({
+      containers: [],
+      networks: [],
+      volumes: [],
+    });
   });
 });

@@ -46,10 +46,7 @@ flags:
     );
     env = created.body;
     expect(env.status, JSON.stringify(env.error)).toBe("ready");
-    const flagsToken = (await import("../provisioner/flags/flags-token.ts")).flagsToken(
-      token,
-      env.id,
-    );
+    const flagsToken = (await import("../provisioner/flags/flags-token.ts")).flagsToken(token, env.id);
 
     // The storefront itself, run as previewd would run it, with a stand-in catalog API.
     catalog = http

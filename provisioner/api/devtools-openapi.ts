@@ -1,20 +1,10 @@
 /** The CDP bridge and screenshot part of /openapi.json; the request schema is the route's own zod schema. */
-import type { z } from "zod";
 import { screenshotRequestSchema } from "../../devtools-bridge/screenshots/screenshot-request.ts";
+import { idParam, json, pathParam, problem, ref } from "./openapi-parts.ts";
+import type { ComponentSchemas, Json, PathItems } from "./openapi-parts.ts";
 
-type Json = Record<string, unknown>;
-
-const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
-const problem = (description: string): Json => ({
-  description,
-  content: { "application/problem+json": { schema: ref("Problem") } },
-});
-const json = (description: string, schema: Json = { type: "object" }): Json => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
-const targetParam = { name: "target", in: "path", required: true, schema: { type: "string" } };
+const anyObject = { type: "object" };
+const targetParam = pathParam("target");
 const tokenParam = {
   name: "token",
   in: "query",
@@ -42,7 +32,7 @@ const screenshot: Json = {
   },
 };
 
-export const devtoolsComponents: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
+export const devtoolsComponents: ComponentSchemas = {
   ScreenshotRequest: { schema: screenshotRequestSchema, io: "input" },
 };
 
@@ -50,18 +40,18 @@ const cdp = (summary: string, method = "get", parameters: Json[] = []): Record<s
   [method]: {
     summary,
     parameters: [idParam, ...parameters, tokenParam],
-    responses: { "200": json("Chromium's answer, with URLs pointing at the bridge"), ...errors },
+    responses: { "200": json(anyObject, "Chromium's answer, with URLs pointing at the bridge"), ...errors },
   },
 });
 
-export const devtoolsPaths: Record<string, Record<string, Json>> = {
+export const devtoolsPaths: PathItems = {
   "/v1/environments/{id}/screenshots": {
     post: {
       summary: "Open a page of the environment in its browser and capture a PNG",
       parameters: [idParam],
       requestBody: { content: { "application/json": { schema: ref("ScreenshotRequest") } } },
       responses: {
-        "201": json("captured", screenshot),
+        "201": json(screenshot, "captured"),
         "400": problem("invalid request"),
         "502": problem("the page did not load"),
         "504": problem("the page did not load (or match waitFor) in time"),
@@ -71,13 +61,13 @@ export const devtoolsPaths: Record<string, Record<string, Json>> = {
     get: {
       summary: "The environment's screenshots",
       parameters: [idParam],
-      responses: { "200": json("oldest first", { type: "array", items: screenshot }), ...errors },
+      responses: { "200": json({ type: "array", items: screenshot }, "oldest first"), ...errors },
     },
   },
   "/v1/environments/{id}/screenshots/{sid}.png": {
     get: {
       summary: "A screenshot's PNG",
-      parameters: [idParam, { name: "sid", in: "path", required: true, schema: { type: "string" } }],
+      parameters: [idParam, pathParam("sid")],
       responses: { "200": { description: "the PNG", content: { "image/png": {} } }, ...errors },
     },
   },
@@ -93,7 +83,7 @@ export const devtoolsPaths: Record<string, Record<string, Json>> = {
     get: {
       summary: "The DevTools protocol description, where chrome-remote-interface looks for it",
       security: [],
-      responses: { "200": json("the protocol") },
+      responses: { "200": json(anyObject, "the protocol") },
     },
   },
 };

@@ -1,22 +1,12 @@
 /** The GitHub part of /openapi.json, generated from the same zod schemas the routes use. */
-import type { z } from "zod";
 import {
   githubCommentRequestSchema,
   githubCommentResultSchema,
   webhookAnswerSchema,
 } from "../github/github-schemas.ts";
+import { idParam, json, problem, ref } from "./openapi-parts.ts";
+import type { ComponentSchemas, Json, PathItems } from "./openapi-parts.ts";
 
-type Json = Record<string, unknown>;
-
-const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: Json, description: string): Json => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const problem = (description: string): Json => ({
-  description,
-  content: { "application/problem+json": { schema: ref("Problem") } },
-});
 const header = (name: string, description: string): Json => ({
   name,
   in: "header",
@@ -25,13 +15,13 @@ const header = (name: string, description: string): Json => ({
   schema: { type: "string" },
 });
 
-export const githubComponents: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
+export const githubComponents: ComponentSchemas = {
   GitHubCommentRequest: { schema: githubCommentRequestSchema, io: "input" },
   GitHubCommentResult: { schema: githubCommentResultSchema, io: "output" },
   GitHubWebhookAnswer: { schema: webhookAnswerSchema, io: "output" },
 };
 
-export const githubPaths: Record<string, Record<string, Json>> = {
+export const githubPaths: PathItems = {
   "/v1/github/webhook": {
     post: {
       summary: "GitHub webhook: pull_request events create, update and delete PR previews",
@@ -56,7 +46,7 @@ export const githubPaths: Record<string, Record<string, Json>> = {
   "/v1/environments/{id}/github/comment": {
     post: {
       summary: "Post or edit the pull request's previewd comment and commit status for this environment",
-      parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+      parameters: [idParam],
       requestBody: {
         required: true,
         content: { "application/json": { schema: ref("GitHubCommentRequest") } },

@@ -3,23 +3,9 @@ import { z } from "zod";
 import { flagValueSchema } from "../environments/environment-schema.ts";
 import { patchFlagsRequestSchema, putFlagRequestSchema } from "./flag-routes.ts";
 import { DEFAULT_FOLLOW_MS, DEFAULT_TAIL, MAX_TAIL } from "./log-query.ts";
+import { idParam, json, jsonSchema, pathParam, problem } from "./openapi-parts.ts";
+import type { Json, PathItems } from "./openapi-parts.ts";
 
-type Json = Record<string, unknown>;
-
-const schema = (s: z.ZodType, io: "input" | "output" = "output"): Json => {
-  const json: Json = z.toJSONSchema(s, { io, target: "draft-2020-12" });
-  delete json.$schema;
-  return json;
-};
-const problem = (description: string): Json => ({
-  description,
-  content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
-});
-const json = (body: Json, description: string): Json => ({
-  description,
-  content: { "application/json": { schema: body } },
-});
-const path = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
 const query = (name: string, description: string, type: Json = { type: "string" }) => ({
   name,
   in: "query",
@@ -27,7 +13,7 @@ const query = (name: string, description: string, type: Json = { type: "string" 
   schema: type,
 });
 
-const logLine = schema(
+const logLine = jsonSchema(
   z.object({
     ts: z.string(),
     app: z.string(),
@@ -35,7 +21,7 @@ const logLine = schema(
     line: z.string(),
   }),
 );
-const flagDetails = schema(
+const flagDetails = jsonSchema(
   z.object({
     type: z.enum(["boolean", "string", "number"]),
     value: flagValueSchema,
@@ -76,13 +62,13 @@ const errors = {
 };
 const ofrepAuth = [{ bearer: [] }];
 
-export const logAndFlagPaths: Record<string, Record<string, Json>> = {
+export const logAndFlagPaths: PathItems = {
   "/v1/environments/{id}/logs": {
     get: {
       summary:
         "Log lines of the environment's apps, services, previewd and browser; NDJSON, or SSE with follow=true",
       parameters: [
-        path("id"),
+        idParam,
         query("app", "app or service name, `previewd` or `browser`; repeatable or comma-separated"),
         query("stream", "stdout, stderr, system or browser; repeatable or comma-separated"),
         query("since", 'RFC 3339 time or a duration back from now ("5m")'),
@@ -118,15 +104,15 @@ export const logAndFlagPaths: Record<string, Record<string, Json>> = {
   "/v1/environments/{id}/flags": {
     get: {
       summary: "The environment's flags: type, current value, default and description of each",
-      parameters: [path("id")],
+      parameters: [idParam],
       responses: { "200": json(flagMap, "every declared flag"), ...errors },
     },
     patch: {
       summary: "Set several flags; takes effect for the next evaluation, with no restart",
-      parameters: [path("id")],
+      parameters: [idParam],
       requestBody: {
         required: true,
-        content: { "application/json": { schema: schema(patchFlagsRequestSchema, "input") } },
+        content: { "application/json": { schema: jsonSchema(patchFlagsRequestSchema, "input") } },
       },
       responses: { "200": json(flagMap, "every declared flag, after the change"), ...errors },
     },
@@ -134,10 +120,10 @@ export const logAndFlagPaths: Record<string, Record<string, Json>> = {
   "/v1/environments/{id}/flags/{key}": {
     put: {
       summary: "Set one flag",
-      parameters: [path("id"), path("key")],
+      parameters: [idParam, pathParam("key")],
       requestBody: {
         required: true,
-        content: { "application/json": { schema: schema(putFlagRequestSchema, "input") } },
+        content: { "application/json": { schema: jsonSchema(putFlagRequestSchema, "input") } },
       },
       responses: { "200": json(flagDetails, "the flag, after the change"), ...errors },
     },
@@ -146,7 +132,7 @@ export const logAndFlagPaths: Record<string, Record<string, Json>> = {
     post: {
       summary: "OFREP single flag evaluation (accepts the environment's PREVIEW_FLAGS_TOKEN)",
       security: ofrepAuth,
-      parameters: [path("id"), path("key")],
+      parameters: [idParam, pathParam("key")],
       requestBody: ofrepRequest,
       responses: {
         "200": json(ofrepSuccess, "the value, with reason and variant"),
@@ -161,7 +147,7 @@ export const logAndFlagPaths: Record<string, Record<string, Json>> = {
       summary:
         "OFREP bulk evaluation; honours If-None-Match; `eventStreams` names the change notification stream",
       security: ofrepAuth,
-      parameters: [path("id"), { name: "If-None-Match", in: "header", schema: { type: "string" } }],
+      parameters: [idParam, { name: "If-None-Match", in: "header", schema: { type: "string" } }],
       requestBody: ofrepRequest,
       responses: {
         "200": json(
@@ -182,7 +168,7 @@ export const logAndFlagPaths: Record<string, Record<string, Json>> = {
       summary:
         'OFREP change notifications (SSE): `{"type": "refetchEvaluation", "etag", "lastModified"}` on every change',
       security: ofrepAuth,
-      parameters: [path("id")],
+      parameters: [idParam],
       responses: {
         "200": { description: "an event stream", content: { "text/event-stream": {} } },
         ...errors,
@@ -193,7 +179,7 @@ export const logAndFlagPaths: Record<string, Record<string, Json>> = {
     get: {
       summary: "OFREP provider configuration",
       security: ofrepAuth,
-      parameters: [path("id")],
+      parameters: [idParam],
       responses: { "200": json({ type: "object" }, "capabilities"), ...errors },
     },
   },

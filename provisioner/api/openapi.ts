@@ -2,7 +2,6 @@
  * The OpenAPI 3.1 document served at /openapi.json. Component schemas are generated from the zod
  * schemas the routes validate with, so the document cannot drift from the code.
  */
-import { z } from "zod";
 import {
   createEnvironmentRequestSchema,
   environmentEventSchema,
@@ -15,9 +14,11 @@ import { scenarioComponents, scenarioPaths } from "./scenario-openapi.ts";
 import { logAndFlagPaths } from "./log-and-flag-openapi.ts";
 import { devtoolsComponents, devtoolsPaths } from "./devtools-openapi.ts";
 import { githubComponents, githubPaths } from "./github-openapi.ts";
+import { idParam, json, jsonSchema, problem, ref } from "./openapi-parts.ts";
+import type { ComponentSchemas, Json, PathItems } from "./openapi-parts.ts";
 
 /** Schemas published under `#/components/schemas/<name>`; `io` picks the request or response shape. */
-export const componentSchemas: Record<string, { schema: z.ZodType; io: "input" | "output" }> = {
+export const componentSchemas: ComponentSchemas = {
   CreateEnvironmentRequest: { schema: createEnvironmentRequestSchema, io: "input" },
   PatchEnvironmentRequest: { schema: patchEnvironmentRequestSchema, io: "input" },
   Environment: { schema: environmentSchema, io: "output" },
@@ -28,18 +29,6 @@ export const componentSchemas: Record<string, { schema: z.ZodType; io: "input" |
   ...githubComponents,
 };
 
-type Json = Record<string, unknown>;
-
-const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: Json, description: string): Json => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const problem = (description: string): Json => ({
-  description,
-  content: { "application/problem+json": { schema: ref("Problem") } },
-});
-const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
 const waitParams = [
   { name: "wait", in: "query", schema: { type: "string", enum: ["true", "false", "1", "0"] } },
   {
@@ -55,7 +44,7 @@ const errors = {
   "404": problem("no such environment"),
 };
 
-const paths: Record<string, Record<string, Json>> = {
+const paths: PathItems = {
   "/v1/environments": {
     post: {
       summary: "Create an environment, or return (and update) the one for the same repo, ref and dir",
@@ -140,12 +129,7 @@ const paths: Record<string, Record<string, Json>> = {
 
 export function buildOpenApiDocument(options: { version: string }): Json {
   const schemas = Object.fromEntries(
-    Object.entries(componentSchemas).map(([name, { schema, io }]) => {
-      const jsonSchema: Json = z.toJSONSchema(schema, { io, target: "draft-2020-12" });
-      // The dialect is the document's (OpenAPI 3.1 is JSON Schema 2020-12); components do not repeat it.
-      delete jsonSchema.$schema;
-      return [name, jsonSchema];
-    }),
+    Object.entries(componentSchemas).map(([name, { schema, io }]) => [name, jsonSchema(schema, io)]),
   );
   return {
     openapi: "3.1.0",

@@ -10,6 +10,13 @@ import {
   UnauthorizedError,
   ValidationError,
 } from "../errors.ts";
+import {
+  BrowserUnavailableError,
+  CdpError,
+  NavigationError,
+  TooManyBrowsersError,
+} from "../../devtools-bridge/bridge-errors.ts";
+import { GitHubApiError, GitHubNotConfiguredError } from "../github/github-errors.ts";
 import { toProblem } from "./problem.ts";
 import { readJson, startTestApi, type TestApi } from "./test-server.test-helper.ts";
 
@@ -32,6 +39,12 @@ const cases: Array<[string, PreviewdError, number, string]> = [
   ["SourceError", new SourceError("unreachable remote"), 422, "source"],
   ["ProvisionError", new ProvisionError("build failed", "build", "web", ["npm ERR!"]), 500, "provision"],
   ["RuntimeUnavailableError", new RuntimeUnavailableError("no docker engine"), 503, "runtime-unavailable"],
+  ["BrowserUnavailableError", new BrowserUnavailableError("no Chromium"), 503, "browser-unavailable"],
+  ["GitHubNotConfiguredError", new GitHubNotConfiguredError("no token"), 503, "github-not-configured"],
+  ["CdpError", new CdpError("the browser connection closed"), 502, "cdp"],
+  ["GitHubApiError", new GitHubApiError("GitHub answered 500"), 502, "github"],
+  ["TooManyBrowsersError", new TooManyBrowsersError("every slot is busy", 5), 429, "too-many-browsers"],
+  ["NavigationError", new NavigationError("timed out", 504, "http://web/"), 504, "navigation"],
 ];
 
 describe("toProblem", () => {

@@ -1,9 +1,13 @@
-/** Reads a Server-Sent Events response as an async sequence of parsed `data:` payloads. */
-import { createParser } from "eventsource-parser";
+/** Reads a Server-Sent Events response as an async sequence of its decoded messages. */
+import { createParser, type EventSourceMessage } from "eventsource-parser";
 
-export async function* readEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
-  const pending: unknown[] = [];
-  const parser = createParser({ onEvent: (message) => pending.push(JSON.parse(message.data)) });
+/** Each message's `data:` parsed as JSON, unless `decode` says otherwise (e.g. to keep its id). */
+export async function* readEventStream<T = unknown>(
+  body: ReadableStream<Uint8Array>,
+  decode: (message: EventSourceMessage) => T = (message) => JSON.parse(message.data) as T,
+): AsyncGenerator<T> {
+  const pending: T[] = [];
+  const parser = createParser({ onEvent: (message) => pending.push(decode(message)) });
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   try {
     for (;;) {

@@ -1,6 +1,6 @@
 /** The logs endpoint's query string, and its SSE follow read as entries with their ids. */
-import { createParser } from "eventsource-parser";
 import type { LogEntry } from "../logs/log-store.ts";
+import { readEventStream } from "./event-stream.ts";
 
 export interface LogQueryParams {
   app?: string[];
@@ -35,23 +35,9 @@ export function parseNdjson(text: string): LogEntry[] {
 }
 
 /** Entries of a follow stream, each with the id to resume after. */
-export async function* readLogEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<LogEntry> {
-  const pending: LogEntry[] = [];
-  const parser = createParser({
-    onEvent: (message) => {
-      const entry = JSON.parse(message.data) as LogEntry;
-      pending.push(message.id === undefined ? entry : { ...entry, id: Number(message.id) });
-    },
+export function readLogEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<LogEntry> {
+  return readEventStream(body, (message) => {
+    const entry = JSON.parse(message.data) as LogEntry;
+    return message.id === undefined ? entry : { ...entry, id: Number(message.id) };
   });
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      parser.feed(value);
-      yield* pending.splice(0);
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
 }

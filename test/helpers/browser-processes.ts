@@ -1,29 +1,20 @@
 /** Finds previewd's browsers from /proc, independently of previewd's code; reads PNG sizes. */
-import { readdirSync, readFileSync } from "node:fs";
+import { liveProcesses } from "./processes.ts";
 
 /**
  * Pids of live processes labelled `PREVIEWD_ROLE=browser` for `owner` (and `envId`). With
  * `mainOnly`, only the browser's main process (the leader of its process group).
  */
 export function browserPids(owner: string, envId?: string, options: { mainOnly?: boolean } = {}): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] === "Z") continue;
-      if (!environ.includes(`PREVIEWD_OWNER=${owner}`) || !environ.includes("PREVIEWD_ROLE=browser"))
-        continue;
-      if (envId !== undefined && !environ.includes(`PREVIEWD_ENV_ID=${envId}`)) continue;
-      if (options.mainOnly && Number(fields[2]) !== Number(entry)) continue;
-      pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
+  return liveProcesses()
+    .filter(
+      ({ pid, environ, stat }) =>
+        environ.includes(`PREVIEWD_OWNER=${owner}`) &&
+        environ.includes("PREVIEWD_ROLE=browser") &&
+        (envId === undefined || environ.includes(`PREVIEWD_ENV_ID=${envId}`)) &&
+        (!options.mainOnly || Number(stat[2]) === pid),
+    )
+    .map((p) => p.pid);
 }
 
 /** Width and height from a PNG's IHDR chunk; throws if it is not a PNG. */

@@ -40,27 +40,41 @@ flags:
   greeting: { type: string, default: hello }
 `;
 
-const apiServer = `import http from "node:http";
-import pg from ${JSON.stringify(path.join(nodeModules, "pg/lib/index.js"))};
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
-await pool.query("create table if not exists notes (id serial primary key, text text not null)");
+/** `pg`, loaded by the fixtures' apps by absolute path (they have no install step). */
+export const pgModule = JSON.stringify(path.join(nodeModules, "pg/lib/index.js"));
+
+/**
+ * A plain JavaScript api on Postgres: `setup` makes `pool` (and its tables); `routes` are
+ * statements inside the request handler that answer with `send(status, body)`. /healthz is built in.
+ */
+export function postgresApi(setup: string, routes: string): string {
+  return `import http from "node:http";
+import pg from ${pgModule};
+${setup}
 const server = http.createServer(async (req, res) => {
   const send = (status, body) => { res.writeHead(status, { "content-type": "application/json" }); res.end(JSON.stringify(body)); };
   try {
     if (req.url === "/healthz") return send(200, { ok: true });
-    if (req.url === "/info") return send(200, { pid: process.pid, env: process.env });
-    if (req.url === "/notes" && req.method === "POST") {
-      let body = ""; for await (const chunk of req) body += chunk;
-      const { rows } = await pool.query("insert into notes (text) values ($1) returning id", [JSON.parse(body).text]);
-      return send(201, rows[0]);
-    }
-    if (req.url === "/notes") return send(200, (await pool.query("select text from notes order by id")).rows.map((r) => r.text));
+${routes}
     send(404, { error: "not found" });
   } catch (error) { send(500, { error: String(error) }); }
 });
 server.listen(Number(process.env.PORT), "127.0.0.1", () => console.log("api listening on " + process.env.PORT));
 process.on("SIGTERM", () => { server.close(); pool.end(); });
 `;
+}
+
+const apiServer = postgresApi(
+  `const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+await pool.query("create table if not exists notes (id serial primary key, text text not null)");`,
+  `    if (req.url === "/info") return send(200, { pid: process.pid, env: process.env });
+    if (req.url === "/notes" && req.method === "POST") {
+      let body = ""; for await (const chunk of req) body += chunk;
+      const { rows } = await pool.query("insert into notes (text) values ($1) returning id", [JSON.parse(body).text]);
+      return send(201, rows[0]);
+    }
+    if (req.url === "/notes") return send(200, (await pool.query("select text from notes order by id")).rows.map((r) => r.text));`,
+);
 
 const webServer = `import http from "node:http";
 import { readFileSync } from "node:fs";

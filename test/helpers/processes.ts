@@ -1,28 +1,43 @@
 import { readdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 
+export interface LiveProcess {
+  pid: number;
+  /** `KEY=value` entries of its environment. */
+  environ: string[];
+  /** The fields of /proc/<pid>/stat after the command: state, ppid, pgrp, … */
+  stat: string[];
+}
+
+/** Every live process (zombies hold nothing), read straight from /proc, independently of previewd's code. */
+export function liveProcesses(): LiveProcess[] {
+  const found: LiveProcess[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] !== "Z") found.push({ pid: Number(entry), environ, stat: fields });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
 /**
  * Pids of live processes whose environment carries `PREVIEWD_ENV_ID=<id>`, or the
- * `PREVIEWD_OWNER` label of a data dir: read straight from /proc, independently of previewd's code.
+ * `PREVIEWD_OWNER` label of a data dir.
  */
 export function labelledProcesses(envId: string): number[];
 export function labelledProcesses(selector: { owner: string }): number[];
 export function labelledProcesses(selector: string | { owner: string }): number[] {
   const label =
     typeof selector === "string" ? `PREVIEWD_ENV_ID=${selector}` : `PREVIEWD_OWNER=${selector.owner}`;
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue; // zombies hold nothing
-      if (environ.includes(label)) pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
+  return liveProcesses()
+    .filter((p) => p.environ.includes(label))
+    .map((p) => p.pid);
 }
 
 export function isPortOpen(port: number): Promise<boolean> {

@@ -3,12 +3,7 @@
  * connections (so a reset really cuts them off) and survives that (`pool.on("error")`), plus
  * scenarios using every step kind, a three-level `extends` chain, a failing step and a cycle.
  */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createFixtureRepo, type FixtureRepo } from "./fixture-monorepo.ts";
-
-const nodeModules = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../node_modules");
-const pgModule = JSON.stringify(path.join(nodeModules, "pg/lib/index.js"));
+import { createFixtureRepo, pgModule, postgresApi, type FixtureRepo } from "./fixture-monorepo.ts";
 
 const manifest = `version: 1
 name: seeded
@@ -30,30 +25,20 @@ seed:
   default: base
 `;
 
-const apiServer = `import http from "node:http";
-import pg from ${pgModule};
-// Idle clients stay open for a minute: a reset must terminate them, and the pool must carry on.
+const apiServer = postgresApi(
+  `// Idle clients stay open for a minute: a reset must terminate them, and the pool must carry on.
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4, idleTimeoutMillis: 60_000 });
 pool.on("error", (error) => console.error("idle client lost: " + error.message));
 // The migration: what the snapshot holds.
-await pool.query("create table if not exists items (id serial primary key, name text not null, source text not null)");
-const server = http.createServer(async (req, res) => {
-  const send = (status, body) => { res.writeHead(status, { "content-type": "application/json" }); res.end(JSON.stringify(body)); };
-  try {
-    if (req.url === "/healthz") return send(200, { ok: true });
-    if (req.url === "/pid") return send(200, { pid: process.pid });
+await pool.query("create table if not exists items (id serial primary key, name text not null, source text not null)");`,
+  `    if (req.url === "/pid") return send(200, { pid: process.pid });
     if (req.url === "/items" && req.method === "POST") {
       let body = ""; for await (const chunk of req) body += chunk;
       const { rows } = await pool.query("insert into items (name, source) values ($1, 'http') returning id", [JSON.parse(body).name]);
       return send(201, rows[0]);
     }
-    if (req.url === "/items") return send(200, (await pool.query("select name from items order by id")).rows.map((r) => r.name));
-    send(404, { error: "not found" });
-  } catch (error) { send(500, { error: String(error) }); }
-});
-server.listen(Number(process.env.PORT), "127.0.0.1", () => console.log("api listening on " + process.env.PORT));
-process.on("SIGTERM", () => { server.close(); pool.end(); });
-`;
+    if (req.url === "/items") return send(200, (await pool.query("select name from items order by id")).rows.map((r) => r.name));`,
+);
 
 // Runs as a \`command\` step: in the app's folder, with the app's environment (DATABASE_URL, GREETING).
 const addItem = `import pg from ${pgModule};

@@ -48,3 +48,27 @@ export function exited(child: ChildProcess): Promise<void> {
     ? Promise.resolve()
     : new Promise((resolve) => child.once("exit", () => resolve()));
 }
+
+/** `kill -9`, the way a crash ends previewd; resolves once it has exited. */
+export async function crash(child: ChildProcess): Promise<void> {
+  child.kill("SIGKILL");
+  await exited(child);
+}
+
+/** A JSON request to the API of a `previewd serve` on 127.0.0.1:`port`; the reply's body parsed, if any. */
+export async function api<T>(
+  port: number,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`http://127.0.0.1:${port}${route}`, {
+    method,
+    ...(body !== undefined && {
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { ProvisionError } from "../../errors.ts";
 import { appEnvironment, type InterpolationValues } from "../../manifest/interpolate.ts";
+import { unhealthyMessage, waitHealthy } from "../health-check.ts";
 import type { DeployedApp, Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import type { ContainerLogs } from "./container-logs.ts";
 import { containerName, labelsOf } from "./docker-labels.ts";
@@ -90,20 +91,6 @@ export interface StartAppContainerOptions {
   onCreated(app: DeployedApp): Promise<void>;
 }
 
-async function probe(url: string, signal: AbortSignal): Promise<string | undefined> {
-  try {
-    const response = await fetch(url, {
-      redirect: "manual",
-      signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
-    });
-    await response.body?.cancel();
-    return response.status >= 200 && response.status < 400 ? undefined : `answered ${response.status}`;
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    return cause?.code ?? (error instanceof Error ? error.message : String(error));
-  }
-}
-
 export async function startAppContainer(options: StartAppContainerOptions): Promise<DeployedApp> {
   const { docker, env, ctx, app, spec } = options;
   const health = env.manifest.apps[app]?.health ?? "/";
@@ -156,27 +143,19 @@ export async function startAppContainer(options: StartAppContainerOptions): Prom
     status: "started",
     message: `waiting for ${health} on port ${started.hostPort}`,
   });
-  const url = `${deployed.directUrl}${health}`;
-  const deadline = Date.now() + options.healthTimeoutMs;
   let checks = 0;
-  for (;;) {
-    const problem = await probe(url, ctx.signal);
-    if (problem === undefined) break;
+  const result = await waitHealthy({
+    port: started.hostPort,
+    path: health,
+    timeoutMs: options.healthTimeoutMs,
+    signal: ctx.signal,
     // Asking the engine on every probe is wasteful; every fifth is quick enough to notice a crash.
-    const exitCode = checks++ % 5 === 0 ? await exitCodeOf(docker, started.id) : undefined;
-    const why =
-      exitCode !== undefined
-        ? `${app} exited with code ${exitCode} before becoming healthy`
-        : ctx.signal.aborted
-          ? `${app}: aborted while waiting for health`
-          : Date.now() >= deadline
-            ? `${app} was not healthy at ${health} within ${options.healthTimeoutMs} ms (${problem})`
-            : undefined;
-    if (why) {
-      await sleep(200); // Let the last lines of output arrive.
-      throw new ProvisionError(why, "health", app, options.logs.tail(app));
-    }
-    await sleep(100);
+    exitCode: () => (checks++ % 5 === 0 ? exitCodeOf(docker, started.id) : undefined),
+  });
+  if (!result.ok) {
+    await sleep(200); // Let the last lines of output arrive.
+    const message = unhealthyMessage(app, health, options.healthTimeoutMs, result);
+    throw new ProvisionError(message, "health", app, options.logs.tail(app));
   }
   ctx.event({ step: "health", app, status: "succeeded", message: `healthy on port ${started.hostPort}` });
   return { ...deployed, status: "healthy" };

@@ -1,4 +1,5 @@
 /** The docker runtime's `handle` of deployed apps and services, read back from persisted JSON. */
+import { isPort } from "../handle-fields.ts";
 import type { DeployedApp, DeployedService } from "../runtime.ts";
 
 export interface ContainerHandle {
@@ -19,10 +20,6 @@ export interface ServiceContainerHandle extends ContainerHandle {
   user: string;
   database: string;
   volume: string;
-}
-
-function isPort(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) > 0 && (value as number) < 65536;
 }
 
 function isText(value: unknown): value is string {

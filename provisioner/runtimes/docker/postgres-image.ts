@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import type Docker from "dockerode";
 import { ProvisionError, errorMessage } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
-import { loadPostgresBinaries } from "../process/postgres-binaries.ts";
+import { loadPostgresBinaries } from "../postgres-binaries.ts";
 import { pullImage } from "./app-image.ts";
 import { labelsOf } from "./docker-labels.ts";
 import { ensureRootfsImage, imageExists } from "./rootfs-image.ts";

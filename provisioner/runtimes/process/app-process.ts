@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { ProvisionError } from "../../errors.ts";
 import { appEnvironment, type InterpolationValues } from "../../manifest/interpolate.ts";
 import type { DeployedApp, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
-import { waitHealthy } from "./health-check.ts";
+import { unhealthyMessage, waitHealthy } from "../health-check.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment } from "./process-labels.ts";
 import { spawnDetached, stopGroups, type DetachedProcess } from "./process-group.ts";
-import { step } from "./provision-steps.ts";
+import { step } from "../provision-steps.ts";
 
 export interface SpawnAppOptions {
   env: RuntimeEnvironment;
@@ -70,12 +70,7 @@ export async function awaitHealthy(options: AwaitHealthyOptions): Promise<void> 
   });
   if (result.ok) return;
   await stopGroups([{ pgid: options.process.pid, role: "app" }], options.stopGraceMs);
-  const message =
-    result.reason === "exited"
-      ? `${options.app} exited with code ${result.exitCode} before becoming healthy`
-      : result.reason === "timeout"
-        ? `${options.app} was not healthy at ${options.path} within ${options.timeoutMs} ms (${result.lastError})`
-        : `${options.app}: aborted while waiting for health`;
+  const message = unhealthyMessage(options.app, options.path, options.timeoutMs, result);
   throw new ProvisionError(message, "health", options.app, await options.output.tail(options.app));
 }
 

@@ -13,7 +13,7 @@ import { ProvisionError } from "../../errors.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment, type ProcessLabels } from "./process-labels.ts";
 import { spawnDetached, stopGroups, type DetachedProcess } from "./process-group.ts";
-import { loadPostgresBinaries } from "./postgres-binaries.ts";
+import { loadPostgresBinaries } from "../postgres-binaries.ts";
 import { postgresRunAs, type RunAs } from "./postgres-user.ts";
 
 export interface PostgresHandle {

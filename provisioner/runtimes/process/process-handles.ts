@@ -1,4 +1,5 @@
 /** The runtime-specific `handle` of deployed apps and services, read back from persisted JSON. */
+import { isPort } from "../handle-fields.ts";
 import type { DeployedApp, DeployedService } from "../runtime.ts";
 import type { PostgresHandle } from "./postgres-service.ts";
 
@@ -7,10 +8,6 @@ export interface AppHandle {
   /** Equals pid: every app leads its own process group. */
   pgid: number;
   port: number;
-}
-
-function isPort(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) > 0 && (value as number) < 65536;
 }
 
 function isPid(value: unknown): value is number {

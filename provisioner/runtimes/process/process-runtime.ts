@@ -8,8 +8,7 @@ import type { Logger } from "../../logger.ts";
 import { ConflictError, RuntimeUnavailableError } from "../../errors.ts";
 import type { LogStore } from "../../logs/log-store.ts";
 import type { Manifest } from "../../manifest/manifest-schema.ts";
-import { startOrder } from "../../manifest/dependency-graph.ts";
-import { appInputHashes } from "../app-input-hash.ts";
+import { provisionWith, updateWith } from "../deploy-flow.ts";
 import type {
   Deployment,
   ExecOptions,
@@ -18,20 +17,15 @@ import type {
   RuntimeContext,
   RuntimeEnvironment,
 } from "../runtime.ts";
-import { startApp } from "./app-process.ts";
+import { EnvironmentPorts } from "./environment-ports.ts";
 import { execCommand } from "./exec-command.ts";
-import { runBuild } from "./build-step.ts";
-import { runInstall } from "./install-step.ts";
 import { OutputCapture } from "./output-capture.ts";
 import { PortAllocator, waitPortFree } from "./port-allocator.ts";
 import { appHandle, serviceHandle } from "./process-handles.ts";
 import { stopGroups } from "./process-group.ts";
 import { isOurs, scanProcesses } from "./process-scan.ts";
+import { ProcessSteps, type ProcessEnvironment } from "./process-steps.ts";
 import { servicesDir } from "./postgres-service.ts";
-import { asProvisionError, settleAll, step } from "./provision-steps.ts";
-import { startService } from "./start-service.ts";
-import { interpolationValues } from "./interpolation-values.ts";
-import { StepCache } from "./step-cache.ts";
 
 export interface ProcessRuntimeOptions {
   /** Identifies this previewd (e.g. a hash of its data dir); every process it starts carries it. */
@@ -43,12 +37,6 @@ export interface ProcessRuntimeOptions {
   stopGraceMs?: number;
   /** How long Postgres may take to accept connections (default 60 s). */
   serviceTimeoutMs?: number;
-}
-
-/** What this runtime holds in memory per environment: its log followers and the ports it reserved. */
-interface EnvState {
-  output: OutputCapture;
-  ports: Set<number>;
 }
 
 function usesService(manifest: Manifest, app: string, service: string): boolean {
@@ -72,7 +60,7 @@ class ProcessRuntime implements Runtime {
   readonly #stopGraceMs: number;
   readonly #serviceTimeoutMs: number;
   readonly #ports = new PortAllocator();
-  readonly #envs = new Map<string, EnvState>();
+  readonly #envs = new Map<string, ProcessEnvironment>();
 
   constructor(options: ProcessRuntimeOptions) {
     this.#owner = options.ownerId;
@@ -91,108 +79,67 @@ class ProcessRuntime implements Runtime {
   }
 
   async provision(env: RuntimeEnvironment, ctx: RuntimeContext): Promise<Deployment> {
-    const state = this.#state(env, ctx.logs);
     const deployment: Deployment = { runtime: "process", apps: {}, services: {} };
-    try {
-      // Services start while install and builds run: neither needs the other.
-      const [hashes] = await settleAll<[Record<string, string>, void]>([
-        this.#installAndBuild(env, ctx, state),
-        ctx.phase("services", () =>
-          this.#startServices(env, ctx, state, deployment, Object.keys(env.manifest.services)),
-        ),
-      ]);
-      const ports: Record<string, number> = {};
-      for (const app of Object.keys(env.manifest.apps)) ports[app] = await this.#allocate(state);
-      for (const layer of startOrder(env.manifest)) {
-        await ctx.phase("start", () =>
-          settleAll(
-            layer.map((app) => this.#startApp(env, ctx, state, deployment, app, ports, hashes[app] ?? "")),
-          ),
-        );
-      }
-      return deployment;
-    } catch (error) {
-      const failure = asProvisionError(error, "start");
-      ctx.event({ step: failure.step, app: failure.app, status: "failed", message: failure.message });
-      await this.#removeEverything(env.id);
-      throw failure;
-    }
+    const steps = this.#steps(env, ctx, deployment);
+    const ports: Record<string, number> = {};
+    await provisionWith(
+      env.manifest,
+      ctx,
+      async () => ({
+        build: () => steps.installAndBuild(),
+        startServices: (names) => steps.startServices(names),
+        beforeApps: async () => {
+          for (const app of Object.keys(env.manifest.apps)) ports[app] = await steps.ports.allocate();
+        },
+        startApp: (app, hashes) => steps.startApp(app, ports, hashes[app] ?? ""),
+      }),
+      () => this.#removeEverything(env.id),
+    );
+    return deployment;
   }
 
   async update(env: RuntimeEnvironment, current: Deployment, ctx: RuntimeContext): Promise<Deployment> {
-    const state = this.#state(env, ctx.logs);
     const deployment = structuredClone(current);
+    const steps = this.#steps(env, ctx, deployment);
     const manifest = env.manifest;
-    for (const app of Object.values(deployment.apps)) this.#reserve(state, appHandle(app)?.port);
+    for (const app of Object.values(deployment.apps)) steps.ports.reserve(appHandle(app)?.port);
     for (const service of Object.values(deployment.services))
-      this.#reserve(state, serviceHandle(service)?.port);
-    try {
-      // Services no longer in the manifest go; new or dead ones start; running ones and their data stay.
-      for (const name of Object.keys(deployment.services)) {
-        if (Object.hasOwn(manifest.services, name)) continue;
-        await this.#stopService(env, state, deployment, name);
-      }
-      const servicesToStart: string[] = [];
-      for (const name of Object.keys(manifest.services)) {
-        const handle = serviceHandle(deployment.services[name]);
-        if (!handle || !(await isOurs(handle.pid, this.#owner, env.id, name))) servicesToStart.push(name);
-      }
-      // Apps no longer in the manifest go.
-      for (const app of Object.keys(deployment.apps)) {
-        if (!Object.hasOwn(manifest.apps, app)) await this.#stopApp(env, state, deployment, app, true);
-      }
-      const [hashes] = await settleAll<[Record<string, string>, void]>([
-        this.#installAndBuild(env, ctx, state),
-        ctx.phase("services", () => this.#startServices(env, ctx, state, deployment, servicesToStart)),
-      ]);
-
-      // A service that came back on another URL invalidates the env of the apps that use it.
-      const movedServices = servicesToStart.filter(
-        (name) => deployment.services[name]?.url !== current.services[name]?.url,
+      steps.ports.reserve(serviceHandle(service)?.port);
+    // A service that came back on another URL invalidates the env of the apps that use it.
+    const usesMovedService = (app: string) =>
+      Object.keys(manifest.services).some(
+        (name) =>
+          deployment.services[name]?.url !== current.services[name]?.url && usesService(manifest, app, name),
       );
-      const changed = new Set<string>();
-      for (const app of Object.keys(manifest.apps)) {
-        const deployed = deployment.apps[app];
-        const handle = appHandle(deployed);
-        const alive = handle !== undefined && (await isOurs(handle.pid, this.#owner, env.id, app));
-        const usesMoved = movedServices.some((name) => usesService(manifest, app, name));
-        if (!alive || usesMoved || deployed?.inputHash !== hashes[app]) changed.add(app);
-        else ctx.event({ step: "start", app, status: "skipped", message: "inputs unchanged: kept running" });
-      }
+    const ports: Record<string, number> = {};
+    await updateWith(manifest, ctx, deployment, async () => ({
+      serviceRunning: (name) => steps.isOurs(name, serviceHandle(deployment.services[name])?.pid),
+      appRunning: (app) => steps.isOurs(app, appHandle(deployment.apps[app])?.pid),
+      removeService: (name) => steps.removeService(name),
+      removeApp: (app) => steps.stopApp(app, true),
+      build: () => steps.installAndBuild(),
+      startServices: (names) => steps.startServices(names),
+      inputsChanged: (app, hashes) =>
+        deployment.apps[app]?.inputHash !== hashes[app] || usesMovedService(app),
+      keptMessage: "inputs unchanged: kept running",
       // Every app keeps its port (stable URLs); new apps get one first, so every app's env can name every other.
-      const ports: Record<string, number> = {};
-      for (const app of Object.keys(manifest.apps)) {
-        ports[app] = appHandle(deployment.apps[app])?.port ?? (await this.#allocate(state));
-      }
-      for (const layer of startOrder(manifest)) {
-        const restart = layer.filter((app) => changed.has(app));
-        if (restart.length === 0) continue;
-        await ctx.phase("start", () =>
-          settleAll(
-            restart.map(async (app) => {
-              if (deployment.apps[app]) await this.#stopApp(env, state, deployment, app, false);
-              // The old process's sockets take a moment to let go; something else may even have taken it.
-              const port = ports[app] ?? 0;
-              if (!(await waitPortFree(port, 3_000))) {
-                this.#release(state, port);
-                ports[app] = await this.#allocate(state);
-              }
-              await this.#startApp(env, ctx, state, deployment, app, ports, hashes[app] ?? "");
-            }),
-          ),
-        );
-      }
-      return deployment;
-    } catch (error) {
-      const failure = asProvisionError(error, "start");
-      ctx.event({ step: failure.step, app: failure.app, status: "failed", message: failure.message });
-      // A failed build leaves the previous process running; a failed start or health check does not.
-      const stopped = failure.step === "start" || failure.step === "health";
-      if (stopped && failure.app && deployment.apps[failure.app])
-        deployment.apps[failure.app]!.status = "failed";
-      await ctx.checkpoint(structuredClone(deployment)).catch(() => undefined);
-      throw failure;
-    }
+      beforeApps: async () => {
+        for (const app of Object.keys(manifest.apps)) {
+          ports[app] = appHandle(deployment.apps[app])?.port ?? (await steps.ports.allocate());
+        }
+      },
+      startApp: async (app, hashes) => {
+        if (deployment.apps[app]) await steps.stopApp(app, false);
+        // The old process's sockets take a moment to let go; something else may even have taken it.
+        const port = ports[app] ?? 0;
+        if (!(await waitPortFree(port, 3_000))) {
+          steps.ports.release(port);
+          ports[app] = await steps.ports.allocate();
+        }
+        await steps.startApp(app, ports, hashes[app] ?? "");
+      },
+    }));
+    return deployment;
   }
 
   async adopt(
@@ -215,7 +162,7 @@ class ProcessRuntime implements Runtime {
       names.push(app);
     }
     const state = this.#state(env, ctx.logs);
-    for (const port of ports) this.#reserve(state, port);
+    for (const port of ports) state.ports.reserve(port);
     // Resume from the current end: earlier lines were captured before the restart.
     await Promise.all(names.map((name) => state.output.follow(name, name, true)));
     this.#logger.info({ envId: env.id }, "adopted running processes");
@@ -263,144 +210,30 @@ class ProcessRuntime implements Runtime {
     await Promise.all(states.map((s) => s.output.stopAll()));
   }
 
-  #state(env: RuntimeEnvironment, logs: LogStore): EnvState {
+  #state(env: RuntimeEnvironment, logs: LogStore): ProcessEnvironment {
     let state = this.#envs.get(env.id);
     if (!state) {
-      state = { output: new OutputCapture(env.id, env.dataDir, logs), ports: new Set() };
+      state = {
+        output: new OutputCapture(env.id, env.dataDir, logs),
+        ports: new EnvironmentPorts(this.#ports),
+      };
       this.#envs.set(env.id, state);
     }
     state.output.useLogs(logs);
     return state;
   }
 
-  async #allocate(state: EnvState): Promise<number> {
-    const port = await this.#ports.allocate();
-    state.ports.add(port);
-    return port;
-  }
-
-  #reserve(state: EnvState, port: number | undefined): void {
-    if (port === undefined) return;
-    this.#ports.reserve(port);
-    state.ports.add(port);
-  }
-
-  #release(state: EnvState, port: number | undefined): void {
-    if (port === undefined) return;
-    this.#ports.release(port);
-    state.ports.delete(port);
-  }
-
-  /** Install, then the input hashes (after install, which may touch lockfiles), then each app's build. */
-  async #installAndBuild(
-    env: RuntimeEnvironment,
-    ctx: RuntimeContext,
-    state: EnvState,
-  ): Promise<Record<string, string>> {
-    const cache = new StepCache(env.dataDir);
-    const common = { env, ctx, owner: this.#owner, output: state.output, cache };
-    await ctx.phase("install", () => step("install", undefined, () => runInstall(common)));
-    const hashes = await step("build", undefined, () => appInputHashes(env.rootDir, env.manifest));
-    for (const app of startOrder(env.manifest).flat()) {
-      if (!env.manifest.apps[app]?.build) continue;
-      await ctx.phase("build", () =>
-        step("build", app, () => runBuild({ ...common, app, inputHash: hashes[app] ?? "" })),
-      );
-    }
-    return hashes;
-  }
-
-  async #startServices(
-    env: RuntimeEnvironment,
-    ctx: RuntimeContext,
-    state: EnvState,
-    deployment: Deployment,
-    names: string[],
-  ): Promise<void> {
-    await settleAll(
-      names.map((name) =>
-        step("services", name, async () => {
-          const previous = serviceHandle(deployment.services[name]);
-          const reuse = previous && (await waitPortFree(previous.port, 3_000));
-          const port = reuse ? previous.port : await this.#allocate(state);
-          this.#reserve(state, port);
-          const service = await startService({
-            env,
-            ctx,
-            name,
-            owner: this.#owner,
-            port,
-            previous,
-            output: state.output,
-            readyTimeoutMs: this.#serviceTimeoutMs,
-          });
-          if (!service) return;
-          deployment.services[name] = service;
-          await ctx.checkpoint(structuredClone(deployment));
-        }),
-      ),
-    );
-  }
-
-  async #startApp(
-    env: RuntimeEnvironment,
-    ctx: RuntimeContext,
-    state: EnvState,
-    deployment: Deployment,
-    app: string,
-    ports: Record<string, number>,
-    inputHash: string,
-  ): Promise<void> {
-    deployment.apps[app] = await startApp({
+  #steps(env: RuntimeEnvironment, ctx: RuntimeContext, deployment: Deployment): ProcessSteps {
+    return new ProcessSteps({
       env,
       ctx,
-      app,
+      state: this.#state(env, ctx.logs),
+      deployment,
       owner: this.#owner,
-      port: ports[app] ?? 0,
-      values: interpolationValues(env, deployment, ports, app),
-      inputHash,
-      output: state.output,
       healthTimeoutMs: this.#healthTimeoutMs,
       stopGraceMs: this.#stopGraceMs,
-      onSpawned: async (started) => {
-        deployment.apps[app] = started;
-        await ctx.checkpoint(structuredClone(deployment));
-      },
+      serviceTimeoutMs: this.#serviceTimeoutMs,
     });
-    await ctx.checkpoint(structuredClone(deployment));
-  }
-
-  async #stopApp(
-    env: RuntimeEnvironment,
-    state: EnvState,
-    deployment: Deployment,
-    app: string,
-    remove: boolean,
-  ): Promise<void> {
-    const handle = appHandle(deployment.apps[app]);
-    if (handle && (await isOurs(handle.pid, this.#owner, env.id, app))) {
-      await stopGroups([{ pgid: handle.pgid, role: "app" }], this.#stopGraceMs);
-    }
-    if (!remove) return;
-    this.#release(state, handle?.port);
-    await state.output.stop(app);
-    delete deployment.apps[app];
-  }
-
-  async #stopService(
-    env: RuntimeEnvironment,
-    state: EnvState,
-    deployment: Deployment,
-    name: string,
-  ): Promise<void> {
-    const handle = serviceHandle(deployment.services[name]);
-    if (handle && (await isOurs(handle.pid, this.#owner, env.id, name))) {
-      await stopGroups([{ pgid: handle.pid, role: "service" }], this.#stopGraceMs);
-    }
-    this.#release(state, handle?.port);
-    await state.output.stop(name);
-    if (handle) await rm(handle.dataDir, { recursive: true, force: true });
-    delete deployment.services[name];
   }
 
   /** Stops every process labelled with the environment (found by scan, so no record is needed) and forgets it. */
@@ -417,7 +250,7 @@ class ProcessRuntime implements Runtime {
     const state = this.#envs.get(envId);
     this.#envs.delete(envId);
     if (!state) return;
-    for (const port of state.ports) this.#ports.release(port);
+    state.ports.releaseAll();
     await state.output.stopAll();
   }
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { waitHealthy } from "./health-check.ts";
+import { unhealthyMessage, waitHealthy } from "./health-check.ts";
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -39,10 +39,29 @@ describe("waitHealthy", () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  it("asks an asynchronous exit code too (a container's comes from the engine)", async () => {
+    const result = await waitHealthy({ ...base, timeoutMs: 10_000, port: 1, exitCode: async () => 137 });
+    expect(result).toEqual({ ok: false, reason: "exited", exitCode: 137 });
+  });
+
   it("stops on abort", async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const result = await waitHealthy({ ...base, timeoutMs: 10_000, port: 1, signal: controller.signal });
     expect(result).toEqual({ ok: false, reason: "aborted" });
+  });
+});
+
+describe("unhealthyMessage", () => {
+  it("says why, naming the app", () => {
+    expect(unhealthyMessage("web", "/healthz", 500, { ok: false, reason: "exited", exitCode: 3 })).toBe(
+      "web exited with code 3 before becoming healthy",
+    );
+    expect(
+      unhealthyMessage("web", "/healthz", 500, { ok: false, reason: "timeout", lastError: "ECONNREFUSED" }),
+    ).toBe("web was not healthy at /healthz within 500 ms (ECONNREFUSED)");
+    expect(unhealthyMessage("web", "/", 500, { ok: false, reason: "aborted" })).toBe(
+      "web: aborted while waiting for health",
+    );
   });
 });

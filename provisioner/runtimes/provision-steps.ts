@@ -1,5 +1,5 @@
 /** How the runtime runs its steps: every failure becomes a ProvisionError naming its step and app. */
-import { ProvisionError, errorMessage, isPreviewdError } from "../../errors.ts";
+import { ProvisionError, errorMessage, isPreviewdError } from "../errors.ts";
 
 /** Runs every task to completion, then rethrows the first failure, so nothing is still starting during cleanup. */
 export async function settleAll<T extends readonly unknown[]>(

@@ -1,6 +1,6 @@
 /**
- * Waits until an app answers its health path with 2xx/3xx. Gives up at the deadline, on abort,
- * or as soon as the process exits (no point waiting for a dead app).
+ * Waits until an app answers its health path on 127.0.0.1 with 2xx/3xx. Gives up at the deadline,
+ * on abort, or as soon as the app's process or container exits (no point waiting for a dead app).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -15,8 +15,8 @@ export interface HealthCheckOptions {
   path: string;
   timeoutMs: number;
   signal: AbortSignal;
-  /** The process's exit code if it has exited. */
-  exitCode(): number | undefined;
+  /** The app's exit code if it has exited (a container's may take asking the engine). */
+  exitCode(): number | undefined | Promise<number | undefined>;
   intervalMs?: number;
 }
 
@@ -39,11 +39,24 @@ export async function waitHealthy(options: HealthCheckOptions): Promise<HealthRe
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     if (options.signal.aborted) return { ok: false, reason: "aborted" };
-    const exitCode = options.exitCode();
+    const exitCode = await options.exitCode();
     if (exitCode !== undefined) return { ok: false, reason: "exited", exitCode };
     const error = await probe(url, options.signal);
     if (error === undefined) return { ok: true };
     if (Date.now() >= deadline) return { ok: false, reason: "timeout", lastError: error };
     await sleep(options.intervalMs ?? 100);
   }
+}
+
+/** Why an app did not become healthy: the message of its ProvisionError. */
+export function unhealthyMessage(
+  app: string,
+  path: string,
+  timeoutMs: number,
+  result: Exclude<HealthResult, { ok: true }>,
+): string {
+  if (result.reason === "exited") return `${app} exited with code ${result.exitCode} before becoming healthy`;
+  if (result.reason === "timeout")
+    return `${app} was not healthy at ${path} within ${timeoutMs} ms (${result.lastError})`;
+  return `${app}: aborted while waiting for health`;
 }

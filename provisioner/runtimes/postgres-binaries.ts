@@ -8,7 +8,7 @@
  */
 import { access, chmod, constants, stat } from "node:fs/promises";
 import { arch, platform } from "node:os";
-import { RuntimeUnavailableError } from "../../errors.ts";
+import { RuntimeUnavailableError } from "../errors.ts";
 
 export interface PostgresBinaries {
   initdb: string;

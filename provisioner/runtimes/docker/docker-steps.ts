@@ -1,0 +1,201 @@
+/**
+ * The docker runtime's part of one provision, update or adoption (see deploy-flow.ts): the
+ * environment's network and flags gateway, app images, Postgres and app containers, and removing
+ * what is no longer wanted.
+ */
+import type Docker from "dockerode";
+import type { Logger } from "../../logger.ts";
+import { startOrder } from "../../manifest/dependency-graph.ts";
+import { settleAll, step } from "../provision-steps.ts";
+import type { Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
+import { appContainerSpec, startAppContainer } from "./app-container.ts";
+import { ensureAppImage } from "./app-image.ts";
+import type { ContainerLogs } from "./container-logs.ts";
+import { ignoreGone } from "./docker-engine.ts";
+import { appContainerHandle, serviceContainerHandle } from "./docker-handles.ts";
+import { ensureNetwork, type EnvironmentNetwork } from "./docker-objects.ts";
+import { startFlagsGateway, type FlagsGateway } from "./flags-gateway.ts";
+import { startPostgresContainer } from "./postgres-container.ts";
+import { ensurePostgresImage } from "./postgres-image.ts";
+
+/** What the docker runtime holds in memory per environment: its log streams and flags gateway. */
+export interface DockerEnvironment {
+  logs: ContainerLogs;
+  gateway?: FlagsGateway;
+}
+
+export interface DockerStepsOptions {
+  docker: Docker;
+  owner: string;
+  logger: Logger;
+  env: RuntimeEnvironment;
+  ctx: RuntimeContext;
+  state: DockerEnvironment;
+  /** Changed in place as things start and stop. */
+  deployment: Deployment;
+  healthTimeoutMs: number;
+  serviceTimeoutMs: number;
+}
+
+/** The environment's network and the flags gateway on it, which app containers need. */
+export interface Connected {
+  network: EnvironmentNetwork;
+  gateway: FlagsGateway;
+}
+
+export class DockerSteps {
+  readonly #o: DockerStepsOptions;
+
+  constructor(options: DockerStepsOptions) {
+    this.#o = options;
+  }
+
+  /** The network, and the flags gateway on the port the containers' PREVIEW_FLAGS_URL already names. */
+  async connect(): Promise<Connected> {
+    const { docker, owner, env, state } = this.#o;
+    const network = await step("network", undefined, () => ensureNetwork(docker, owner, env.id));
+    if (state.gateway) {
+      state.gateway.retarget(env.flagsUrl);
+      return { network, gateway: state.gateway };
+    }
+    const port = Object.values(this.#o.deployment.apps)
+      .map((app) => appContainerHandle(app)?.flagsPort)
+      .find((flagsPort) => flagsPort !== undefined);
+    state.gateway = await step("network", undefined, () =>
+      startFlagsGateway({
+        host: network.gateway,
+        ...(port && { port }),
+        flagsUrl: env.flagsUrl,
+        logger: this.#o.logger,
+      }),
+    );
+    return { network, gateway: state.gateway };
+  }
+
+  /** Each app's image reference: built (or found by content hash) one after another, pulled if named. */
+  async images(): Promise<Record<string, string>> {
+    const { env, ctx, state } = this.#o;
+    const images: Record<string, string> = {};
+    for (const app of startOrder(env.manifest).flat()) {
+      images[app] = await ctx.phase("build", () =>
+        step("build", app, async () => {
+          ctx.event({ step: "build", app, status: "started", message: "image" });
+          const image = await ensureAppImage({
+            docker: this.#o.docker,
+            rootDir: env.rootDir,
+            manifest: env.manifest,
+            app,
+            labels: { owner: this.#o.owner, envId: env.id },
+            signal: ctx.signal,
+            onLine: (line) => state.logs.line(app, "stdout", line),
+          });
+          ctx.event({
+            step: "build",
+            app,
+            status: image.built ? "succeeded" : "skipped",
+            message: image.built ? `built ${image.ref}` : `${image.ref} already built`,
+          });
+          return image.ref;
+        }),
+      );
+    }
+    return images;
+  }
+
+  async startServices(network: EnvironmentNetwork, names: string[]): Promise<void> {
+    const { docker, owner, env, ctx, deployment } = this.#o;
+    await settleAll(
+      names.map((name) =>
+        step("services", name, async () => {
+          const spec = env.manifest.services[name];
+          if (!spec) return;
+          ctx.event({ step: "services", app: name, status: "started", message: "postgres container" });
+          const image = await ensurePostgresImage(docker, {
+            ...(spec.image && { image: spec.image }),
+            owner,
+            service: name,
+            logger: this.#o.logger,
+            signal: ctx.signal,
+          });
+          const previous = serviceContainerHandle(deployment.services[name]);
+          await this.#removeContainer(previous?.containerId);
+          deployment.services[name] = await startPostgresContainer({
+            docker,
+            owner,
+            envId: env.id,
+            name,
+            database: spec.database ?? name,
+            image,
+            network: network.name,
+            logs: this.#o.state.logs,
+            ...(previous && { previous }),
+            signal: ctx.signal,
+            readyTimeoutMs: this.#o.serviceTimeoutMs,
+            onCreated: async (service) => {
+              deployment.services[name] = service;
+              await ctx.checkpoint(structuredClone(deployment));
+            },
+          });
+          await ctx.checkpoint(structuredClone(deployment));
+          ctx.event({ step: "services", app: name, status: "succeeded", message: `running (${image})` });
+        }),
+      ),
+    );
+  }
+
+  /** The hash of everything deciding the app's container (image, env, limits). */
+  appSpecHash(app: string, images: Record<string, string>, gateway: FlagsGateway): string {
+    const { env, deployment } = this.#o;
+    return appContainerSpec(env, deployment, app, images[app] ?? "", gateway.containerFlagsUrl).hash;
+  }
+
+  /** Starts the app's container; on update, first removes the old one and keeps its host port if it can. */
+  async startApp(connected: Connected, app: string, images: Record<string, string>): Promise<void> {
+    const { env, ctx, deployment } = this.#o;
+    const { network, gateway } = connected;
+    const previous = appContainerHandle(deployment.apps[app]);
+    await this.#removeContainer(previous?.containerId);
+    await step("start", app, async () => {
+      const spec = appContainerSpec(env, deployment, app, images[app] ?? "", gateway.containerFlagsUrl);
+      deployment.apps[app] = await startAppContainer({
+        docker: this.#o.docker,
+        owner: this.#o.owner,
+        env,
+        ctx,
+        app,
+        spec,
+        network,
+        flagsPort: gateway.port,
+        ...(previous?.hostPort && { hostPort: previous.hostPort }),
+        logs: this.#o.state.logs,
+        healthTimeoutMs: this.#o.healthTimeoutMs,
+        onCreated: async (started) => {
+          deployment.apps[app] = started;
+          await ctx.checkpoint(structuredClone(deployment));
+        },
+      });
+      await ctx.checkpoint(structuredClone(deployment));
+    });
+  }
+
+  /** Removes the service's container and volume, and drops it from the deployment. */
+  async removeService(name: string): Promise<void> {
+    const { deployment } = this.#o;
+    const handle = serviceContainerHandle(deployment.services[name]);
+    await this.#removeContainer(handle?.containerId);
+    if (handle?.volume) await ignoreGone(this.#o.docker.getVolume(handle.volume).remove({ force: true }));
+    await this.#o.state.logs.stop(name);
+    delete deployment.services[name];
+  }
+
+  /** Removes the app's container and drops it from the deployment. */
+  async removeApp(app: string): Promise<void> {
+    await this.#removeContainer(appContainerHandle(this.#o.deployment.apps[app])?.containerId);
+    await this.#o.state.logs.stop(app);
+    delete this.#o.deployment.apps[app];
+  }
+
+  async #removeContainer(id: string | undefined): Promise<void> {
+    if (id) await ignoreGone(this.#o.docker.getContainer(id).remove({ force: true, v: true }));
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The process runtime's part of one provision or update (see deploy-flow.ts): install and builds,
+ * Postgres processes, app processes on their ports, and stopping what is no longer wanted.
+ */
+import { rm } from "node:fs/promises";
+import { startOrder } from "../../manifest/dependency-graph.ts";
+import { appInputHashes } from "../app-input-hash.ts";
+import { settleAll, step } from "../provision-steps.ts";
+import type { Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
+import { startApp } from "./app-process.ts";
+import { runBuild } from "./build-step.ts";
+import type { EnvironmentPorts } from "./environment-ports.ts";
+import { runInstall } from "./install-step.ts";
+import { interpolationValues } from "./interpolation-values.ts";
+import type { OutputCapture } from "./output-capture.ts";
+import { waitPortFree } from "./port-allocator.ts";
+import { appHandle, serviceHandle } from "./process-handles.ts";
+import { stopGroups } from "./process-group.ts";
+import { isOurs } from "./process-scan.ts";
+import { startService } from "./start-service.ts";
+import { StepCache } from "./step-cache.ts";
+
+/** What the process runtime holds in memory per environment: its log followers and the ports it holds. */
+export interface ProcessEnvironment {
+  output: OutputCapture;
+  ports: EnvironmentPorts;
+}
+
+export interface ProcessStepsOptions {
+  env: RuntimeEnvironment;
+  ctx: RuntimeContext;
+  state: ProcessEnvironment;
+  /** Changed in place as things start and stop. */
+  deployment: Deployment;
+  owner: string;
+  healthTimeoutMs: number;
+  stopGraceMs: number;
+  serviceTimeoutMs: number;
+}
+
+export class ProcessSteps {
+  readonly #o: ProcessStepsOptions;
+
+  constructor(options: ProcessStepsOptions) {
+    this.#o = options;
+  }
+
+  get ports(): EnvironmentPorts {
+    return this.#o.state.ports;
+  }
+
+  /** Whether `pid` is still the process previewd started for this environment's `name`. */
+  async isOurs(name: string, pid: number | undefined): Promise<boolean> {
+    return pid !== undefined && (await isOurs(pid, this.#o.owner, this.#o.env.id, name));
+  }
+
+  /** Install, then the input hashes (after install, which may touch lockfiles), then each app's build. */
+  async installAndBuild(): Promise<Record<string, string>> {
+    const { env, ctx, owner, state } = this.#o;
+    const cache = new StepCache(env.dataDir);
+    const common = { env, ctx, owner, output: state.output, cache };
+    await ctx.phase("install", () => step("install", undefined, () => runInstall(common)));
+    const hashes = await step("build", undefined, () => appInputHashes(env.rootDir, env.manifest));
+    for (const app of startOrder(env.manifest).flat()) {
+      if (!env.manifest.apps[app]?.build) continue;
+      await ctx.phase("build", () =>
+        step("build", app, () => runBuild({ ...common, app, inputHash: hashes[app] ?? "" })),
+      );
+    }
+    return hashes;
+  }
+
+  async startServices(names: string[]): Promise<void> {
+    const { env, ctx, state, deployment } = this.#o;
+    await settleAll(
+      names.map((name) =>
+        step("services", name, async () => {
+          const previous = serviceHandle(deployment.services[name]);
+          const reuse = previous && (await waitPortFree(previous.port, 3_000));
+          const port = reuse ? previous.port : await state.ports.allocate();
+          state.ports.reserve(port);
+          const service = await startService({
+            env,
+            ctx,
+            name,
+            owner: this.#o.owner,
+            port,
+            previous,
+            output: state.output,
+            readyTimeoutMs: this.#o.serviceTimeoutMs,
+          });
+          if (!service) return;
+          deployment.services[name] = service;
+          await ctx.checkpoint(structuredClone(deployment));
+        }),
+      ),
+    );
+  }
+
+  async startApp(app: string, ports: Record<string, number>, inputHash: string): Promise<void> {
+    const { env, ctx, deployment } = this.#o;
+    deployment.apps[app] = await startApp({
+      env,
+      ctx,
+      app,
+      owner: this.#o.owner,
+      port: ports[app] ?? 0,
+      values: interpolationValues(env, deployment, ports, app),
+      inputHash,
+      output: this.#o.state.output,
+      healthTimeoutMs: this.#o.healthTimeoutMs,
+      stopGraceMs: this.#o.stopGraceMs,
+      onSpawned: async (started) => {
+        deployment.apps[app] = started;
+        await ctx.checkpoint(structuredClone(deployment));
+      },
+    });
+    await ctx.checkpoint(structuredClone(deployment));
+  }
+
+  /** Stops the app; with `remove`, also gives back its port and drops it from the deployment. */
+  async stopApp(app: string, remove: boolean): Promise<void> {
+    const { state, deployment } = this.#o;
+    const handle = appHandle(deployment.apps[app]);
+    if (handle && (await this.isOurs(app, handle.pid))) {
+      await stopGroups([{ pgid: handle.pgid, role: "app" }], this.#o.stopGraceMs);
+    }
+    if (!remove) return;
+    state.ports.release(handle?.port);
+    await state.output.stop(app);
+    delete deployment.apps[app];
+  }
+
+  /** Stops the service, removes its data and drops it from the deployment. */
+  async removeService(name: string): Promise<void> {
+    const { state, deployment } = this.#o;
+    const handle = serviceHandle(deployment.services[name]);
+    if (handle && (await this.isOurs(name, handle.pid))) {
+      await stopGroups([{ pgid: handle.pid, role: "service" }], this.#o.stopGraceMs);
+    }
+    state.ports.release(handle?.port);
+    await state.output.stop(name);
+    if (handle) await rm(handle.dataDir, { recursive: true, force: true });
+    delete deployment.services[name];
+  }
+}
