@@ -127,6 +127,28 @@ describe("switching scenarios", () => {
     }
   });
 
+  it("gives the same flags too: a switch puts every flag back to its default, then sets the scenario's", async () => {
+    const flagsUrl = `/v1/environments/${env.id}/flags`;
+    expect((await harness.request("PATCH", flagsUrl, { banner: "from-api", big: true })).status).toBe(200);
+    const empty = await load(env.id, "empty");
+    expect(empty.status).toBe(200);
+    expect(empty.body.flags).toEqual({ banner: "hello", big: false });
+    const changes = harness.previewd.logs
+      .query(env.id, { apps: ["previewd"], grep: "(scenario empty)" })
+      .map((entry) => entry.line);
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        'flag banner: "from-api" -> "hello" (scenario empty)',
+        "flag big: true -> false (scenario empty)",
+      ]),
+    );
+    for (let round = 0; round < 2; round++) {
+      expect((await harness.request("PATCH", flagsUrl, { banner: `round-${round}` })).status).toBe(200);
+      expect((await load(env.id, "top")).body.flags).toEqual({ banner: "base", big: true });
+    }
+    expect((await load(env.id, "base")).body.flags).toEqual({ banner: "base", big: false });
+  });
+
   it("a failing step answers with its index, kind and output, and leaves the data at the reset state", async () => {
     const before = await pid();
     const reply = await load(env.id, "broken");

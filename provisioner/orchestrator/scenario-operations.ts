@@ -23,6 +23,8 @@ import type { RepoSources } from "../sources/repo-source.ts";
 import type { EnvironmentOrchestrator } from "./create-orchestrator.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
 import type { ResolvedSource } from "./source-resolver.ts";
+import { initialFlags } from "./source-resolver.ts";
+import { markSnapshotTaken, refreshStaleSnapshot } from "./snapshot-refresh.ts";
 
 /** Scenario files of a source that is not checked out yet: its commit, or the caller's worktree. */
 function sourceFiles(source: ResolvedSource, sources: RepoSources): ScenarioFiles {
@@ -83,7 +85,11 @@ function seedTarget(record: EnvironmentRecord, orchestrator: EnvironmentOrchestr
   };
 }
 
-/** Resets the data (unless `fresh`), applies the scenario's flags, runs its steps; records what was loaded. */
+/**
+ * Resets the data (unless `fresh`: right after provisioning) and the flags, runs the steps; records
+ * what was loaded. On a switch every flag goes back to its default before the scenario's values, so
+ * a scenario gives the same flags too; right after provisioning the create request's values stay.
+ */
 async function loadInto(
   record: EnvironmentRecord,
   scenario: ResolvedScenario,
@@ -91,12 +97,16 @@ async function loadInto(
   options: { signal: AbortSignal; fresh: boolean },
 ): Promise<void> {
   record.seed = null;
-  await loadScenario(scenario, seedTarget(record, orchestrator), {
+  const target = () => seedTarget(record, orchestrator);
+  const dataFresh =
+    options.fresh || (await refreshStaleSnapshot(record, orchestrator, target, options.signal));
+  await loadScenario(scenario, target(), {
     signal: options.signal,
-    fresh: options.fresh,
+    fresh: dataFresh,
     async beforeSteps() {
-      if (Object.keys(scenario.flags).length === 0) return;
-      await orchestrator.setFlags(record.id, scenario.flags, `scenario ${scenario.name}`);
+      const values = options.fresh ? scenario.flags : initialFlags(record.manifest, scenario.flags);
+      if (Object.keys(values).length === 0) return;
+      await orchestrator.setFlags(record.id, values, `scenario ${scenario.name}`);
     },
     onStep(step) {
       orchestrator.emit(record.id, {
@@ -121,6 +131,7 @@ export async function seedAfterProvision(
   ctx: RuntimeContext,
 ): Promise<void> {
   record.seed = null;
+  delete record.snapshotInputs;
   await ctx.phase("seed", async () => {
     try {
       const target = seedTarget(record, orchestrator);
@@ -129,6 +140,7 @@ export async function seedAfterProvision(
         ctx.event({ step: "seed", status: "started", message: "snapshotting the migrated databases" });
         await snapshotServices(target);
       }
+      markSnapshotTaken(record);
       if (record.scenario === null) {
         ctx.event({ step: "seed", status: "skipped", message: "no scenario asked for and no seed.default" });
         return;
