@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { silentLogger } from "../logger.ts";
+import { startHttpServer } from "../http-server.ts";
+import { PreviewdMetrics } from "../metrics/previewd-metrics.ts";
+import { createApp } from "./create-app.ts";
+import { FakeOrchestrator } from "./fake-orchestrator.test-helper.ts";
+
+describe("GET /metrics", () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+  });
+
+  async function start(token?: string) {
+    const orchestrator = new FakeOrchestrator();
+    const metrics = new PreviewdMetrics({ defaultMetrics: false });
+    metrics.watchEnvironments({ list: () => orchestrator.list(), onStatusChange: () => () => undefined });
+    const app = createApp({
+      orchestrator,
+      logger: silentLogger,
+      config: { ...(token && { token }) },
+      metrics,
+    });
+    const server = await startHttpServer({ app, host: "127.0.0.1", port: 0, logger: silentLogger });
+    closers.push(server.close);
+    return { url: server.url, orchestrator };
+  }
+
+  it("answers Prometheus text, without a token even when auth is on", async () => {
+    const { url, orchestrator } = await start("s3cret");
+    orchestrator.add("shop-main-1a2b", { status: "ready" });
+
+    const response = await fetch(`${url}/metrics`);
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toContain("# TYPE previewd_environments gauge");
+    expect(text).toContain('previewd_environments{status="ready",runtime="process"} 1');
+  });
+
+  it("counts API requests by route pattern, never by raw path", async () => {
+    const { url, orchestrator } = await start();
+    orchestrator.add("shop-main-1a2b", { status: "ready" });
+    await fetch(`${url}/v1/environments/shop-main-1a2b`);
+    await fetch(`${url}/v1/environments/nope`);
+    await fetch(`${url}/no/such/route`);
+
+    const text = await (await fetch(`${url}/metrics`)).text();
+
+    expect(text).toContain(
+      'previewd_http_requests_total{method="GET",route="/v1/environments/:id",status="200"} 1',
+    );
+    expect(text).toContain(
+      'previewd_http_requests_total{method="GET",route="/v1/environments/:id",status="404"} 1',
+    );
+    expect(text).toContain('previewd_http_requests_total{method="GET",route="unmatched",status="404"} 1');
+    expect(text).not.toContain("shop-main-1a2b");
+  });
+});

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFixtureRepo, type FixtureRepo } from "./helpers/fixture-monorepo.ts";
+import { getViaProxy, startHarness, type Harness } from "./helpers/previewd-harness.ts";
+
+let harness: Harness;
+let repo: FixtureRepo;
+
+beforeAll(async () => {
+  repo = createFixtureRepo();
+  harness = await startHarness({ token: "metrics-token" });
+});
+afterAll(async () => harness?.close());
+
+const phases = ["worktree", "install", "build", "services", "start", "seed"];
+
+function sample(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe("scraping previewd with Prometheus", () => {
+  it("sees environments, provisioning phases, API and proxy traffic and log lines, without a token", async () => {
+    const auth = { authorization: "Bearer metrics-token" };
+    const created = await harness.request<{ id: string; status: string; timings: Record<string, number> }>(
+      "POST",
+      "/v1/environments?wait=true&timeout=120",
+      { repo: repo.dir },
+      auth,
+    );
+    expect(created.body.status).toBe("ready");
+    // Every phase SPEC names is there, 0 when there was nothing to do (this fixture builds nothing).
+    expect(Object.keys(created.body.timings)).toEqual([...phases, "total"]);
+    expect(created.body.timings.build).toBe(0);
+    const preview = await getViaProxy(harness.url, `web--${created.body.id}.localhost`);
+    expect(preview.status).toBe(200);
+
+    const response = await fetch(`${harness.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/plain");
+    const text = await response.text();
+
+    expect(sample(text, 'previewd_environments{status="ready",runtime="process"}')).toBe(1);
+    for (const phase of [...phases, "total"]) {
+      expect(
+        sample(
+          text,
+          `previewd_provisioning_phase_duration_seconds_count{phase="${phase}",runtime="process",outcome="ready"}`,
+        ),
+        phase,
+      ).toBe(1);
+    }
+    expect(
+      sample(text, 'previewd_http_requests_total{method="POST",route="/v1/environments",status="201"}'),
+    ).toBe(1);
+    expect(sample(text, 'previewd_proxy_requests_total{kind="http",status="200"}')).toBe(1);
+    expect(sample(text, 'previewd_log_lines_ingested_total{stream="system"}')).toBeGreaterThan(0);
+    expect(sample(text, 'previewd_log_lines_ingested_total{stream="stdout"}')).toBeGreaterThan(0);
+  });
+});
