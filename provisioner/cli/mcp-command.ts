@@ -1,0 +1,34 @@
+/**
+ * `previewd mcp`: a Model Context Protocol server on stdio that drives a running previewd over
+ * its HTTP API. stdout carries the protocol, so nothing else may be printed there.
+ */
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { createMcpServer } from "../mcp/create-mcp-server.ts";
+import { addServerOption, clientFor } from "./server-options.ts";
+
+export function mcpCommand(): Command {
+  return addServerOption(new Command("mcp"))
+    .description("serve previewd's tools to an agent over the Model Context Protocol on stdio")
+    .action(async (options: { server?: string }) => {
+      const server = createMcpServer(clientFor(options), { version: packageVersion() });
+      await server.connect(new StdioServerTransport());
+      console.error(`previewd mcp: serving tools for previewd at ${clientFor(options).baseUrl}`);
+      await untilInputEndsOrSignal();
+      await server.close();
+    });
+}
+
+/** The client closing our stdin is how an MCP host ends a stdio server; signals end it too. */
+function untilInputEndsOrSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdin.once("end", resolve).once("close", resolve);
+    process.once("SIGINT", resolve).once("SIGTERM", resolve);
+  });
+}
+
+function packageVersion(): string {
+  const file = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
