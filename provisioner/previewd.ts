@@ -18,6 +18,9 @@ import { recover } from "./orchestrator/recovery.ts";
 import { createPreviewProxy } from "./proxy/preview-proxy.ts";
 import { createProcessRuntime } from "./runtimes/process/process-runtime.ts";
 import { createDockerRuntime } from "./runtimes/docker/docker-runtime.ts";
+import { createUnavailableKubernetesRuntime } from "./runtimes/kubernetes/unavailable-kubernetes-runtime.ts";
+import { PreviewdMetrics } from "./metrics/previewd-metrics.ts";
+import { countLogLines, instrumentProxy } from "./metrics/instrument.ts";
 import { acquireDataDirLock } from "./data-dir-lock.ts";
 import { createRepoSources } from "./sources/repo-source.ts";
 import { createWorktreeManager } from "./sources/worktree-manager.ts";
@@ -84,6 +87,9 @@ async function assemble(
 
   // Lines survive a restart: each environment's recent tail is reloaded from `<dataDir>/logs/<id>/`.
   const logs = await FileLogStore.open({ dir: path.join(config.dataDir, "logs"), logger });
+  // Prometheus metrics (GET /metrics): log lines, environments, phases, API and proxy traffic.
+  const metrics = new PreviewdMetrics();
+  countLogLines(logs, metrics);
   started.push(() => logs.close());
   let origin = `http://127.0.0.1:${config.port}`;
   let publicPort = config.port;
@@ -101,6 +107,8 @@ async function assemble(
       }),
       // Always registered: without an engine, checkAvailable() says what is missing (503).
       docker: createDockerRuntime({ ownerId: ownerIdOf(config.dataDir), logger }),
+      // Not in this build: registered so that asking for it is a 503 saying why, not a 400.
+      kubernetes: createUnavailableKubernetesRuntime(),
     },
     defaultRuntime: config.runtime,
     defaultTtlSeconds: config.defaultTtl,
@@ -112,6 +120,7 @@ async function assemble(
 
   // Take back what a previous run started before answering anyone, so no request sees half a state.
   await recover(orchestrator, orchestrator.deps);
+  metrics.watchEnvironments(orchestrator);
   started.push(() => closeRuntimes(orchestrator));
 
   await logs.retainOnly(orchestrator.list().map((environment) => environment.id));
@@ -154,10 +163,15 @@ async function assemble(
     logs,
     flags: orchestratorFlags(orchestrator),
     scenarios: orchestrator,
+    onDeleted: (listener) => orchestrator.onDeleted(listener),
     devtools,
     github,
+    metrics,
   });
-  const proxy = createPreviewProxy({ orchestrator, baseDomain: config.baseDomain, logger });
+  const proxy = instrumentProxy(
+    createPreviewProxy({ orchestrator, baseDomain: config.baseDomain, logger }),
+    metrics,
+  );
   const server = await startHttpServer({
     app,
     proxy,

@@ -1,7 +1,8 @@
 /**
  * An agent reads every log line of its environment and flips its flags with no restart: logs by
  * app, stream, time and grep, followed live, kept across a restart of previewd; flags read by the
- * real OpenFeature server SDK through the OFREP provider, with the environment's own token.
+ * real OpenFeature server SDK through the OFREP provider, with the environment's own token; both
+ * live streams end when the environment is deleted.
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -253,5 +254,20 @@ describe("after a restart of previewd", () => {
     await page();
     const served = await logLines("?app=web&grep=served&tail=1");
     expect(served).toHaveLength(1);
+  });
+});
+
+describe("deleting the environment", () => {
+  it("ends its log follow and its OFREP change stream", async () => {
+    const open = (route: string) =>
+      fetch(`${harness.url}/v1/environments/${env.id}${route}`, { headers: auth });
+    const logs = new SseReader(await open("/logs?follow=true&tail=0"));
+    const changes = new SseReader(await open("/ofrep/v1/events"));
+    expect((await api("DELETE", `/v1/environments/${env.id}?wait=true`)).status).toBe(204);
+    await Promise.all([logs.done, changes.done]);
+    // The follow saw the deletion's own lines before it ended.
+    const lines = logs.events.map((e) => (e.data as { line: string }).line);
+    expect(lines).toContain("delete started: stopping everything");
+    expect((await open("/logs?follow=true")).status).toBe(404);
   });
 });

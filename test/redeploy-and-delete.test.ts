@@ -76,7 +76,17 @@ describe("delete", () => {
     expect(labelledProcesses(env.id).length).toBeGreaterThanOrEqual(3);
     const worktrees = readdirSync(path.join(harness.dataDir, "worktrees"));
 
+    // Someone following the environment's events sees the stream end with the environment.
+    const events = await fetch(`${harness.url}/v1/environments/${env.id}/events`);
+    const ended = (async () => {
+      let text = "";
+      const decoder = new TextDecoder();
+      for await (const chunk of events.body!) text += decoder.decode(chunk as Uint8Array);
+      return text;
+    })();
+
     const reply = await harness.request("DELETE", `/v1/environments/${env.id}?wait=true`);
+    expect(await ended).toContain('"step":"delete"');
     expect(reply.status).toBeLessThan(300);
     expect((await harness.request("GET", `/v1/environments/${env.id}`)).status).toBe(404);
     expect(labelledProcesses(env.id)).toEqual([]);

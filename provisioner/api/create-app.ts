@@ -19,6 +19,8 @@ import type { GitHubIntegration } from "../github/create-github.ts";
 import { githubCommentRoutes, githubWebhookRoutes } from "./github-routes.ts";
 import type { ScenarioService } from "../orchestrator/scenario-service.ts";
 import { scenarioRoutes } from "./scenario-routes.ts";
+import type { PreviewdMetrics } from "../metrics/previewd-metrics.ts";
+import { httpMetrics, metricsRoutes } from "./metrics-routes.ts";
 
 export interface AppConfig {
   /** When set, every /v1 request needs `Authorization: Bearer <token>`. */
@@ -43,8 +45,12 @@ export interface AppDeps {
   github?: Pick<GitHubIntegration, "receiver" | "commenter">;
   /** Serves `/scenarios` and `/scenario` when given. */
   scenarios?: ScenarioService;
+  /** Subscribes to deletions: log follows and OFREP event streams of a deleted environment end. */
+  onDeleted?: (listener: (id: string) => void) => () => void;
   /** The CDP bridge (devtools-bridge/): its /v1 routes and `/json/protocol` at the root. */
   devtools?: { v1Routes: express.RequestHandler; rootRoutes: express.RequestHandler };
+  /** Serves GET /metrics (Prometheus) and times every request when given. */
+  metrics?: PreviewdMetrics;
 }
 
 export function createApp({
@@ -55,12 +61,15 @@ export function createApp({
   flags,
   github = {},
   scenarios,
+  onDeleted,
   devtools,
+  metrics,
 }: AppDeps): express.Application {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
 
+  if (metrics) app.use(httpMetrics(metrics), metricsRoutes(metrics));
   app.use(systemRoutes({ version: config.version ?? "0.0.0" }));
   // Before /v1's token check and JSON parser: the webhook is signed, and verified over its raw body.
   app.use(githubWebhookRoutes(github));
@@ -68,13 +77,13 @@ export function createApp({
 
   const v1 = express.Router();
   // OFREP first: it takes the environment's flags token too, CORS preflights and its own error shape.
-  if (flags) v1.use(ofrepRoutes(flags, orchestrator, config));
+  if (flags) v1.use(ofrepRoutes(flags, orchestrator, { ...config, onDeleted }));
   v1.use(requireToken(config.token));
   v1.use(express.json({ limit: config.bodyLimit ?? "1mb" }));
   v1.use(environmentRoutes(orchestrator));
-  v1.use(eventRoutes(orchestrator, { heartbeatMs: config.heartbeatMs ?? 15_000 }));
+  v1.use(eventRoutes(orchestrator, { heartbeatMs: config.heartbeatMs ?? 15_000, onDeleted }));
   if (scenarios) v1.use(scenarioRoutes(scenarios));
-  if (logs) v1.use(logRoutes(logs, orchestrator, { heartbeatMs: config.heartbeatMs ?? 15_000 }));
+  if (logs) v1.use(logRoutes(logs, orchestrator, { heartbeatMs: config.heartbeatMs ?? 15_000, onDeleted }));
   if (flags) v1.use(flagRoutes(flags));
   v1.use(githubCommentRoutes(github));
   if (devtools) v1.use(devtools.v1Routes);

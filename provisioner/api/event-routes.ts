@@ -3,7 +3,10 @@ import { Router } from "express";
 import type { Orchestrator } from "../orchestrator/orchestrator.ts";
 import { openEventStream } from "./sse.ts";
 
-export function eventRoutes(orchestrator: Orchestrator, options: { heartbeatMs: number }): Router {
+export function eventRoutes(
+  orchestrator: Orchestrator,
+  options: { heartbeatMs: number; onDeleted?: (listener: (id: string) => void) => () => void },
+): Router {
   const router = Router();
 
   router.get("/environments/:id/events", (req, res) => {
@@ -14,6 +17,8 @@ export function eventRoutes(orchestrator: Orchestrator, options: { heartbeatMs: 
     for (const event of orchestrator.events(id)) stream.send(event, seq++);
     const unsubscribe = orchestrator.subscribe(id, (event) => stream.send(event, seq++));
     stream.onClose(unsubscribe);
+    // The stream ends with its environment: a client following a delete sees it finish.
+    if (options.onDeleted) stream.onClose(options.onDeleted((gone) => gone === id && stream.close()));
   });
 
   return router;

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHttpServer } from "../http-server.ts";
 import { silentLogger } from "../logger.ts";
@@ -13,6 +14,12 @@ const auth = { authorization: `Bearer ${token}` };
 let url: string;
 let close: () => Promise<void>;
 const flags = new MemoryFlagSource();
+// Stands in for the orchestrator's onDeleted: emit "deleted" with an id to delete that environment.
+const deletions = new EventEmitter();
+const onDeleted = (listener: (id: string) => void) => {
+  deletions.on("deleted", listener);
+  return () => void deletions.off("deleted", listener);
+};
 
 beforeAll(async () => {
   const orchestrator = new FakeOrchestrator("localhost:7070");
@@ -26,7 +33,13 @@ beforeAll(async () => {
   flags.add("env-1", declared);
   flags.add("env-2", declared);
   const server = await startHttpServer({
-    app: createApp({ orchestrator, logger: silentLogger, config: { token, heartbeatMs: 60_000 }, flags }),
+    app: createApp({
+      orchestrator,
+      logger: silentLogger,
+      config: { token, heartbeatMs: 60_000 },
+      flags,
+      onDeleted,
+    }),
     host: "127.0.0.1",
     port: 0,
     logger: silentLogger,
@@ -106,6 +119,17 @@ describe("flags API", () => {
     const response = await call(method, path, body);
     expect(response.status).toBe(404);
     expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+  });
+
+  it("names the undeclared key where it came from: the URL for PUT, the body for PATCH", async () => {
+    const put = await readJson(await call("PUT", "/env-1/flags/dark-mode", { value: true }));
+    expect(put.errors).toEqual([
+      { path: "params.key", message: expect.stringContaining("unknown flag dark-mode") },
+    ]);
+    const patch = await readJson(await call("PATCH", "/env-1/flags", { "dark-mode": true }));
+    expect(patch.errors).toEqual([
+      { path: "dark-mode", message: expect.stringContaining("unknown flag dark-mode") },
+    ]);
   });
 
   it("changes nothing when part of a PATCH is wrong", async () => {
@@ -206,6 +230,17 @@ describe("OFREP", () => {
       controller.abort();
       await sse.done;
     }
+  });
+
+  it("ends the event stream when its environment is deleted, and only then", async () => {
+    const response = await fetch(`${url}/v1/environments/env-2/ofrep/v1/events`, { headers: auth });
+    const sse = new SseReader(response);
+    deletions.emit("deleted", "env-1");
+    await call("PUT", "/env-2/flags/page-size", { value: 7 });
+    await sse.waitFor(() => true, 5000);
+    deletions.emit("deleted", "env-2");
+    await sse.done;
+    expect(deletions.listenerCount("deleted")).toBe(0);
   });
 
   it("accepts the environment's flags token on its own OFREP routes only", async () => {

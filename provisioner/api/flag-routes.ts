@@ -26,7 +26,10 @@ export function flagRoutes(flags: FlagSource): Router {
     const { id, key } = req.params;
     const current = flags.read(id);
     const { value } = parseRequest(putFlagRequestSchema, "body", req.body ?? {});
-    await write(id, current.declared, { [key]: value }, () => "value");
+    // A wrong type is the body's `value`; an undeclared flag is the key in the URL.
+    await write(id, current.declared, { [key]: value }, (_key, unknown) =>
+      unknown ? "params.key" : "value",
+    );
     res.json({ key, ...flagDetails(flags.read(id), key) });
   });
 
@@ -42,9 +45,11 @@ export function flagRoutes(flags: FlagSource): Router {
     id: string,
     declared: Parameters<typeof checkFlagWrite>[0],
     values: Record<string, FlagValue>,
-    pathOf: (key: string) => string,
+    pathOf: (key: string, unknown: boolean) => string,
   ): Promise<void> {
-    const { unknown, wrongType } = checkFlagWrite(declared, values, pathOf);
+    const { unknown, wrongType } = checkFlagWrite(declared, values, (key) =>
+      pathOf(key, !Object.hasOwn(declared, key)),
+    );
     if (unknown.length)
       throw new NotFoundError(unknown.map((e) => e.message).join("; "), { errors: unknown });
     if (wrongType.length) throw new ValidationError("invalid flag values", { errors: wrongType });

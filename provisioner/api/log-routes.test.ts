@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import os from "node:os";
@@ -15,6 +16,12 @@ let url: string;
 let close: () => Promise<void>;
 let logs: FileLogStore;
 const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-log-routes-"));
+// Stands in for the orchestrator's onDeleted: emit "deleted" with an id to delete that environment.
+const deletions = new EventEmitter();
+const onDeleted = (listener: (id: string) => void) => {
+  deletions.on("deleted", listener);
+  return () => void deletions.off("deleted", listener);
+};
 
 beforeAll(async () => {
   const orchestrator = new FakeOrchestrator();
@@ -29,7 +36,7 @@ beforeAll(async () => {
   line("db", "stdout", "database system is ready", "2030-01-01T10:03:00.000Z");
   line("previewd", "system", "start api healthy: ready", "2030-01-01T10:04:00.000Z");
   const server = await startHttpServer({
-    app: createApp({ orchestrator, logger: silentLogger, config: { heartbeatMs: 60_000 }, logs }),
+    app: createApp({ orchestrator, logger: silentLogger, config: { heartbeatMs: 60_000 }, logs, onDeleted }),
     host: "127.0.0.1",
     port: 0,
     logger: silentLogger,
@@ -187,5 +194,16 @@ describe("GET /v1/environments/:id/logs?follow=true", () => {
     const body = await response.text();
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(body).toContain(": connected");
+  });
+
+  it("ends the stream when its environment is deleted, and only then", async () => {
+    const response = await fetch(`${url}/v1/environments/env-2/logs?follow=true&tail=0`);
+    const sse = new SseReader(response);
+    deletions.emit("deleted", "env-1");
+    logs.append("env-2", { app: "api", stream: "stdout", line: "still following" });
+    await sse.waitFor((e) => (e.data as { line: string }).line === "still following", 1000);
+    deletions.emit("deleted", "env-2");
+    await sse.done;
+    expect(deletions.listenerCount("deleted")).toBe(0);
   });
 });

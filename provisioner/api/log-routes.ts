@@ -1,7 +1,7 @@
 /**
  * `GET /v1/environments/:id/logs`: NDJSON of the matching lines, or with `follow=true` an SSE
  * stream (the tail, then live lines) that resumes after `Last-Event-ID` and ends after
- * `maxDuration`, so no follow holds a connection forever.
+ * `maxDuration` or when the environment is deleted, so no follow holds a connection forever.
  */
 import { Router, type Response } from "express";
 import { logPredicate, selectLogs } from "../logs/log-filter.ts";
@@ -13,6 +13,8 @@ import { ValidationError } from "../errors.ts";
 
 export interface LogRouteOptions {
   heartbeatMs: number;
+  /** Subscribes to deletions; a follow ends once its environment is deleted. */
+  onDeleted?: (listener: (id: string) => void) => () => void;
 }
 
 export function logRoutes(
@@ -50,6 +52,7 @@ export function logRoutes(
       clearTimeout(timer);
       unsubscribe();
     });
+    if (options.onDeleted) stream.onClose(options.onDeleted((gone) => gone === id && stream.close()));
   });
 
   return router;

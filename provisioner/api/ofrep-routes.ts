@@ -28,6 +28,8 @@ export interface OfrepRouteOptions {
   token?: string;
   /** Interval of SSE heartbeat comments; default 15s. */
   heartbeatMs?: number;
+  /** Subscribes to deletions; an environment's change streams end once it is deleted. */
+  onDeleted?: (listener: (id: string) => void) => () => void;
 }
 
 const base = "/environments/:id/ofrep";
@@ -37,7 +39,7 @@ const inactivityDelaySec = 120;
 export function ofrepRoutes(
   flags: FlagSource,
   orchestrator: Pick<Orchestrator, "get">,
-  { token, heartbeatMs = 15_000 }: OfrepRouteOptions = {},
+  { token, heartbeatMs = 15_000, onDeleted }: OfrepRouteOptions = {},
 ): Router {
   const router = Router();
   router.use(base, cors(orchestrator));
@@ -87,6 +89,8 @@ export function ofrepRoutes(
     const lastSeen = req.get("last-event-id");
     if (lastSeen !== undefined && `"${lastSeen}"` !== version()) notify();
     stream.onClose(flags.subscribe(id, notify));
+    // No change will ever come: end the stream rather than keep the provider waiting on it.
+    if (onDeleted) stream.onClose(onDeleted((gone) => gone === id && stream.close()));
   });
 
   router.get(`${base}/v1/configuration`, (req, res) => {

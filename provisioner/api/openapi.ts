@@ -125,6 +125,18 @@ const paths: PathItems = {
   "/openapi.json": {
     get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } },
   },
+  "/metrics": {
+    get: {
+      summary: "Prometheus metrics (environments, provisioning phases, API, proxy, log lines)",
+      security: [],
+      responses: {
+        "200": {
+          description: "Prometheus text format",
+          content: { "text/plain": { schema: { type: "string" } } },
+        },
+      },
+    },
+  },
 };
 
 export function buildOpenApiDocument(options: { version: string }): Json {

@@ -9,6 +9,12 @@ import { type FieldError, ValidationError } from "../errors.ts";
 export type RequestPart = "body" | "query" | "params";
 
 export function parseRequest<S extends z.ZodType>(schema: S, part: RequestPart, value: unknown): z.output<S> {
+  // express.json() leaves the body undefined when the request is not JSON (a form, no Content-Type).
+  if (part === "body" && value === undefined && !schema.safeParse(undefined).success) {
+    throw new ValidationError("expected a JSON body (Content-Type: application/json)", {
+      errors: [{ path: "body", message: "expected a JSON object sent as application/json" }],
+    });
+  }
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const errors = result.error.issues.flatMap((issue) => toFieldErrors(part, issue));

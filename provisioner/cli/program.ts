@@ -10,6 +10,7 @@ import { flagsCommand } from "./flags-command.ts";
 import { logsCommand } from "./logs-command.ts";
 import { scenarioCommand } from "./scenario-command.ts";
 import { screenshotCommand } from "./screenshot-command.ts";
+import { mcpCommand } from "./mcp-command.ts";
 
 export function createProgram(): Command {
   return new Command("previewd")
@@ -24,5 +25,6 @@ export function createProgram(): Command {
     .addCommand(scenarioCommand())
     .addCommand(screenshotCommand())
     .addCommand(commentCommand())
+    .addCommand(mcpCommand())
     .addCommand(demoCommand());
 }

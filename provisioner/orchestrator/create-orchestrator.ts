@@ -215,6 +215,13 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     return () => this.#deletedListeners.delete(listener);
   }
 
+  /** Called on every status change of any environment (metrics: provisioning outcomes and timings). */
+  onStatusChange(listener: (id: string, status: EnvironmentStatus) => void): () => void {
+    // "status:" cannot collide with the per-id keys: ids are DNS labels, without ":".
+    this.#changes.on("status:", listener);
+    return () => this.#changes.off("status:", listener);
+  }
+
   /** Delete every environment whose time to live has passed. */
   async reapExpired(): Promise<string[]> {
     const now = this.#now().toISOString();
@@ -310,6 +317,19 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     this.#setStatus(record, status);
   }
 
+  /**
+   * Sets a final status (ready, failed) and tells waiters only once it is on disk: a client
+   * answered "ready" may kill -9 previewd at once, and the restart must still adopt it.
+   */
+  async setStatusDurably(record: EnvironmentRecord, status: EnvironmentStatus): Promise<void> {
+    const previous = record.status;
+    record.status = status;
+    record.updatedAt = this.#now().toISOString();
+    await this.#persist();
+    this.#touch(record);
+    if (previous !== status) this.#changes.emit("status:", record.id, status);
+  }
+
   persist(): Promise<void> {
     return this.#persist();
   }
@@ -393,8 +413,10 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   }
 
   #setStatus(record: EnvironmentRecord, status: EnvironmentStatus): void {
+    const previous = record.status;
     record.status = status;
     this.#touch(record);
+    if (previous !== status) this.#changes.emit("status:", record.id, status);
   }
 
   #touch(record: EnvironmentRecord): void {

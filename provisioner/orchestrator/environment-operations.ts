@@ -41,7 +41,7 @@ export async function runOperation(op: OperationDeps): Promise<void> {
       status: "succeeded",
       message: `ready in ${record.timings.total} ms`,
     });
-    orchestrator.setStatus(record, "ready");
+    await orchestrator.setStatusDurably(record, "ready");
   } catch (error) {
     record.timings.total = Math.round(performance.now() - started);
     record.error = environmentError(error);
@@ -59,7 +59,7 @@ export async function runOperation(op: OperationDeps): Promise<void> {
     await teardown(op).catch((cleanup: unknown) =>
       op.deps.logger.error({ env: record.id, err: cleanup }, "cleanup after a failure failed"),
     );
-    orchestrator.setStatus(record, "failed");
+    await orchestrator.setStatusDurably(record, "failed");
   } finally {
     await orchestrator.persist();
   }

@@ -16,6 +16,7 @@ import type { Deployment } from "../runtimes/runtime.ts";
 import type { ResolvedRepo } from "../sources/repo-source.ts";
 import { environmentId } from "./environment-id.ts";
 import type { ResolvedSource } from "./source-resolver.ts";
+import { withEveryPhase } from "./timing-phases.ts";
 
 export interface EnvironmentRecord {
   id: string;
@@ -39,6 +40,8 @@ export interface EnvironmentRecord {
   scenario: string | null;
   /** What the data holds now; absent in state written before seed scenarios existed. */
   seed?: SeedState;
+  /** Each app's input hash when the data snapshot was taken (snapshot-refresh.ts); absent: unknown. */
+  snapshotInputs?: Record<string, string>;
   flags: Record<string, FlagValue>;
   timings: Timings;
   createdAt: string;
@@ -87,7 +90,7 @@ export function toView(record: EnvironmentRecord, context: ViewContext): Environ
     ),
     flags: record.flags,
     devtools: context.devtools?.(record.id) ?? null,
-    timings: record.timings,
+    timings: withEveryPhase(record.timings),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     expiresAt: record.expiresAt,
