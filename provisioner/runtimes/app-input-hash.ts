@@ -63,6 +63,19 @@ async function fileHashes(rootDir: string): Promise<Map<string, string>> {
   return hashes;
 }
 
+/**
+ * Which files count for an app (paths relative to the monorepo root): its own folder, plus
+ * everything under no other app's folder. The docker runtime hashes its build contexts by it too.
+ */
+export function appOwnsFile(manifest: Manifest, app: string): (file: string) => boolean {
+  const own = normalize(manifest.apps[app]?.path ?? ".");
+  const others = Object.values(manifest.apps)
+    .map((spec) => normalize(spec.path))
+    // An app at the root claims nothing exclusively: its siblings still see the shared files.
+    .filter((path) => path !== own && path !== "");
+  return (file) => under(file, own) || !others.some((dir) => under(file, dir));
+}
+
 /** The input hash of every app in the manifest (or of `only`), listing and hashing the files once. */
 export async function appInputHashes(
   rootDir: string,
@@ -70,20 +83,13 @@ export async function appInputHashes(
   only?: readonly string[],
 ): Promise<Record<string, string>> {
   const files = await fileHashes(rootDir);
-  const paths = Object.fromEntries(
-    Object.entries(manifest.apps).map(([app, spec]) => [app, normalize(spec.path)]),
-  );
   const result: Record<string, string> = {};
   for (const app of only ?? Object.keys(manifest.apps)) {
-    const own = paths[app] ?? "";
-    const others = Object.entries(paths)
-      // An app at the root claims nothing exclusively: its siblings still see the shared files.
-      .filter(([other, path]) => other !== app && path !== own && path !== "")
-      .map(([, path]) => path);
+    const owns = appOwnsFile(manifest, app);
     const hash = createHash("sha256");
     hash.update(JSON.stringify({ app, spec: manifest.apps[app] ?? null, install: manifest.install ?? null }));
     for (const [file, content] of files) {
-      if (under(file, own) || !others.some((dir) => under(file, dir))) hash.update(`\0${file}\0${content}`);
+      if (owns(file)) hash.update(`\0${file}\0${content}`);
     }
     result[app] = hash.digest("hex");
   }

@@ -7,7 +7,7 @@ import { join, posix, relative, sep } from "node:path";
 import type Docker from "dockerode";
 import { ProvisionError, errorMessage } from "../../errors.ts";
 import type { Manifest } from "../../manifest/manifest-schema.ts";
-import { appOwnsFile } from "./app-files.ts";
+import { appOwnsFile } from "../app-input-hash.ts";
 import { buildContext } from "./build-context.ts";
 import { labelsOf, type DockerLabels } from "./docker-labels.ts";
 import { followProgress, type ProgressEvent } from "./docker-progress.ts";
