@@ -100,4 +100,10 @@ describe("problems over HTTP", () => {
     expect(body).not.toMatch(/cannot read|at .*\.ts/);
     api.orchestrator.failWith("list", undefined);
   });
+
+  it("answers a malformed percent-encoding in a route parameter as 400, not 500", async () => {
+    const response = await api.request("/v1/environments/%E0%A4%A");
+    expect(response.status).toBe(400);
+    expect(await readJson(response)).toMatchObject({ type: "validation", errors: [{ path: "params" }] });
+  });
 });

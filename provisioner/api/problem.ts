@@ -37,6 +37,12 @@ export function toProblem(error: unknown): Problem {
   const http = (typeof error === "object" && error !== null ? error : {}) as HttpLikeError;
   if (http.type === "entity.parse.failed") return problemFor(400, "validation", "malformed JSON");
   if (http.type === "entity.too.large") return problemFor(413, "payload-too-large", "request body too large");
+  // The router's decodeURIComponent of a route parameter: a 400 it does not mark as exposable.
+  if (error instanceof URIError && http.status === 400) {
+    return problemFor(400, "validation", error.message, [
+      { path: "params", message: "expected valid percent-encoded UTF-8 in the URL path" },
+    ]);
+  }
   if (
     typeof http.status === "number" &&
     http.status >= 400 &&
