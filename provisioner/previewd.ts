@@ -91,6 +91,7 @@ async function assemble(
   const metrics = new PreviewdMetrics();
   countLogLines(logs, metrics);
   started.push(() => logs.close());
+  const ownerId = ownerIdOf(config.dataDir);
   let origin = `http://127.0.0.1:${config.port}`;
   let publicPort = config.port;
   const orchestrator = new EnvironmentOrchestrator({
@@ -101,12 +102,12 @@ async function assemble(
     worktrees: createWorktreeManager({ worktreesDir: path.join(config.dataDir, "worktrees"), logger }),
     runtimes: {
       process: createProcessRuntime({
-        ownerId: ownerIdOf(config.dataDir),
+        ownerId,
         logger,
         ...(options.healthTimeoutMs && { healthTimeoutMs: options.healthTimeoutMs }),
       }),
       // Always registered: without an engine, checkAvailable() says what is missing (503).
-      docker: createDockerRuntime({ ownerId: ownerIdOf(config.dataDir), logger }),
+      docker: createDockerRuntime({ ownerId, logger }),
       // Not in this build: registered so that asking for it is a 503 saying why, not a 400.
       kubernetes: createUnavailableKubernetesRuntime(),
     },
@@ -127,7 +128,7 @@ async function assemble(
 
   // A browser per environment (CDP bridge, screenshots); browsers of a previous run are killed first.
   const devtools = await createDevtoolsBridge({
-    owner: ownerIdOf(config.dataDir),
+    owner: ownerId,
     dataDir: config.dataDir,
     baseDomain: config.baseDomain,
     ...(config.token && { token: config.token }),

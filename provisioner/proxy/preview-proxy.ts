@@ -5,7 +5,6 @@
 import type http from "node:http";
 import type { Duplex } from "node:stream";
 import { createProxyServer } from "http-proxy-3";
-import type { EnvironmentView } from "../environments/environment-schema.ts";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Orchestrator } from "../orchestrator/orchestrator.ts";
@@ -37,11 +36,16 @@ export function createPreviewProxy({ orchestrator, baseDomain, logger }: Preview
   function route(req: http.IncomingMessage): Route {
     const parsed = parsePreviewHost(req.headers.host, baseDomain);
     if (parsed.kind === "other") return parsed;
+    // Every proxied request (each asset, each HMR poll) lands here: look the target up without
+    // building every environment's view; the views are only for the error pages below.
     for (const { app, envId } of parsed.candidates) {
-      const env = find(orchestrator, envId);
-      if (!env || !(app in env.apps)) continue;
       const target = orchestrator.resolveApp(envId, app)?.directUrl;
       if (target) return { kind: "proxy", target, envId, app };
+    }
+    const environments = orchestrator.list();
+    for (const { app, envId } of parsed.candidates) {
+      const env = environments.find((candidate) => candidate.id === envId);
+      if (!env || !(app in env.apps)) continue;
       const status = env.apps[app]?.status ?? "unknown";
       return {
         kind: "reply",
@@ -49,7 +53,7 @@ export function createPreviewProxy({ orchestrator, baseDomain, logger }: Preview
         body: `App ${app} of environment ${envId} is not running (app: ${status}, environment: ${env.status}).\n`,
       };
     }
-    return { kind: "reply", status: 404, body: unknownHostPage(parsed.host, orchestrator.list()) };
+    return { kind: "reply", status: 404, body: unknownHostPage(parsed.host, environments) };
   }
 
   return {
@@ -91,10 +95,6 @@ export function createPreviewProxy({ orchestrator, baseDomain, logger }: Preview
       return true;
     },
   };
-}
-
-function find(orchestrator: Orchestrator, id: string): EnvironmentView | undefined {
-  return orchestrator.list().find((env) => env.id === id);
 }
 
 function reply(res: http.ServerResponse, status: number, body: string): void {
