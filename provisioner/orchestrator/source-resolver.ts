@@ -115,9 +115,8 @@ function manifestFrom(text: string | undefined, file: string, folder: string, wh
 
 function normalizeDir(dir: string | undefined, sources: RepoSources): string | null {
   if (dir === undefined) return null;
-  sources.validateDir(dir);
-  const normalized = path.posix.normalize(dir).replace(/\/+$/, "");
-  return normalized === "." || normalized === "" ? null : normalized;
+  const normalized = sources.validateDir(dir);
+  return normalized === "." ? null : normalized;
 }
 
 function identity(repo: string, ref: string, dir: string | null): string {
