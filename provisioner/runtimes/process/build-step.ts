@@ -38,7 +38,6 @@ export async function runBuild({
     cwd: join(env.rootDir, spec.path),
     labels: { owner, envId: env.id, role: "build", name: app },
     output,
-    logName: app,
     logApp: app,
     signal: ctx.signal,
   });

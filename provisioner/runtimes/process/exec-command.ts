@@ -45,8 +45,6 @@ export async function execCommand(options: ExecCommandOptions): Promise<ExecResu
     cwd: join(runtimeEnv.rootDir, spec.path),
     labels: { owner: options.owner, envId: runtimeEnv.id, role: "exec", name: app },
     output: options.output,
-    // A dot cannot occur in an app name, so these files never collide with an app's own.
-    logName: `${app}.exec`,
     logApp: app,
     signal,
     env: { ...variables, ...options.env },

@@ -44,7 +44,6 @@ export async function runInstall({ env, ctx, owner, output, cache }: InstallStep
     cwd: env.rootDir,
     labels: { owner, envId: env.id, role: "install", name: "install" },
     output,
-    logName: "install",
     logApp: "previewd",
     signal: ctx.signal,
   });

@@ -1,7 +1,8 @@
 /**
- * One environment's process output: each app, service or step writes to its own files under
+ * One environment's process output: each app or service writes to its own files under
  * `<dataDir>/logs/`, which are tailed into the LogStore. Files, not pipes, so a process outlives
- * previewd and its output can be picked up again after adoption.
+ * previewd and its output can be picked up again after adoption. Steps, which never outlive
+ * previewd, are piped instead (`line`), so their output keeps its order across both streams.
  */
 import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
@@ -31,6 +32,11 @@ export class OutputCapture {
     private readonly dataDir: string,
     private logs: LogStore,
   ) {}
+
+  /** Stores one line that previewd read itself (a step's piped output). */
+  line(app: string, stream: LogStream, line: string): void {
+    this.logs.append(this.envId, { app, stream, line });
+  }
 
   /** Later lines go to this store (each operation brings its context). */
   useLogs(logs: LogStore): void {

@@ -11,8 +11,9 @@ export interface DetachedSpawnOptions {
   args: string[];
   cwd: string;
   env: Record<string, string>;
-  stdout: number;
-  stderr: number;
+  /** A file descriptor (the process outlives previewd) or "pipe" (previewd reads it). */
+  stdout: number | "pipe";
+  stderr: number | "pipe";
   uid?: number;
   gid?: number;
 }
@@ -27,8 +28,8 @@ export interface DetachedProcess {
 }
 
 /**
- * Starts a process in its own process group with file descriptors (not pipes) as stdout/stderr,
- * so it keeps running, and keeps logging, if previewd dies.
+ * Starts a process in its own process group. With file descriptors (not pipes) as stdout/stderr
+ * it keeps running, and keeps logging, if previewd dies.
  */
 export function spawnDetached(options: DetachedSpawnOptions): Promise<DetachedProcess> {
   return new Promise((resolve, reject) => {

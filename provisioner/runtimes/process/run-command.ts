@@ -1,7 +1,13 @@
 /**
- * Runs one step command (install, build) to completion: a labelled, detached process group whose
- * output goes to the environment's log files like an app's. Aborting stops the whole group.
+ * Runs one step command (install, build, a scenario's exec) to completion: a labelled, detached
+ * process group whose output previewd reads through pipes, line by line, into the app's logs. Pipes,
+ * not files: a step never outlives previewd (a restart stops it by its labels), and one reader
+ * keeps stdout and stderr lines in the order they were written. Aborting stops the whole group.
  */
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import type { LogStream } from "../../logs/log-store.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment, type ProcessLabels } from "./process-labels.ts";
 import { spawnDetached, stopGroups } from "./process-group.ts";
@@ -17,8 +23,7 @@ export interface RunCommandOptions {
   cwd: string;
   labels: ProcessLabels;
   output: OutputCapture;
-  /** The name its log files carry, and the `app` its lines are stored under. */
-  logName: string;
+  /** The `app` its lines are stored under. */
   logApp: string;
   signal: AbortSignal;
   env?: Record<string, string>;
@@ -26,21 +31,32 @@ export interface RunCommandOptions {
   tailLines?: number;
 }
 
+/** How long to wait for the pipes to drain once the group is gone (a daemonized grandchild may hold them). */
+const drainMs = 1_000;
+
 export async function runCommand(options: RunCommandOptions): Promise<CommandResult> {
-  const files = await options.output.open(options.logName, options.logApp);
-  let started;
-  try {
-    started = await spawnDetached({
-      command: "sh",
-      args: ["-c", options.command],
-      cwd: options.cwd,
-      env: childEnvironment(options.env ?? {}, options.labels),
-      stdout: files.stdout,
-      stderr: files.stderr,
+  const tailLines = options.tailLines ?? 30;
+  const tail: string[] = [];
+  const started = await spawnDetached({
+    command: "sh",
+    args: ["-c", options.command],
+    cwd: options.cwd,
+    env: childEnvironment(options.env ?? {}, options.labels),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const read = (stream: Readable | null, name: LogStream): Promise<unknown> => {
+    if (!stream) return Promise.resolve();
+    stream.on("error", () => undefined); // Ends the lines too; what was read is kept.
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    lines.on("line", (line) => {
+      tail.push(line);
+      if (tail.length > tailLines) tail.shift();
+      options.output.line(options.logApp, name, line);
     });
-  } finally {
-    await files.close();
-  }
+    return once(lines, "close");
+  };
+  const drained = Promise.all([read(started.child.stdout, "stdout"), read(started.child.stderr, "stderr")]);
   const pid = started.pid;
   const abort = (): void => void stopGroups([{ pgid: pid, role: options.labels.role }], 2_000);
   options.signal.addEventListener("abort", abort, { once: true });
@@ -48,7 +64,11 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     const exitCode = await started.exited;
     // The shell may be gone while its children still run (`cmd &`): a step leaves nothing behind.
     await stopGroups([{ pgid: pid, role: options.labels.role }], 1_000);
-    return { exitCode, tail: await options.output.tail(options.logName, options.tailLines) };
+    const timer = AbortSignal.timeout(drainMs);
+    await Promise.race([drained, once(timer, "abort")]);
+    started.child.stdout?.destroy();
+    started.child.stderr?.destroy();
+    return { exitCode, tail: [...tail] };
   } finally {
     options.signal.removeEventListener("abort", abort);
   }
