@@ -1,10 +1,13 @@
 /**
  * Per-phase provisioning timings of examples/shop on the process runtime, in one process:
  * cold (a new data dir: first install and builds), warm redeploy (nothing changed: install and
- * builds skipped, no restarts), and a second environment of the same commit in the same previewd.
+ * builds skipped, no restarts), a second environment of the same commit (install and builds copied
+ * from the first), and the baseline for it: a third environment of that commit after the shared
+ * outputs are removed, so it installs and builds in its own worktree.
  * Run: npm run bench:timings
  */
 import { rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../provisioner/config.ts";
@@ -36,6 +39,10 @@ try {
   const head = (await ready(cold.environment.id)).commit;
   const second = await orchestrator.create({ repo, dir: "examples/shop", ref: head });
   rows.push(["warm: second environment, same commit", (await ready(second.environment.id)).timings]);
+
+  await rm(path.join(dataDir, "cache", "outputs"), { recursive: true, force: true });
+  const third = await orchestrator.create({ repo, dir: "examples/shop", ref: head.slice(0, 12) });
+  rows.push(["baseline: same, nothing shared", (await ready(third.environment.id)).timings]);
 } finally {
   for (const env of orchestrator.list()) await orchestrator.delete(env.id);
   await orchestrator.idle();
@@ -48,6 +55,10 @@ console.log(`| run | ${phases.join(" | ")} |`);
 console.log(`|---|${phases.map(() => "---:").join("|")}|`);
 for (const [name, timings] of rows)
   console.log(`| ${name} | ${phases.map((p) => timings[p] ?? 0).join(" | ")} |`);
+const total = (name: string) => rows.find(([row]) => row.startsWith(name))?.[1].total ?? NaN;
 console.log(
-  `\nms per phase; ${new Date().toISOString().slice(0, 10)}, ${process.version}, ${(await import("node:os")).cpus().length} cores`,
+  `\nsecond environment / baseline (total): ${(total("warm: second") / total("baseline")).toFixed(2)}`,
+);
+console.log(
+  `ms per phase; ${new Date().toISOString().slice(0, 10)}, ${process.version}, ${os.cpus().length} cores`,
 );

@@ -294,6 +294,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
       ),
       flagsUrl: `${origin}/v1/environments/${record.id}`,
       ...(this.deps.token && { flagsToken: flagsToken(this.deps.token, record.id) }),
+      ...(record.callerWorktree && { inPlace: true }),
     };
   }
 

@@ -24,6 +24,11 @@ export interface RuntimeEnvironment {
   flagsUrl: string;
   /** Handed to apps as PREVIEW_FLAGS_TOKEN when previewd's auth is on. */
   flagsToken?: string;
+  /**
+   * The caller's own worktree, run in place: the files git does not track there are the caller's
+   * (an `.env`, say), so no runtime copies them into caches shared with other environments.
+   */
+  inPlace?: boolean;
 }
 
 export type DeployedAppStatus = "starting" | "healthy" | "unhealthy" | "stopped" | "failed";

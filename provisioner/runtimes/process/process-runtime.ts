@@ -25,6 +25,7 @@ import { appHandle, serviceHandle } from "./process-handles.ts";
 import { stopGroups } from "./process-group.ts";
 import { isOurs, scanProcesses } from "./process-scan.ts";
 import { ProcessSteps, type ProcessEnvironment } from "./process-steps.ts";
+import { SharedOutputs } from "./shared-outputs.ts";
 import { servicesDir } from "./postgres-service.ts";
 
 export interface ProcessRuntimeOptions {
@@ -37,6 +38,11 @@ export interface ProcessRuntimeOptions {
   stopGraceMs?: number;
   /** How long Postgres may take to accept connections (default 60 s). */
   serviceTimeoutMs?: number;
+  /**
+   * Where install and build outputs are shared between environments by content hash (see
+   * shared-outputs.ts); without it every environment installs and builds on its own.
+   */
+  sharedOutputsDir?: string;
 }
 
 function usesService(manifest: Manifest, app: string, service: string): boolean {
@@ -61,6 +67,7 @@ class ProcessRuntime implements Runtime {
   readonly #serviceTimeoutMs: number;
   readonly #ports = new PortAllocator();
   readonly #envs = new Map<string, ProcessEnvironment>();
+  readonly #shared: SharedOutputs | undefined;
 
   constructor(options: ProcessRuntimeOptions) {
     this.#owner = options.ownerId;
@@ -68,6 +75,7 @@ class ProcessRuntime implements Runtime {
     this.#healthTimeoutMs = options.healthTimeoutMs ?? 60_000;
     this.#stopGraceMs = options.stopGraceMs ?? 5_000;
     this.#serviceTimeoutMs = options.serviceTimeoutMs ?? 60_000;
+    this.#shared = options.sharedOutputsDir ? new SharedOutputs(options.sharedOutputsDir) : undefined;
   }
 
   async checkAvailable(): Promise<void> {
@@ -233,6 +241,7 @@ class ProcessRuntime implements Runtime {
       healthTimeoutMs: this.#healthTimeoutMs,
       stopGraceMs: this.#stopGraceMs,
       serviceTimeoutMs: this.#serviceTimeoutMs,
+      ...(this.#shared && { shared: this.#shared }),
     });
   }
 

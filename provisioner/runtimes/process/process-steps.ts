@@ -18,6 +18,7 @@ import { appHandle, serviceHandle } from "./process-handles.ts";
 import { stopGroups } from "./process-group.ts";
 import { isOurs } from "./process-scan.ts";
 import { startService } from "./start-service.ts";
+import type { SharedOutputs } from "./shared-outputs.ts";
 import { StepCache } from "./step-cache.ts";
 
 /** What the process runtime holds in memory per environment: its log followers and the ports it holds. */
@@ -36,6 +37,8 @@ export interface ProcessStepsOptions {
   healthTimeoutMs: number;
   stopGraceMs: number;
   serviceTimeoutMs: number;
+  /** Install and build outputs shared between environments; undefined: none. */
+  shared?: SharedOutputs;
 }
 
 export class ProcessSteps {
@@ -58,7 +61,7 @@ export class ProcessSteps {
   async installAndBuild(): Promise<Record<string, string>> {
     const { env, ctx, owner, state } = this.#o;
     const cache = new StepCache(env.dataDir);
-    const common = { env, ctx, owner, output: state.output, cache };
+    const common = { env, ctx, owner, output: state.output, cache, shared: this.#o.shared };
     await ctx.phase("install", () => step("install", undefined, () => runInstall(common)));
     const hashes = await step("build", undefined, () => appInputHashes(env.rootDir, env.manifest));
     for (const app of startOrder(env.manifest).flat()) {

@@ -1,0 +1,87 @@
+import { execFileSync } from "node:child_process";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { readlink } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { SharedOutputs, untrackedEntries } from "./shared-outputs.ts";
+
+function tree(files: Record<string, string>, tracked: string[] = []): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-outputs-"));
+  execFileSync("git", ["init", "-q", dir]);
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), content);
+  }
+  if (tracked.length > 0) execFileSync("git", ["-C", dir, "add", "--", ...tracked]);
+  return dir;
+}
+
+describe("untrackedEntries", () => {
+  it("lists untracked and ignored paths, whole untracked directories as one entry", async () => {
+    const dir = tree(
+      {
+        ".gitignore": "dist/\n",
+        "apps/web/src.ts": "x",
+        "apps/web/dist/a.js": "a",
+        "apps/web/dist/b.js": "b",
+        "node_modules/p/index.js": "p",
+        "notes.txt": "n",
+      },
+      [".gitignore", "apps/web/src.ts"],
+    );
+    expect((await untrackedEntries(dir)).sort()).toEqual(["apps/web/dist", "node_modules", "notes.txt"]);
+  });
+});
+
+describe("SharedOutputs", () => {
+  it("stores paths with their directories and symlinks, and restores them into another tree", async () => {
+    const from = tree({ "node_modules/p/index.js": "p", "apps/web/dist/a.js": "a" });
+    symlinkSync("../apps/web", path.join(from, "node_modules/web"));
+    const shared = new SharedOutputs(mkdtempSync(path.join(os.tmpdir(), "previewd-shared-")));
+    await shared.save("k", from, Promise.resolve(["node_modules", "apps/web/dist"]));
+    const to = tree({ "apps/web/src.ts": "x" });
+    expect(await shared.restore("k", to)).toBe(true);
+    expect(readFileSync(path.join(to, "node_modules/p/index.js"), "utf8")).toBe("p");
+    expect(readFileSync(path.join(to, "apps/web/dist/a.js"), "utf8")).toBe("a");
+    expect(readFileSync(path.join(to, "apps/web/src.ts"), "utf8")).toBe("x");
+    expect(await readlink(path.join(to, "node_modules/web"))).toBe("../apps/web");
+    expect(await shared.restore("missing", to)).toBe(false);
+  });
+
+  it("keeps the first of two concurrent saves of one key, whole, and leaves no temporary entry", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
+    const shared = new SharedOutputs(dir);
+    const trees = Array.from({ length: 6 }, (_, i) =>
+      tree({ [`dist/${i}.js`]: `${i}`, "dist/same.js": `${i}` }),
+    );
+    await Promise.all(trees.map((t) => shared.save("k", t, Promise.resolve(["dist"]))));
+    expect(readdirSync(dir)).toEqual(["k"]);
+    const files = readdirSync(path.join(dir, "k/dist")).sort();
+    expect(files).toHaveLength(2);
+    const winner = files.find((f) => f !== "same.js")!.replace(".js", "");
+    expect(readFileSync(path.join(dir, "k/dist/same.js"), "utf8")).toBe(winner);
+  });
+
+  it("removes the least recently used entries beyond its limit", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
+    const shared = new SharedOutputs(dir, 2);
+    const from = tree({ "dist/a.js": "a" });
+    await shared.save("old", from, Promise.resolve(["dist"]));
+    await shared.save("used", from, Promise.resolve(["dist"]));
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(path.join(dir, "old"), past, past);
+    utimesSync(path.join(dir, "used"), past, past);
+    expect(await shared.restore("used", tree({}))).toBe(true); // Marks it recently used.
+    await shared.save("new", from, Promise.resolve(["dist"]));
+    expect(readdirSync(dir).sort()).toEqual(["new", "used"]);
+  });
+});
