@@ -1,13 +1,14 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentEvent, EnvironmentView } from "../provisioner/environments/environment-schema.ts";
 import type { ScenarioSummary } from "../provisioner/environments/scenario-api-schema.ts";
 import { dumpDatabase } from "../seed-scenarios/database-dump.ts";
 import type { FixtureRepo } from "./helpers/fixture-monorepo.ts";
 import { startHarness, type Harness } from "./helpers/previewd-harness.ts";
-import { labelledProcesses, ownerIdOf } from "./helpers/processes.ts";
+import { eventually, labelledProcesses, ownerIdOf } from "./helpers/processes.ts";
 import { createSeededRepo } from "./helpers/seeded-fixture.ts";
 
 let harness: Harness;
@@ -125,6 +126,41 @@ describe("switching scenarios", () => {
       expect((await load(env.id, "top")).status).toBe(200);
       expect(await dumpDatabase(dbUrl(env.id))).toBe(topDump);
     }
+  });
+
+  it("resets by renaming a copy of the snapshot made ahead of time, then makes the next copy", async () => {
+    const url = dbUrl(env.id);
+    const database = new URL(url).pathname.slice(1);
+    const oids = async () => {
+      const admin = new URL(url);
+      admin.pathname = "/postgres";
+      const client = new pg.Client({ connectionString: admin.toString() });
+      await client.connect();
+      try {
+        const rows = (await client.query("SELECT datname, oid FROM pg_database")).rows as {
+          datname: string;
+          oid: number;
+        }[];
+        return Object.fromEntries(rows.map((row) => [row.datname, Number(row.oid)]));
+      } finally {
+        await client.end();
+      }
+    };
+    const spare = `${database}__previewd_spare`;
+    const ready = await eventually(async () => {
+      const found = await oids();
+      expect(found[spare]).toBeDefined();
+      return found;
+    }, 10_000);
+    expect((await load(env.id, "top")).status).toBe(200);
+    const after = await oids();
+    expect(after[database]).toBe(ready[spare]);
+    expect(await dumpDatabase(url)).toBe(topDump);
+    await eventually(async () => {
+      const next = (await oids())[spare];
+      expect(next).toBeDefined();
+      expect(next).not.toBe(ready[spare]);
+    }, 10_000);
   });
 
   it("gives the same flags too: a switch puts every flag back to its default, then sets the scenario's", async () => {
