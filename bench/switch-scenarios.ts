@@ -1,6 +1,11 @@
 /**
  * Switching seed scenarios of one running examples/shop environment, in one process:
- * - template reset (what previewd does): `POST …/scenario` for demo → big-catalog → empty, several rounds;
+ * - template reset (what previewd does): `POST …/scenario` for demo → big-catalog → empty, several
+ *   rounds, back to back (the spare copy of the snapshot made after one switch is still being made
+ *   when the next one starts);
+ * - the same after a 1 s pause, as an agent switches between looking at pages: the spare is ready
+ *   and the reset is a rename; and, as its baseline, after the same pause with the spare dropped,
+ *   so the reset clones the snapshot on demand (what previewd did before it kept a spare);
  * - baseline, same steps without the template: TRUNCATE every table (RESTART IDENTITY) and re-run them;
  * - baseline, re-provisioning: a new environment with the scenario (warm caches), create to ready.
  * Run: npm run bench:scenarios
@@ -8,6 +13,7 @@
 import { cpus } from "node:os";
 import { rm } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { loadConfig } from "../provisioner/config.ts";
 import { silentLogger } from "../provisioner/logger.ts";
@@ -50,7 +56,32 @@ async function truncateAll(url: string): Promise<void> {
   }
 }
 
-const results: Record<string, Record<string, number[]>> = { template: {}, truncate: {}, reprovision: {} };
+/** Waits for the spare copy previewd makes after a switch, then drops it when `drop` is set. */
+async function settleSpare(url: string, drop: boolean): Promise<void> {
+  const admin = new URL(url);
+  const spare = `${admin.pathname.slice(1)}__previewd_spare`;
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    for (let i = 0; i < 100; i++) {
+      const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [spare]);
+      if (found.rowCount) break;
+      await sleep(50);
+    }
+    if (drop) await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(spare)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+const results: Record<string, Record<string, number[]>> = {
+  template: {},
+  paused: {},
+  pausedNoSpare: {},
+  truncate: {},
+  reprovision: {},
+};
 const resets: { template: number[]; truncate: number[] } = { template: [], truncate: [] };
 try {
   const created = await orchestrator.create({ repo, ref: "main" });
@@ -69,17 +100,25 @@ try {
   const scenarios = await Promise.all(sequence.map((name) => resolveScenario(name, record.manifest, files)));
   const signal = new AbortController().signal;
 
-  for (let round = 0; round < rounds; round++) {
-    for (const name of sequence) {
-      const ms = await time(async () => {
-        const reply = await fetch(`${previewd.url}/v1/environments/${env.id}/scenario`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ name }),
-        });
-        if (reply.status !== 200) throw new Error(`${name}: ${reply.status} ${await reply.text()}`);
+  const load = (name: string) =>
+    time(async () => {
+      const reply = await fetch(`${previewd.url}/v1/environments/${env.id}/scenario`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name }),
       });
-      (results.template![name] ??= []).push(ms);
+      if (reply.status !== 200) throw new Error(`${name}: ${reply.status} ${await reply.text()}`);
+    });
+  for (let round = 0; round < rounds; round++) {
+    for (const name of sequence) (results.template![name] ??= []).push(await load(name));
+    // Taking turns, so load on the machine hits both alike.
+    for (const name of sequence) {
+      await sleep(1_000);
+      await settleSpare(dbUrl, false);
+      (results.paused![name] ??= []).push(await load(name));
+      await sleep(1_000);
+      await settleSpare(dbUrl, true);
+      (results.pausedNoSpare![name] ??= []).push(await load(name));
     }
     for (const scenario of scenarios) {
       const ms = await time(async () => {
@@ -111,21 +150,23 @@ try {
 }
 
 const fmt = (ms: number) => ms.toFixed(ms < 100 ? 1 : 0);
+const cell = (kind: string, name: string) => median(results[kind]![name]!);
 console.log(
-  "| scenario | template reset + steps (previewd) | truncate + steps | re-provision (incl. delete) | truncate / template | re-provision / template |",
+  "| scenario | back to back (previewd) | after a pause (previewd) | after a pause, no spare (clone on demand) | no spare / previewd, paused | truncate + steps | re-provision (incl. delete) | re-provision / back to back |",
 );
-console.log("|---|---:|---:|---:|---:|---:|");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const name of sequence) {
-  const template = median(results.template![name]!);
-  const truncate = median(results.truncate![name]!);
-  const reprovision = median(results.reprovision![name]!);
+  const template = cell("template", name);
+  const paused = cell("paused", name);
+  const noSpare = cell("pausedNoSpare", name);
+  const reprovision = cell("reprovision", name);
   console.log(
-    `| ${name} | ${fmt(template)} | ${fmt(truncate)} | ${fmt(reprovision)} | ${(truncate / template).toFixed(2)}× | ${(reprovision / template).toFixed(0)}× |`,
+    `| ${name} | ${fmt(template)} | ${fmt(paused)} | ${fmt(noSpare)} | ${(noSpare / paused).toFixed(2)}× | ${fmt(cell("truncate", name))} | ${fmt(reprovision)} | ${(reprovision / template).toFixed(0)}× |`,
   );
 }
-const switchTotal = sequence.reduce((sum, name) => sum + median(results.template![name]!), 0);
+const switchTotal = sequence.reduce((sum, name) => sum + cell("template", name), 0);
 console.log(
-  `\nreset alone: template clone ${fmt(median(resets.template))} ms, truncate ${fmt(median(resets.truncate))} ms; ` +
+  `\nreset alone (back to back): ${fmt(median(resets.template))} ms, truncate ${fmt(median(resets.truncate))} ms; ` +
     `one demo → big-catalog → empty cycle ${fmt(switchTotal)} ms`,
 );
 console.log(
