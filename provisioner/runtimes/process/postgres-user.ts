@@ -28,7 +28,9 @@ export async function postgresRunAs(): Promise<RunAs | undefined> {
   const existing = await ids("postgres");
   if (existing) return existing;
   await run("groupadd", ["--system", "postgres"]).catch(() => undefined);
-  await run("useradd", ["--system", "-g", "postgres", "--no-create-home", "postgres"]);
+  // Another previewd (or test worker) may be creating it at the same moment: if useradd fails,
+  // what counts is whether the user exists afterwards.
+  await run("useradd", ["--system", "-g", "postgres", "--no-create-home", "postgres"]).catch(() => undefined);
   const created = await ids("postgres");
   if (!created) throw new ProvisionError("could not create the postgres OS user", "services");
   return created;

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../../../test/helpers/processes.ts";
 import { MemoryLogStore } from "../../logs/memory-log-store.ts";
 import { OutputCapture } from "./output-capture.ts";
 import { scanProcesses } from "./process-scan.ts";
@@ -54,12 +55,19 @@ describe("runCommand", () => {
     expect(await scanProcesses({ owner })).toEqual([]);
   });
 
-  it("stops the group when aborted", async () => {
+  it("stops the group when aborted, even when aborted before the process was spawned", async () => {
+    const logs = new MemoryLogStore();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const result = await run("echo started; sleep 30", undefined, controller.signal);
+    const running = run("echo started; sleep 30", logs, controller.signal);
+    await eventually(() => expect(logs.query("env", {}).map((e) => e.line)).toEqual(["started"]));
+    controller.abort();
+    const result = await running;
     expect(result.tail).toEqual(["started"]);
     expect(result.exitCode).not.toBe(0);
+    expect(await scanProcesses({ owner })).toEqual([]);
+
+    const early = await run("sleep 30", undefined, AbortSignal.abort());
+    expect(early.exitCode).not.toBe(0);
     expect(await scanProcesses({ owner })).toEqual([]);
   });
 });

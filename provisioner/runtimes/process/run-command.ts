@@ -60,6 +60,7 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
   const pid = started.pid;
   const abort = (): void => void stopGroups([{ pgid: pid, role: options.labels.role }], 2_000);
   options.signal.addEventListener("abort", abort, { once: true });
+  if (options.signal.aborted) abort(); // Aborted while it was being spawned.
   try {
     const exitCode = await started.exited;
     // The shell may be gone while its children still run (`cmd &`): a step leaves nothing behind.
