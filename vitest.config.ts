@@ -9,6 +9,7 @@ export default defineConfig({
       "infra/**/*.test.ts",
       "test/**/*.test.ts",
     ],
+    globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // End-to-end suites start real processes and Postgres; two cores cannot take many at once.

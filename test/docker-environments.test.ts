@@ -12,6 +12,7 @@ import { fixtureBaseImage, createDockerFixture } from "./helpers/docker-fixture.
 import { startDockerHarness, type DockerHarness } from "./helpers/docker-harness.ts";
 import type { GitFixture } from "./helpers/git-fixture.ts";
 import { getViaProxy } from "./helpers/previewd-harness.ts";
+import { eventually } from "./helpers/processes.ts";
 
 describe.skipIf(skipDocker)("environments on the docker runtime", () => {
   let harness: DockerHarness;
@@ -91,8 +92,12 @@ describe.skipIf(skipDocker)("environments on the docker runtime", () => {
       for (const bindings of Object.values(api.HostConfig.PortBindings ?? {}) as { HostIp: string }[][])
         for (const binding of bindings) expect(binding.HostIp).toBe("127.0.0.1");
 
-      const logs = harness.previewd.logs.query(main.id, { apps: ["web"] });
-      expect(logs.map((l) => l.line)).toContain("web served /");
+      // The request above was served; its log line arrives once the container's log is read.
+      await eventually(() =>
+        expect(harness.previewd.logs.query(main.id, { apps: ["web"] }).map((l) => l.line)).toContain(
+          "web served /",
+        ),
+      );
     },
   );
 
@@ -127,7 +132,9 @@ describe.skipIf(skipDocker)("environments on the docker runtime", () => {
         networkName(main.id),
         `node -e "require('dns').lookup('previewd-${feature.id}-api',(e,a)=>console.log(e?e.code:a))"`,
       );
-      expect(byName.output.trim()).toBe("ENOTFOUND");
+      // No address, whichever error the resolver gives (ENOTFOUND, or EAI_AGAIN when Docker's DNS
+      // forwards the name to a slow upstream).
+      expect(byName.output.trim()).toMatch(/^E[A-Z_]+$/);
       const byAddress = await fetch(
         `${main.apps.api!.directUrl}/probe?url=${encodeURIComponent(`http://${other.output.trim()}:8080/healthz`)}`,
       ).then((r) => r.text());

@@ -13,7 +13,7 @@ import { chromiumPath, requireChromium, skipWithoutChromium } from "./helpers/ch
 import { createFixtureRepo } from "./helpers/fixture-monorepo.ts";
 import { startHarness, type Harness } from "./helpers/previewd-harness.ts";
 import { exited, freePort } from "./helpers/serve-process.ts";
-import { ensureShopModules, shopDir } from "./helpers/shop-modules.ts";
+import { shopDir } from "./helpers/shop-modules.ts";
 
 const token = "live-flags-token";
 const auth = { authorization: `Bearer ${token}` };
@@ -27,7 +27,6 @@ let webUrl: string;
 describe.skipIf(skipWithoutChromium)("a flag change in the shop's page", () => {
   beforeAll(async () => {
     requireChromium();
-    ensureShopModules();
     execFileSync("npx", ["tsc", "-b", "apps/web"], { cwd: shopDir, stdio: "ignore" });
     // previewd holds the flags: an environment whose manifest declares the shop's banner-text.
     const manifest = `version: 1
@@ -106,10 +105,23 @@ flags:
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
+    // previewd notifies only the streams open when a flag changes, so the change must wait for the
+    // provider's stream; previewd subscribes it before sending headers, so "open" means subscribed.
+    await page.addInitScript(`{
+      const Native = window.EventSource;
+      window.EventSource = class extends Native {
+        constructor(url, init) {
+          super(url, init);
+          if (String(url).includes("/ofrep/"))
+            this.addEventListener("open", () => { window.__flagStreamOpen = true; });
+        }
+      };
+    }`);
     await page.goto(webUrl);
     const banner = page.locator("#banner");
     await expect.poll(() => banner.getAttribute("data-live"), { timeout: 10_000 }).toBe("true");
     expect(await banner.textContent()).toBe("Welcome");
+    await page.waitForFunction("window.__flagStreamOpen === true", undefined, { timeout: 10_000 });
 
     const put = await harness.request(
       "PUT",

@@ -11,9 +11,9 @@ import type { EnvironmentView } from "../provisioner/environments/environment-sc
 import { SseReader } from "../provisioner/api/sse-reader.test-helper.ts";
 import { createFixtureRepo, type FixtureRepo } from "./helpers/fixture-monorepo.ts";
 import { getViaProxy, startHarness, temporaryDataDir, type Harness } from "./helpers/previewd-harness.ts";
-import { labelledProcesses } from "./helpers/processes.ts";
+import { eventually, labelledProcesses } from "./helpers/processes.ts";
 import { cli, freePort } from "./helpers/serve-process.ts";
-import { ensureShopModules, shopModules, shopRequire } from "./helpers/shop-modules.ts";
+import { shopModules, shopRequire } from "./helpers/shop-modules.ts";
 
 const run = promisify(execFile);
 const token = "logs-and-flags-token";
@@ -83,7 +83,6 @@ async function page(): Promise<{ pid: number; greeting: string; reason: string; 
 }
 
 beforeAll(async () => {
-  ensureShopModules();
   // A database (for its log lines) and one app that reads flags; the fixture's api is not needed here.
   const manifest = `version: 1
 name: fixture
@@ -115,33 +114,48 @@ afterAll(async () => {
 
 describe("reading an environment's logs", () => {
   it("holds app stdout and stderr, Postgres and previewd's own steps", async () => {
-    const all = await logLines("?tail=5000");
-    const apps = new Set(all.map((e) => e.app));
-    expect([...apps]).toEqual(expect.arrayContaining(["web", "db", "previewd"]));
-    expect(all).toContainEqual(
-      expect.objectContaining({
-        app: "web",
-        stream: "stdout",
-        line: expect.stringMatching(/^web listening on \d+$/),
-      }),
-    );
-    expect(all).toContainEqual(
-      expect.objectContaining({
-        app: "web",
-        stream: "stderr",
-        line: expect.stringMatching(/^web: flags from http/),
-      }),
-    );
+    // Right after `ready` the tailers may not have read the apps' last lines yet.
+    const all = await eventually(async () => {
+      const lines = await logLines("?tail=5000");
+      const apps = new Set(lines.map((e) => e.app));
+      expect([...apps]).toEqual(expect.arrayContaining(["web", "db", "previewd"]));
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          app: "web",
+          stream: "stdout",
+          line: expect.stringMatching(/^web listening on \d+$/),
+        }),
+      );
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          app: "web",
+          stream: "stderr",
+          line: expect.stringMatching(/^web: flags from http/),
+        }),
+      );
+      return lines;
+    });
     expect(all.filter((e) => e.app === "previewd").every((e) => e.stream === "system")).toBe(true);
   });
 
   it("filters by app, stream, since, grep and tail", async () => {
-    const web = await logLines("?app=web");
-    expect(web.length).toBeGreaterThan(0);
+    const web = await eventually(async () => {
+      const lines = await logLines("?app=web");
+      expect(lines.length).toBeGreaterThan(0);
+      return lines;
+    });
     expect(web.every((e) => e.app === "web")).toBe(true);
-    const stderr = await logLines("?app=web&stream=stderr");
+    const stderr = await eventually(async () => {
+      const lines = await logLines("?app=web&stream=stderr");
+      expect(lines.length).toBeGreaterThan(0);
+      return lines;
+    });
     expect(stderr.map((e) => e.line)).toEqual([expect.stringMatching(/^web: flags from/)]);
-    const grep = await logLines(`?grep=${encodeURIComponent("/listening on \\d+/")}`);
+    const grep = await eventually(async () => {
+      const lines = await logLines(`?grep=${encodeURIComponent("/listening on \\d+/")}`);
+      expect(lines.length).toBeGreaterThan(0);
+      return lines;
+    });
     expect(grep.map((e) => e.app)).toEqual(["web"]);
     expect(await logLines("?since=2099-01-01T00:00:00Z")).toEqual([]);
     expect(await logLines("?tail=3")).toHaveLength(3);

@@ -150,7 +150,8 @@ describe("previewd up", () => {
       status: "succeeded",
       message: "built",
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Ready only once the CLI streams the events: it stops following when it sees `ready`.
+    await until(() => api.orchestrator.listenerCount("shop-main") > 0, 20_000);
     api.orchestrator.setStatus("shop-main", "ready");
 
     const result = await running;

@@ -23,8 +23,11 @@ export interface Harness {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<Reply<T>>;
-  /** POST /v1/environments?wait=true and return the environment. */
-  create(body: Record<string, unknown>): Promise<Reply<EnvironmentView>>;
+  /**
+   * POST /v1/environments?wait=true and return the environment, waiting up to `timeoutS` seconds
+   * (default 120) for it to be ready or failed: give a suite's hook timeout to slower repos.
+   */
+  create(body: Record<string, unknown>, timeoutS?: number): Promise<Reply<EnvironmentView>>;
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
@@ -80,8 +83,22 @@ export async function startHarness(
       }
       return { status: response.status, headers: response.headers, body: parsed as never };
     },
-    create(body) {
-      return harness.request<EnvironmentView>("POST", "/v1/environments?wait=true&timeout=120", body);
+    async create(body, timeoutS = 120) {
+      const deadline = Date.now() + timeoutS * 1000;
+      // Node's fetch stops waiting for response headers after 300 s, so a longer wait goes on in-process.
+      const reply = await harness.request<EnvironmentView>(
+        "POST",
+        `/v1/environments?wait=true&timeout=${Math.min(timeoutS, 240)}`,
+        body,
+      );
+      const settled = reply.status >= 300 || ["ready", "failed"].includes(reply.body.status);
+      if (settled || Date.now() >= deadline) return reply;
+      const view = await previewd.orchestrator.waitFor(
+        reply.body.id,
+        ["ready", "failed"],
+        deadline - Date.now(),
+      );
+      return { ...reply, body: JSON.parse(JSON.stringify(view)) as EnvironmentView };
     },
     async close({ keepData = false } = {}) {
       if (!keepData) {

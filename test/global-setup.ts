@@ -1,0 +1,6 @@
+/** Once per `vitest run`, before any worker starts: what several suites share and none may race over. */
+import { ensureShopModules } from "./helpers/shop-modules.ts";
+
+export default function setup(): void {
+  ensureShopModules();
+}
