@@ -35,10 +35,9 @@ describe.skipIf(skipDocker)("examples/shop on the docker runtime", () => {
     "builds and runs web, api and admin as containers, served through the proxy",
     { timeout: 600_000 },
     async () => {
-      const created = await harness.request<EnvironmentView>(
-        "POST",
-        "/v1/environments?wait=true&timeout=540",
+      const created = await harness.create(
         { repo: repoRoot, worktree: repoRoot, dir: "examples/shop", runtime: "docker" },
+        540,
       );
       env = created.body;
       expect(env.status, JSON.stringify(env.error)).toBe("ready");
