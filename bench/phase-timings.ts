@@ -2,8 +2,9 @@
  * Per-phase provisioning timings of examples/shop on the process runtime, in one process:
  * cold (a new data dir: first install and builds), warm redeploy (nothing changed: install and
  * builds skipped, no restarts), a second environment of the same commit (install and builds copied
- * from the first), and the baseline for it: a third environment of that commit after the shared
- * outputs are removed, so it installs and builds in its own worktree.
+ * from the first, Postgres copied from an initialised template), and the baseline for it: a third
+ * environment of that commit after previewd's caches are removed, so it installs, builds and runs
+ * initdb on its own.
  * Run: npm run bench:timings
  */
 import { rm } from "node:fs/promises";
@@ -40,7 +41,7 @@ try {
   const second = await orchestrator.create({ repo, dir: "examples/shop", ref: head });
   rows.push(["warm: second environment, same commit", (await ready(second.environment.id)).timings]);
 
-  await rm(path.join(dataDir, "cache", "outputs"), { recursive: true, force: true });
+  await rm(path.join(dataDir, "cache"), { recursive: true, force: true });
   const third = await orchestrator.create({ repo, dir: "examples/shop", ref: head.slice(0, 12) });
   rows.push(["baseline: same, nothing shared", (await ready(third.environment.id)).timings]);
 } finally {

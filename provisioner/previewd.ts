@@ -104,7 +104,7 @@ async function assemble(
       process: createProcessRuntime({
         ownerId,
         logger,
-        sharedOutputsDir: path.join(config.dataDir, "cache", "outputs"),
+        cacheDir: path.join(config.dataDir, "cache"),
         ...(options.healthTimeoutMs && { healthTimeoutMs: options.healthTimeoutMs }),
       }),
       // Always registered: without an engine, checkAvailable() says what is missing (503).

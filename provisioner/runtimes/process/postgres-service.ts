@@ -14,6 +14,7 @@ import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment, type ProcessLabels } from "./process-labels.ts";
 import { spawnDetached, stopGroups, type DetachedProcess } from "./process-group.ts";
 import { loadPostgresBinaries } from "../postgres-binaries.ts";
+import { copyInitdbTemplate } from "./postgres-template.ts";
 import { postgresRunAs, type RunAs } from "./postgres-user.ts";
 
 export interface PostgresHandle {
@@ -39,6 +40,8 @@ export interface StartPostgresOptions {
   output: OutputCapture;
   signal: AbortSignal;
   readyTimeoutMs: number;
+  /** Where an initialised cluster is kept to be copied (postgres-template.ts); without it, initdb each time. */
+  templatesDir?: string;
 }
 
 const superuser = "postgres";
@@ -89,22 +92,27 @@ async function spawnAs(
   }
 }
 
+/**
+ * A new cluster in `dir`, with a fresh random password for the environment. From the template
+ * when there is one: then `initial` is the template's password, which the caller replaces with
+ * `password` once the server runs.
+ */
 async function initialise(
   options: StartPostgresOptions,
   dir: string,
   runAs: RunAs | undefined,
   initdb: string,
-) {
+): Promise<{ password: string; initial: string }> {
   const password = randomBytes(18).toString("base64url");
-  await rm(dir, { recursive: true, force: true }); // A half-initialised cluster from a crash.
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const pwfile = join(servicesDir(options.envDataDir), `.${options.name}.pw`);
-  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
-  if (runAs) await Promise.all([dir, pwfile].map((p) => chown(p, runAs.uid, runAs.gid)));
-  try {
-    const args = [`--pgdata=${dir}`, `--username=${superuser}`, `--pwfile=${pwfile}`, "--auth=scram-sha-256"];
-    args.push("--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions");
-    const child = await spawnAs(options, initdb, args, runAs);
+  const args = [`--username=${superuser}`, "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C"];
+  args.push("--no-sync", "--no-instructions");
+  const exec = async (pgdata: string, pwfile: string) => {
+    const child = await spawnAs(
+      options,
+      initdb,
+      [`--pgdata=${pgdata}`, `--pwfile=${pwfile}`, ...args],
+      runAs,
+    );
     const code = await child.exited;
     if (code !== 0) {
       throw new ProvisionError(
@@ -114,10 +122,24 @@ async function initialise(
         await options.output.tail(options.name),
       );
     }
+  };
+  if (options.templatesDir) {
+    await mkdir(options.templatesDir, { recursive: true });
+    await chmod(options.templatesDir, 0o755); // The postgres user runs initdb below it.
+    const initial = await copyInitdbTemplate(options.templatesDir, dir, { initdb, args, runAs, exec });
+    return { password, initial };
+  }
+  await rm(dir, { recursive: true, force: true }); // A half-initialised cluster from a crash.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const pwfile = join(servicesDir(options.envDataDir), `.${options.name}.pw`);
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  if (runAs) await Promise.all([dir, pwfile].map((p) => chown(p, runAs.uid, runAs.gid)));
+  try {
+    await exec(dir, pwfile);
   } finally {
     await rm(pwfile, { force: true });
   }
-  return password;
+  return { password, initial: password };
 }
 
 async function tryConnect(
@@ -188,9 +210,9 @@ export async function startPostgres(
   // The postgres user must be able to reach its data dir.
   await chmod(parent, 0o755);
   const dir = join(parent, options.name);
-  const password =
+  const { password, initial } =
     options.password && (await exists(join(dir, "PG_VERSION")))
-      ? options.password
+      ? { password: options.password, initial: options.password }
       : await initialise(options, dir, runAs, binaries.initdb);
 
   const args = ["-D", dir, "-p", String(options.port), "-c", "listen_addresses=127.0.0.1"];
@@ -199,8 +221,13 @@ export async function startPostgres(
   for (const setting of speedSettings) args.push("-c", setting);
   const child = await spawnAs(options, binaries.postgres, args, runAs);
   try {
-    const client = await waitReady(options, child, password);
+    const client = await waitReady(options, child, initial);
     try {
+      // A copy of the template: its own password from now on (scram-hashed by the server).
+      if (initial !== password) {
+        const literal = `'${password.replaceAll("'", "''")}'`;
+        await client.query(`ALTER ROLE ${client.escapeIdentifier(superuser)} PASSWORD ${literal}`);
+      }
       const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [options.database]);
       if (found.rowCount === 0)
         await client.query(`CREATE DATABASE ${client.escapeIdentifier(options.database)}`);

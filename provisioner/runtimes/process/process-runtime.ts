@@ -2,6 +2,7 @@
  * The `process` runtime: apps as detached process groups on loopback ports, Postgres embedded,
  * everything labelled (see process-labels.ts) so a restarted previewd can adopt or clean it.
  */
+import { join } from "node:path";
 import { readFile, rm } from "node:fs/promises";
 import { platform } from "node:os";
 import type { Logger } from "../../logger.ts";
@@ -39,10 +40,11 @@ export interface ProcessRuntimeOptions {
   /** How long Postgres may take to accept connections (default 60 s). */
   serviceTimeoutMs?: number;
   /**
-   * Where install and build outputs are shared between environments by content hash (see
-   * shared-outputs.ts); without it every environment installs and builds on its own.
+   * Where caches shared between environments live, keyed by content hash: install and build
+   * outputs (`outputs/`, shared-outputs.ts) and initialised Postgres clusters (`postgres/`,
+   * postgres-template.ts). Without it every environment installs, builds and runs initdb itself.
    */
-  sharedOutputsDir?: string;
+  cacheDir?: string;
 }
 
 function usesService(manifest: Manifest, app: string, service: string): boolean {
@@ -67,6 +69,7 @@ class ProcessRuntime implements Runtime {
   readonly #serviceTimeoutMs: number;
   readonly #ports = new PortAllocator();
   readonly #envs = new Map<string, ProcessEnvironment>();
+  readonly #cacheDir: string | undefined;
   readonly #shared: SharedOutputs | undefined;
 
   constructor(options: ProcessRuntimeOptions) {
@@ -75,7 +78,8 @@ class ProcessRuntime implements Runtime {
     this.#healthTimeoutMs = options.healthTimeoutMs ?? 60_000;
     this.#stopGraceMs = options.stopGraceMs ?? 5_000;
     this.#serviceTimeoutMs = options.serviceTimeoutMs ?? 60_000;
-    this.#shared = options.sharedOutputsDir ? new SharedOutputs(options.sharedOutputsDir) : undefined;
+    this.#cacheDir = options.cacheDir;
+    this.#shared = options.cacheDir ? new SharedOutputs(join(options.cacheDir, "outputs")) : undefined;
   }
 
   async checkAvailable(): Promise<void> {
@@ -242,6 +246,7 @@ class ProcessRuntime implements Runtime {
       stopGraceMs: this.#stopGraceMs,
       serviceTimeoutMs: this.#serviceTimeoutMs,
       ...(this.#shared && { shared: this.#shared }),
+      ...(this.#cacheDir && { postgresTemplates: join(this.#cacheDir, "postgres") }),
     });
   }
 

@@ -39,6 +39,8 @@ export interface ProcessStepsOptions {
   serviceTimeoutMs: number;
   /** Install and build outputs shared between environments; undefined: none. */
   shared?: SharedOutputs;
+  /** Where initialised Postgres clusters are kept to be copied; undefined: initdb each time. */
+  postgresTemplates?: string;
 }
 
 export class ProcessSteps {
@@ -91,6 +93,7 @@ export class ProcessSteps {
             previous,
             output: state.output,
             readyTimeoutMs: this.#o.serviceTimeoutMs,
+            ...(this.#o.postgresTemplates && { templatesDir: this.#o.postgresTemplates }),
           });
           if (!service) return;
           deployment.services[name] = service;

@@ -13,6 +13,8 @@ export interface StartServiceOptions {
   previous: PostgresHandle | undefined;
   output: OutputCapture;
   readyTimeoutMs: number;
+  /** Where initialised clusters are kept to be copied; undefined: initdb each time. */
+  templatesDir?: string;
 }
 
 export async function startService(options: StartServiceOptions): Promise<DeployedService | undefined> {
@@ -31,6 +33,7 @@ export async function startService(options: StartServiceOptions): Promise<Deploy
     output: options.output,
     signal: ctx.signal,
     readyTimeoutMs: options.readyTimeoutMs,
+    ...(options.templatesDir && { templatesDir: options.templatesDir }),
   });
   ctx.event({
     step: "services",

@@ -1,0 +1,91 @@
+import { chmodSync, mkdtempSync, readdirSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { MemoryLogStore } from "../../logs/memory-log-store.ts";
+import { OutputCapture } from "./output-capture.ts";
+import { PortAllocator } from "./port-allocator.ts";
+import { stopGroups } from "./process-group.ts";
+import { postgresUrl, startPostgres, type PostgresHandle } from "./postgres-service.ts";
+
+const base = mkdtempSync(path.join(os.tmpdir(), "previewd-pg-template-"));
+chmodSync(base, 0o755);
+const templatesDir = path.join(base, "cache", "postgres");
+const started: PostgresHandle[] = [];
+const ports = new PortAllocator();
+
+afterAll(async () => {
+  await stopGroups(
+    started.map((h) => ({ pgid: h.pid, role: "service" })),
+    5_000,
+  );
+  await rm(base, { recursive: true, force: true });
+});
+
+async function start(envId: string): Promise<PostgresHandle> {
+  const envDataDir = path.join(base, envId);
+  const { handle } = await startPostgres({
+    owner: `pg-template-test-${process.pid}`,
+    envId,
+    name: "db",
+    database: "app",
+    envDataDir,
+    port: await ports.allocate(),
+    output: new OutputCapture(envId, envDataDir, new MemoryLogStore()),
+    signal: new AbortController().signal,
+    readyTimeoutMs: 30_000,
+    templatesDir,
+  });
+  started.push(handle);
+  return handle;
+}
+
+async function connects(handle: PostgresHandle, password: string): Promise<boolean> {
+  const client = new pg.Client({ ...handle, host: "127.0.0.1", user: handle.user, password });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("Postgres clusters copied from an initdb template", () => {
+  it("initialise once; each copy is its own cluster with its own password, the template's refused", async () => {
+    const [a, b] = await Promise.all([start("env-a"), start("env-b")]);
+    const templates = readdirSync(templatesDir).filter((name) => !name.startsWith("."));
+    expect(templates).toHaveLength(1);
+    expect(readdirSync(templatesDir)).toEqual(templates); // No temporary left behind.
+
+    expect(a.password).not.toBe(b.password);
+    expect(a.dataDir).not.toBe(b.dataDir);
+    expect(await connects(a, a.password)).toBe(true);
+    expect(await connects(b, b.password)).toBe(true);
+    expect(await connects(a, b.password)).toBe(false);
+    const templatePassword = (
+      await readFile(path.join(templatesDir, templates[0]!, "password"), "utf8")
+    ).trim();
+    expect(await connects(a, templatePassword)).toBe(false);
+    expect(await connects(b, templatePassword)).toBe(false);
+
+    // Separate data: a table made in one is not in the other.
+    const client = new pg.Client({ connectionString: postgresUrl(a) });
+    await client.connect();
+    await client.query("CREATE TABLE only_in_a (id int)");
+    await client.end();
+    const other = new pg.Client({ connectionString: postgresUrl(b) });
+    await other.connect();
+    const found = await other.query("SELECT 1 FROM pg_tables WHERE tablename = 'only_in_a'");
+    await other.end();
+    expect(found.rowCount).toBe(0);
+
+    // A third environment reuses the template.
+    const c = await start("env-c");
+    expect(await connects(c, c.password)).toBe(true);
+    expect(readdirSync(templatesDir)).toEqual(templates);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * A freshly initialised Postgres cluster kept as a template: `initdb` takes most of a second, a
+ * copy of its result a fifth of that, and every environment's cluster starts out the same. The
+ * template is keyed by a hash of the binaries and the initdb arguments, written under a
+ * temporary name and renamed (a crash or a concurrent environment never leaves half of one),
+ * and carries a superuser password of its own, which each copy replaces with its environment's
+ * once it runs (see postgres-service.ts), so no two environments share a password.
+ */
+import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { chown, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { RunAs } from "./postgres-user.ts";
+
+const run = promisify(execFile);
+
+export interface InitdbRun {
+  initdb: string;
+  /** Everything but `--pgdata` and `--pwfile`. */
+  args: readonly string[];
+  runAs: RunAs | undefined;
+  /** Runs initdb for `pgdata` with the password in `pwfile`; throws when it fails. */
+  exec(pgdata: string, pwfile: string): Promise<void>;
+}
+
+/** Copies the template (making it first if needed) to `target`; returns the template's superuser password. */
+export async function copyInitdbTemplate(
+  templatesDir: string,
+  target: string,
+  initdb: InitdbRun,
+): Promise<string> {
+  const binary = await stat(initdb.initdb);
+  const key = createHash("sha256")
+    .update(JSON.stringify([initdb.initdb, binary.size, binary.mtimeMs, initdb.args, initdb.runAs ?? null]))
+    .digest("hex")
+    .slice(0, 16);
+  const template = join(templatesDir, `postgres-${key}`);
+  if (!(await exists(join(template, "pgdata", "PG_VERSION"))))
+    await makeTemplate(templatesDir, template, initdb);
+  await rm(target, { recursive: true, force: true });
+  // -a keeps the owner (the postgres user) and the 0700 mode Postgres insists on.
+  await run("cp", ["-a", "--reflink=auto", "--", join(template, "pgdata"), target]);
+  return (await readFile(join(template, "password"), "utf8")).trim();
+}
+
+async function makeTemplate(templatesDir: string, template: string, initdb: InitdbRun): Promise<void> {
+  const temporary = join(templatesDir, `.${randomBytes(6).toString("hex")}`);
+  const pgdata = join(temporary, "pgdata");
+  const pwfile = join(temporary, "initdb.pw");
+  const password = randomBytes(18).toString("base64url");
+  await mkdir(pgdata, { recursive: true, mode: 0o700 });
+  try {
+    await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+    if (initdb.runAs) {
+      const { uid, gid } = initdb.runAs;
+      await Promise.all([temporary, pgdata, pwfile].map((p) => chown(p, uid, gid)));
+    }
+    await initdb.exec(pgdata, pwfile);
+    await rm(pwfile);
+    await writeFile(join(temporary, "password"), `${password}\n`, { mode: 0o600 });
+    await rename(temporary, template).catch((error: NodeJS.ErrnoException) => {
+      // Another environment made the same template meanwhile: theirs is as good as ours.
+      if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
+    });
+  } finally {
+    await rm(temporary, { recursive: true, force: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
