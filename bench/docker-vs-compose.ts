@@ -75,7 +75,8 @@ async function composeUp(pgImage: string): Promise<number> {
   return ms;
 }
 
-async function previewdUp(): Promise<number> {
+/** Time to ready, and the environment's `timings` (ms per phase; build and services overlap). */
+async function previewdUp(): Promise<{ ms: number; timings: Record<string, number> }> {
   const dataDir = temporaryDataDir();
   const previewd = await startPreviewd(loadConfig({ dataDir, port: 0 }, {}), { logger: silentLogger });
   try {
@@ -91,7 +92,7 @@ async function previewdUp(): Promise<number> {
     const ms = performance.now() - started;
     await previewd.orchestrator.delete(env.id);
     await previewd.orchestrator.idle();
-    return ms;
+    return { ms, timings: env.timings };
   } finally {
     await previewd.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -109,15 +110,20 @@ await removeAppImages();
 const coldCompose = await composeUp(pgImage);
 await removeAppImages();
 const coldPreviewd = await previewdUp();
-rows.push(["cold (three image builds)", coldPreviewd, coldCompose]);
+rows.push(["cold (three image builds)", coldPreviewd.ms, coldCompose]);
 const warmCompose = await composeUp(pgImage);
 const warmPreviewd = await previewdUp();
-rows.push(["warm (images exist)", warmPreviewd, warmCompose]);
+rows.push(["warm (images exist)", warmPreviewd.ms, warmCompose]);
 
 console.log("| run | previewd docker runtime (ms) | docker-compose up (ms) | previewd / compose |");
 console.log("|---|---:|---:|---:|");
 for (const [name, ours, theirs] of rows)
   console.log(`| ${name} | ${Math.round(ours)} | ${Math.round(theirs)} | ${(ours / theirs).toFixed(2)} |`);
+for (const [name, run] of [
+  ["cold", coldPreviewd],
+  ["warm", warmPreviewd],
+] as const)
+  console.log(`previewd ${name} timings (ms): ${JSON.stringify(run.timings)}`);
 console.log(
   `\n${new Date().toISOString().slice(0, 10)}, ${process.version}, ${os.cpus().length} cores, docker-compose ${(await run("docker-compose", ["version", "--short"])).stdout.trim()}`,
 );

@@ -1,28 +1,40 @@
 /**
  * An app's image: pulled as named (`docker.image`), or built from its Dockerfile by the engine's
  * classic builder (no BuildKit needed) and tagged by a content hash of its inputs, so a build whose
- * hash already exists is skipped. A failing build names the Dockerfile step that failed.
+ * hash already exists is skipped. A failing build names the Dockerfile step that failed. Planning
+ * (hashing the context) and building are separate so image-builds.ts can order the builds.
  */
 import { join, posix, relative, sep } from "node:path";
 import type Docker from "dockerode";
 import { ProvisionError, errorMessage } from "../../errors.ts";
 import type { Manifest } from "../../manifest/manifest-schema.ts";
 import { appOwnsFile } from "../app-input-hash.ts";
-import { buildContext } from "./build-context.ts";
-import { labelsOf, type DockerLabels } from "./docker-labels.ts";
+import { buildContext, type BuildContext } from "./build-context.ts";
+import { labelsOf } from "./docker-labels.ts";
 import { followProgress, type ProgressEvent } from "./docker-progress.ts";
 import { imageExists } from "./rootfs-image.ts";
 import { tarStream } from "./tar-pack.ts";
 
-export interface AppImageOptions {
-  docker: Docker;
+export interface AppImagePlanOptions {
   rootDir: string;
   manifest: Manifest;
   app: string;
-  labels: Omit<DockerLabels, "role" | "name" | "specHash">;
+}
+
+/** What an app's image takes: a named image (pulled if missing), or a build of its context. */
+export type AppImagePlan =
+  | { app: string; ref: string; kind: "named" }
+  | { app: string; ref: string; kind: "build"; context: BuildContext; inputs: string };
+
+export interface AppImageOptions {
+  docker: Docker;
+  owner: string;
+  manifest: Manifest;
   signal: AbortSignal;
   /** Each line of build or pull output. */
   onLine(line: string): void;
+  /** Each Dockerfile step the builder starts (1-based). */
+  onStep?(step: number): void;
 }
 
 export interface AppImage {
@@ -52,8 +64,9 @@ export async function pullImage(
   }
 }
 
-export async function ensureAppImage(options: AppImageOptions): Promise<AppImage> {
-  const { docker, app } = options;
+/** The image's reference; for a Dockerfile, its context hashed (the tag is the content hash). */
+export async function planAppImage(options: AppImagePlanOptions): Promise<AppImagePlan> {
+  const { app } = options;
   const spec = options.manifest.apps[app]?.docker;
   if (!spec) {
     throw new ProvisionError(
@@ -62,11 +75,7 @@ export async function ensureAppImage(options: AppImageOptions): Promise<AppImage
       app,
     );
   }
-  if (spec.image) {
-    if (!(await imageExists(docker, spec.image)))
-      await pullImage(docker, spec.image, "build", app, options.signal);
-    return { ref: spec.image, built: false };
-  }
+  if (spec.image) return { app, ref: spec.image, kind: "named" };
   const contextDir = join(options.rootDir, spec.context);
   const owns = appOwnsFile(options.manifest, app);
   const context = await buildContext({
@@ -76,29 +85,48 @@ export async function ensureAppImage(options: AppImageOptions): Promise<AppImage
     hashes: (file) => owns(relative(options.rootDir, join(contextDir, file)).split(sep).join(posix.sep)),
   });
   const ref = `previewd-${options.manifest.name}-${app}:${context.hash.slice(0, 16)}`;
-  if (await imageExists(docker, ref)) return { ref, built: false };
-  let run = building.get(ref);
+  const inputs = JSON.stringify([contextDir, Object.entries(spec.buildArgs ?? {}).sort()]);
+  return { app, ref, kind: "build", context, inputs };
+}
+
+/** Pulls a missing named image, or builds one whose content hash no image has yet. */
+export async function ensureAppImage(plan: AppImagePlan, options: AppImageOptions): Promise<AppImage> {
+  const { docker } = options;
+  if (plan.kind === "named") {
+    if (!(await imageExists(docker, plan.ref)))
+      await pullImage(docker, plan.ref, "build", plan.app, options.signal);
+    return { ref: plan.ref, built: false };
+  }
+  let run = building.get(plan.ref);
   if (!run) {
-    run = build(options, ref, context).finally(() => building.delete(ref));
-    building.set(ref, run);
+    if (await imageExists(docker, plan.ref)) return { ref: plan.ref, built: false };
+    run = build(plan, options).finally(() => building.delete(plan.ref));
+    building.set(plan.ref, run);
   }
   await run;
-  return { ref, built: true };
+  return { ref: plan.ref, built: true };
 }
 
 async function build(
+  plan: Extract<AppImagePlan, { kind: "build" }>,
   options: AppImageOptions,
-  ref: string,
-  context: Awaited<ReturnType<typeof buildContext>>,
 ): Promise<void> {
-  const { docker, app } = options;
+  const { docker } = options;
+  const { app } = plan;
   const spec = options.manifest.apps[app]?.docker;
+  // Shared by every environment with these inputs: no environment id, unlike containers.
+  const labels = labelsOf({ owner: options.owner, role: "image", name: app, specHash: plan.context.hash });
+  const { context } = plan;
   const recent: string[] = [];
   let currentStep = "";
   const onEvent = (event: ProgressEvent) => {
     for (const line of (event.stream ?? "").split("\n")) {
       if (!line.trim()) continue;
-      if (/^Step \d+\/\d+ : /.test(line)) currentStep = line.trim();
+      const step = /^Step (\d+)\/\d+ : /.exec(line);
+      if (step) {
+        currentStep = line.trim();
+        options.onStep?.(Number(step[1]));
+      }
       recent.push(line);
       if (recent.length > 30) recent.shift();
       options.onLine(line);
@@ -106,10 +134,10 @@ async function build(
   };
   try {
     const stream = await docker.buildImage(tarStream(context.entries), {
-      t: ref,
+      t: plan.ref,
       dockerfile: context.dockerfile,
       buildargs: spec?.buildArgs ?? {},
-      labels: labelsOf({ ...options.labels, role: "image", name: app, specHash: context.hash }),
+      labels,
       rm: true,
       forcerm: true,
       // The classic builder: Debian's engine may have no BuildKit.

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { lstat, readFile, readdir, readlink } from "node:fs/promises";
 import { join, posix, relative, resolve, sep } from "node:path";
 import dockerignoreModule from "@balena/dockerignore";
+import { dockerfileSteps } from "./dockerfile-steps.ts";
 import type { TarEntry } from "./tar-pack.ts";
 
 export interface BuildContext {
@@ -16,6 +17,8 @@ export interface BuildContext {
   dockerfile: string;
   /** Hash of the Dockerfile, the build args and every kept (and counted) file's path, mode and content. */
   hash: string;
+  /** The Dockerfile's instructions, one per build step. */
+  steps: string[];
 }
 
 type Factory = typeof dockerignoreModule.default;
@@ -81,5 +84,10 @@ export async function buildContext(options: BuildContextOptions): Promise<BuildC
   }
   hash.update("\0dockerfile\0").update(dockerfileContent);
   hash.update(`\0args\0${JSON.stringify(Object.entries(options.buildArgs ?? {}).sort())}`);
-  return { entries, dockerfile, hash: hash.digest("hex") };
+  return {
+    entries,
+    dockerfile,
+    hash: hash.digest("hex"),
+    steps: dockerfileSteps(dockerfileContent.toString()),
+  };
 }

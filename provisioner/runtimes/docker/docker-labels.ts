@@ -1,7 +1,8 @@
 /**
  * Every Docker object previewd creates (containers, networks, volumes, images) carries these
  * labels, so a restarted previewd finds what it started without any record, and never touches
- * anything unlabelled or owned by another previewd.
+ * anything unlabelled or owned by another previewd. Images are content-addressed and shared by
+ * environments, so they carry no environment id (and environment cleanup leaves them).
  */
 export const OWNER_LABEL = "dev.previewd.owner";
 export const ENV_LABEL = "dev.previewd.env";
@@ -15,7 +16,8 @@ export type DockerRole = "app" | "service" | "network" | "volume" | "image";
 
 export interface DockerLabels {
   owner: string;
-  envId: string;
+  /** Every object but images. */
+  envId?: string;
   role: DockerRole;
   name?: string;
   specHash?: string;
@@ -24,7 +26,7 @@ export interface DockerLabels {
 export function labelsOf(labels: DockerLabels): Record<string, string> {
   return {
     [OWNER_LABEL]: labels.owner,
-    [ENV_LABEL]: labels.envId,
+    ...(labels.envId !== undefined && { [ENV_LABEL]: labels.envId }),
     [ROLE_LABEL]: labels.role,
     ...(labels.name !== undefined && { [NAME_LABEL]: labels.name }),
     ...(labels.specHash !== undefined && { [SPEC_LABEL]: labels.specHash }),

@@ -9,12 +9,13 @@ import { startOrder } from "../../manifest/dependency-graph.ts";
 import { settleAll, step } from "../provision-steps.ts";
 import type { Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { appContainerSpec, startAppContainer } from "./app-container.ts";
-import { ensureAppImage } from "./app-image.ts";
+import { ensureAppImage, planAppImage } from "./app-image.ts";
 import type { ContainerLogs } from "./container-logs.ts";
 import { ignoreGone } from "./docker-engine.ts";
 import { appContainerHandle, serviceContainerHandle } from "./docker-handles.ts";
 import { ensureNetwork, type EnvironmentNetwork } from "./docker-objects.ts";
 import { startFlagsGateway, type FlagsGateway } from "./flags-gateway.ts";
+import { runImageJobs } from "./image-builds.ts";
 import { startPostgresContainer } from "./postgres-container.ts";
 import { ensurePostgresImage } from "./postgres-image.ts";
 
@@ -72,22 +73,33 @@ export class DockerSteps {
     return { network, gateway: state.gateway };
   }
 
-  /** Each app's image reference: built (or found by content hash) one after another, pulled if named. */
+  /** Each app's image reference: built (or found by content hash) or pulled, concurrently (image-builds.ts). */
   async images(): Promise<Record<string, string>> {
-    const { env, ctx, state } = this.#o;
-    const images: Record<string, string> = {};
-    for (const app of startOrder(env.manifest).flat()) {
-      images[app] = await ctx.phase("build", () =>
+    const { docker, env, ctx, state } = this.#o;
+    return ctx.phase("build", async () => {
+      const apps = startOrder(env.manifest).flat();
+      const plans = await settleAll(
+        apps.map((app) =>
+          step("build", app, () => planAppImage({ rootDir: env.rootDir, manifest: env.manifest, app })),
+        ),
+      );
+      const jobs = plans.map((plan) => ({
+        plan,
+        app: plan.app,
+        ...(plan.kind === "build" && { steps: plan.context.steps, inputs: plan.inputs }),
+      }));
+      const refs = await runImageJobs(jobs, ctx.signal, ({ plan, app }, control) =>
         step("build", app, async () => {
-          ctx.event({ step: "build", app, status: "started", message: "image" });
-          const image = await ensureAppImage({
-            docker: this.#o.docker,
-            rootDir: env.rootDir,
+          const after =
+            control.after && ` (its first ${control.after.steps} steps from ${control.after.app}'s)`;
+          ctx.event({ step: "build", app, status: "started", message: `image${after ?? ""}` });
+          const image = await ensureAppImage(plan, {
+            docker,
+            owner: this.#o.owner,
             manifest: env.manifest,
-            app,
-            labels: { owner: this.#o.owner, envId: env.id },
-            signal: ctx.signal,
+            signal: control.signal,
             onLine: (line) => state.logs.line(app, "stdout", line),
+            onStep: control.onStep,
           });
           ctx.event({
             step: "build",
@@ -98,8 +110,8 @@ export class DockerSteps {
           return image.ref;
         }),
       );
-    }
-    return images;
+      return Object.fromEntries(apps.map((app, index) => [app, refs[index]!]));
+    });
   }
 
   async startServices(network: EnvironmentNetwork, names: string[]): Promise<void> {

@@ -69,7 +69,7 @@ export async function localPostgresImage(docker: Docker, owner: string): Promise
       'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]',
       'CMD ["postgres"]',
     ],
-    labels: labelsOf({ owner, envId: "", role: "image", name: "postgres" }),
+    labels: labelsOf({ owner, role: "image", name: "postgres" }),
   });
 }
 
