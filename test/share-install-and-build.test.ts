@@ -60,6 +60,8 @@ beforeAll(async () => {
     files: {
       "preview.yaml": manifest,
       "install.mjs": installScript,
+      // Without a lockfile nothing pins what an install makes, and previewd shares none.
+      "package-lock.json": JSON.stringify({ name: "fixture", lockfileVersion: 3, packages: {} }),
       ".gitignore": "node_modules/\ndist/\n",
       "packages/shared/lib.txt": "shared v1",
       "apps/api/build.mjs": apiBuild,
@@ -134,6 +136,27 @@ describe("install and build outputs shared between environments", () => {
     const tree = worktreeOf(changed);
     expect(readFileSync(path.join(tree, "apps/web/dist/out.txt"), "utf8")).toBe("web v2");
     expect(readFileSync(path.join(tree, "apps/api/dist/out.txt"), "utf8")).toBe("api v1");
+  });
+
+  it("copies only what a build wrote: another app's copied build never overwrites a fresh one", async () => {
+    // api's build script changes what it writes into the shared package; web's inputs do not change.
+    repo.checkout("api-build-change", true);
+    const changedBuild = apiBuild.replace(
+      'fs.readFileSync("../../packages/shared/lib.txt", "utf8")',
+      'fs.readFileSync("../../packages/shared/lib.txt", "utf8") + " (api build v2)"',
+    );
+    repo.commit({ "apps/api/build.mjs": changedBuild }, "api build v2");
+    repo.checkout("main");
+    const before = runs().length;
+    const env = (await harness.create({ repo: repo.dir, ref: "api-build-change" })).body;
+    expect(env.status, JSON.stringify(env.error)).toBe("ready");
+    expect(runs().slice(before)).toEqual(["build api"]);
+    expect(stepEvents(env)).toContain("build web: skipped");
+    const tree = worktreeOf(env);
+    expect(readFileSync(path.join(tree, "packages/shared/dist/lib.txt"), "utf8")).toBe(
+      "shared v1 (api build v2)",
+    );
+    expect(readFileSync(path.join(tree, "apps/web/dist/out.txt"), "utf8")).toBe("web v1");
   });
 
   it("never shares what lies untracked in a caller's own worktree run in place", async () => {

@@ -8,7 +8,7 @@ import { appOwnsFile } from "../app-input-hash.ts";
 import type { RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { runCommand } from "./run-command.ts";
-import { share, untrackedEntries, type SharedOutputs } from "./shared-outputs.ts";
+import { fileStamps, share, untrackedEntries, writtenSince, type SharedOutputs } from "./shared-outputs.ts";
 import type { StepCache } from "./step-cache.ts";
 
 export interface BuildStepOptions {
@@ -19,7 +19,7 @@ export interface BuildStepOptions {
   cache: StepCache;
   app: string;
   inputHash: string;
-  /** Builds other environments made, by input hash; undefined: nothing is shared. */
+  /** Builds other environments made, by input hash; given only for a fresh worktree, else undefined. */
   shared?: SharedOutputs;
 }
 
@@ -41,14 +41,14 @@ export async function runBuild({
     return;
   }
   const key = `build-${inputHash}`;
-  const sharing = shared && !env.inPlace ? shared : undefined;
-  if (sharing && (await sharing.restore(key, env.rootDir))) {
+  if (shared && (await shared.restore(key, env.rootDir))) {
     await cache.update((record) => (record.builds[app] = inputHash));
     const message = "copied from another environment's build of the same inputs";
     ctx.event({ step: "build", app, status: "skipped", message });
     return;
   }
   ctx.event({ step: "build", app, status: "started", message: command });
+  const before = shared && (await appOutputs(env, app).catch(() => undefined));
   const result = await runCommand({
     command,
     cwd: join(env.rootDir, spec.path),
@@ -62,18 +62,26 @@ export async function runBuild({
     throw new ProvisionError(message, "build", app, result.tail);
   }
   await cache.update((record) => (record.builds[app] = inputHash));
-  if (sharing) await share(ctx, "build", () => sharing.save(key, env.rootDir, builtFiles(env, app)), app);
+  if (shared && before) {
+    const save = async () => shared.save(key, env.rootDir, writtenSince(before, await appOutputs(env, app)));
+    await share(ctx, "build", save, app);
+  }
   ctx.event({ step: "build", app, status: "succeeded", message: "built" });
 }
 
 /**
- * What an app's build leaves that belongs to it: untracked files in its own path and in shared
- * places (a shared package's `dist`, which its inputs cover too), never another app's outputs,
- * which may have been built from other inputs, and never `node_modules` (the install's).
+ * The untracked files an app's build may leave that belong to it: in its own path and in shared
+ * places (a shared package's `dist`, which its inputs cover too), never in another app's path, and
+ * never in `node_modules` (the install's). Of these, what the build wrote is shared: not what an
+ * earlier app's build left in a shared place, which that app's entry holds.
  */
-async function builtFiles(env: RuntimeEnvironment, app: string): Promise<string[]> {
+async function appOutputs(env: RuntimeEnvironment, app: string): Promise<Map<string, string>> {
   const owns = appOwnsFile(env.manifest, app);
-  return (await untrackedEntries(env.rootDir)).filter(
-    (path) => owns(path) && !path.split("/").includes("node_modules"),
+  const entries = (await untrackedEntries(env.rootDir)).filter(
+    (path) => !path.split("/").includes("node_modules"),
   );
+  const stamps = await fileStamps(env.rootDir, entries);
+  for (const path of stamps.keys())
+    if (!owns(path) || path.split("/").includes("node_modules")) stamps.delete(path);
+  return stamps;
 }

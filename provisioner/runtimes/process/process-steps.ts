@@ -18,7 +18,7 @@ import { appHandle, serviceHandle } from "./process-handles.ts";
 import { stopGroups } from "./process-group.ts";
 import { isOurs } from "./process-scan.ts";
 import { startService } from "./start-service.ts";
-import type { SharedOutputs } from "./shared-outputs.ts";
+import { untrackedEntries, type SharedOutputs } from "./shared-outputs.ts";
 import { StepCache } from "./step-cache.ts";
 
 /** What the process runtime holds in memory per environment: its log followers and the ports it holds. */
@@ -63,7 +63,11 @@ export class ProcessSteps {
   async installAndBuild(): Promise<Record<string, string>> {
     const { env, ctx, owner, state } = this.#o;
     const cache = new StepCache(env.dataDir);
-    const common = { env, ctx, owner, output: state.output, cache, shared: this.#o.shared };
+    // Outputs are shared only from and into a fresh worktree (nothing untracked yet, so nothing
+    // ran there): then each step's outputs are exactly what it wrote, and nobody's runtime files.
+    const fresh =
+      this.#o.shared && !env.inPlace && (await untrackedEntries(env.rootDir).catch(() => ["?"])).length === 0;
+    const common = { env, ctx, owner, output: state.output, cache, ...(fresh && { shared: this.#o.shared }) };
     await ctx.phase("install", () => step("install", undefined, () => runInstall(common)));
     const hashes = await step("build", undefined, () => appInputHashes(env.rootDir, env.manifest));
     for (const app of startOrder(env.manifest).flat()) {

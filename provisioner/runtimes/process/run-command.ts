@@ -37,6 +37,7 @@ const drainMs = 1_000;
 export async function runCommand(options: RunCommandOptions): Promise<CommandResult> {
   const tailLines = options.tailLines ?? 30;
   const tail: string[] = [];
+  if (options.signal.aborted) return { exitCode: -1, tail }; // Never start what is already called off.
   const started = await spawnDetached({
     command: "sh",
     args: ["-c", options.command],
@@ -56,7 +57,11 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     });
     return once(lines, "close");
   };
-  const drained = Promise.all([read(started.child.stdout, "stdout"), read(started.child.stderr, "stderr")]);
+  // A pipe error ends its lines early; it must not become an unhandled rejection meanwhile.
+  const drained = Promise.all([
+    read(started.child.stdout, "stdout"),
+    read(started.child.stderr, "stderr"),
+  ]).catch(() => undefined);
   const pid = started.pid;
   const abort = (): void => void stopGroups([{ pgid: pid, role: options.labels.role }], 2_000);
   options.signal.addEventListener("abort", abort, { once: true });

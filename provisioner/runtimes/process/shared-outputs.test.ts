@@ -47,7 +47,7 @@ describe("SharedOutputs", () => {
     const from = tree({ "node_modules/p/index.js": "p", "apps/web/dist/a.js": "a" });
     symlinkSync("../apps/web", path.join(from, "node_modules/web"));
     const shared = new SharedOutputs(mkdtempSync(path.join(os.tmpdir(), "previewd-shared-")));
-    await shared.save("k", from, Promise.resolve(["node_modules", "apps/web/dist"]));
+    await shared.save("k", from, ["node_modules", "apps/web/dist"]);
     const to = tree({ "apps/web/src.ts": "x" });
     expect(await shared.restore("k", to)).toBe(true);
     expect(readFileSync(path.join(to, "node_modules/p/index.js"), "utf8")).toBe("p");
@@ -63,7 +63,7 @@ describe("SharedOutputs", () => {
     const trees = Array.from({ length: 6 }, (_, i) =>
       tree({ [`dist/${i}.js`]: `${i}`, "dist/same.js": `${i}` }),
     );
-    await Promise.all(trees.map((t) => shared.save("k", t, Promise.resolve(["dist"]))));
+    await Promise.all(trees.map((t) => shared.save("k", t, ["dist"])));
     expect(readdirSync(dir)).toEqual(["k"]);
     const files = readdirSync(path.join(dir, "k/dist")).sort();
     expect(files).toHaveLength(2);
@@ -75,13 +75,13 @@ describe("SharedOutputs", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
     const shared = new SharedOutputs(dir, 2);
     const from = tree({ "dist/a.js": "a" });
-    await shared.save("old", from, Promise.resolve(["dist"]));
-    await shared.save("used", from, Promise.resolve(["dist"]));
+    await shared.save("old", from, ["dist"]);
+    await shared.save("used", from, ["dist"]);
     const past = new Date(Date.now() - 60_000);
     utimesSync(path.join(dir, "old"), past, past);
     utimesSync(path.join(dir, "used"), past, past);
     expect(await shared.restore("used", tree({}))).toBe(true); // Marks it recently used.
-    await shared.save("new", from, Promise.resolve(["dist"]));
+    await shared.save("new", from, ["dist"]);
     expect(readdirSync(dir).sort()).toEqual(["new", "used"]);
   });
 });

@@ -2,15 +2,16 @@
  * Install and build outputs shared between environments, keyed by content hash: an install of
  * lockfiles that another environment already installed, or a build of an app whose inputs another
  * environment already built, becomes a copy instead of a run. An entry is a directory
- * `<dir>/<key>/` that mirrors the monorepo root and holds what the step left there (files git
- * does not track: `node_modules/`, `dist/`, …). It is written under a temporary name and renamed,
- * so a crash or a concurrent writer never leaves half an entry; the oldest entries beyond
- * `maxEntries` are removed. Copies (reflinks where the filesystem has them), never hard links: an
- * environment that writes into its `node_modules` must not change another's.
+ * `<dir>/<key>/` that mirrors the monorepo root and holds what the step wrote there (files git
+ * does not track: `node_modules/`, `dist/`, …). It is written under a temporary name, synced and
+ * renamed, so a crash or a concurrent writer never leaves half an entry; the least recently used
+ * entries beyond `maxEntries` are removed, never one being copied. Copies (reflinks where the
+ * filesystem has them), never hard links: an environment that writes into its `node_modules` must
+ * not change another's.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
+import { lstat, mkdir, readdir, readlink, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { errorMessage } from "../../errors.ts";
@@ -32,40 +33,81 @@ export async function untrackedEntries(rootDir: string): Promise<string[]> {
     .map((entry) => entry.replace(/\/+$/, ""));
 }
 
+/**
+ * Every file (and symlink) below `entries` (relative to `rootDir`) with a stamp of its size, mtime
+ * and mode, or its link target: compare two to see what a step wrote.
+ */
+export async function fileStamps(rootDir: string, entries: readonly string[]): Promise<Map<string, string>> {
+  const stamps = new Map<string, string>();
+  const visit = async (path: string): Promise<void> => {
+    const info = await lstat(join(rootDir, path)).catch(() => undefined);
+    if (!info) return;
+    if (info.isDirectory()) {
+      for (const name of await readdir(join(rootDir, path))) await visit(`${path}/${name}`);
+    } else if (info.isSymbolicLink()) {
+      stamps.set(path, `link:${await readlink(join(rootDir, path))}`);
+    } else if (info.isFile()) {
+      stamps.set(path, `${info.size}:${info.mtimeMs}:${info.mode}`);
+    }
+  };
+  for (const entry of entries) await visit(entry);
+  return stamps;
+}
+
+/** The paths of `after` that are new or changed since `before`. */
+export function writtenSince(before: Map<string, string>, after: Map<string, string>): string[] {
+  return [...after].filter(([path, stamp]) => before.get(path) !== stamp).map(([path]) => path);
+}
+
+/** Paths per `cp` call, well below the kernel's limit on arguments. */
+const pathsPerCopy = 500;
+
 export class SharedOutputs {
+  /** Entries being copied out right now: eviction leaves them alone. */
+  readonly #inUse = new Map<string, number>();
+
   constructor(
     private readonly dir: string,
     private readonly maxEntries = 48,
   ) {}
 
-  /** Copies entry `key` over `rootDir`. False when there is no such entry. */
+  /** Copies entry `key` over `rootDir`. False when there is no such entry (or the copy failed). */
   async restore(key: string, rootDir: string): Promise<boolean> {
     const entry = join(this.dir, key);
-    if (!(await exists(entry))) return false;
+    this.#inUse.set(key, (this.#inUse.get(key) ?? 0) + 1);
     try {
+      if (!(await exists(entry))) return false;
+      const now = new Date();
+      await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
       // `<entry>/.` copies the entry's contents, merging into the directories already there.
       await run("cp", ["-a", "--reflink=auto", "--", `${entry}/.`, `${rootDir}/`]);
+      return true;
     } catch {
-      return false; // Evicted meanwhile, or a full disk: the step runs instead and overwrites.
+      return false; // A full disk, say: the step runs instead and overwrites what was copied.
+    } finally {
+      const left = (this.#inUse.get(key) ?? 1) - 1;
+      if (left > 0) this.#inUse.set(key, left);
+      else this.#inUse.delete(key);
     }
-    const now = new Date();
-    await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
-    return true;
   }
 
   /** Stores `paths` (relative to `rootDir`) as entry `key`, unless another environment stored it first. */
-  async save(key: string, rootDir: string, listPaths: Promise<readonly string[]>): Promise<void> {
+  async save(key: string, rootDir: string, paths: readonly string[]): Promise<void> {
     const entry = join(this.dir, key);
-    const paths = await listPaths;
     if (paths.length === 0 || (await exists(entry))) return;
     const temporary = join(this.dir, `.${key}.${randomBytes(6).toString("hex")}`);
     await mkdir(temporary, { recursive: true });
     try {
       // --parents keeps each path's directories: `apps/web/dist` lands at `<temporary>/apps/web/dist`.
-      await run("cp", ["-a", "--reflink=auto", "--parents", "-t", temporary, "--", ...paths], {
-        cwd: rootDir,
-      });
-      await rename(temporary, entry).catch(async (error: NodeJS.ErrnoException) => {
+      for (let i = 0; i < paths.length; i += pathsPerCopy) {
+        const chunk = paths.slice(i, i + pathsPerCopy);
+        await run("cp", ["-a", "--reflink=auto", "--parents", "-t", temporary, "--", ...chunk], {
+          cwd: rootDir,
+        });
+      }
+      // On disk before it has its name: after a power loss an entry is whole or absent.
+      await run("sync", ["-f", temporary]);
+      await rename(temporary, entry).catch((error: NodeJS.ErrnoException) => {
         // Another environment stored the same outputs meanwhile: theirs are as good as ours.
         if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
       });
@@ -98,7 +140,11 @@ export class SharedOutputs {
     );
     dated.sort((a, b) => a.mtime - b.mtime);
     for (const { name } of dated.slice(0, dated.length - this.maxEntries)) {
-      await rm(join(this.dir, name), { recursive: true, force: true });
+      if (this.#inUse.has(name)) continue;
+      // Out of sight first (a restore that starts now finds nothing), then gone.
+      const doomed = join(this.dir, `.evicted.${name}.${randomBytes(4).toString("hex")}`);
+      await rename(join(this.dir, name), doomed).catch(() => undefined);
+      await rm(doomed, { recursive: true, force: true });
     }
   }
 }
