@@ -225,6 +225,8 @@ export async function startPostgres(
     try {
       // A copy of the template: its own password from now on (scram-hashed by the server).
       if (initial !== password) {
+        // Never into the server's log (which previewd serves), even if the statement fails.
+        await client.query("SET log_statement = 'none'; SET log_min_error_statement = 'panic'");
         const literal = `'${password.replaceAll("'", "''")}'`;
         await client.query(`ALTER ROLE ${client.escapeIdentifier(superuser)} PASSWORD ${literal}`);
       }

@@ -8,7 +8,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chown, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { RunAs } from "./postgres-user.ts";
@@ -45,6 +45,7 @@ export async function copyInitdbTemplate(
 }
 
 async function makeTemplate(templatesDir: string, template: string, initdb: InitdbRun): Promise<void> {
+  await sweepTemporaries(templatesDir);
   const temporary = join(templatesDir, `.${randomBytes(6).toString("hex")}`);
   const pgdata = join(temporary, "pgdata");
   const pwfile = join(temporary, "initdb.pw");
@@ -59,12 +60,27 @@ async function makeTemplate(templatesDir: string, template: string, initdb: Init
     await initdb.exec(pgdata, pwfile);
     await rm(pwfile);
     await writeFile(join(temporary, "password"), `${password}\n`, { mode: 0o600 });
+    // initdb ran with --no-sync: on disk before it has its name, or a power loss could leave a
+    // template with torn files that every later environment copies.
+    await run("sync", ["-f", temporary]);
     await rename(temporary, template).catch((error: NodeJS.ErrnoException) => {
       // Another environment made the same template meanwhile: theirs is as good as ours.
       if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
     });
   } finally {
     await rm(temporary, { recursive: true, force: true });
+  }
+}
+
+/** Temporaries an hour old were left by a previewd that died while making a template. */
+async function sweepTemporaries(templatesDir: string): Promise<void> {
+  for (const name of await readdir(templatesDir).catch(() => [] as string[])) {
+    if (!name.startsWith(".")) continue;
+    const age = await stat(join(templatesDir, name)).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (age > 3_600_000) await rm(join(templatesDir, name), { recursive: true, force: true });
   }
 }
 
