@@ -43,8 +43,17 @@ export interface AppImage {
   built: boolean;
 }
 
-/** Builds for the same tag share one run (two environments of the same commit). */
-const building = new Map<string, Promise<void>>();
+/**
+ * Builds for the same tag share one run (two environments of the same commit). The run has its
+ * own abort signal, called off only once every environment waiting for it has given up, so one
+ * environment's failure or delete never fails another's build.
+ */
+interface SharedBuild {
+  built: Promise<boolean>;
+  controller: AbortController;
+  waiters: number;
+}
+const building = new Map<string, SharedBuild>();
 
 /** `docker pull`; a failure is a ProvisionError naming the image and the engine's reason. */
 export async function pullImage(
@@ -97,14 +106,44 @@ export async function ensureAppImage(plan: AppImagePlan, options: AppImageOption
       await pullImage(docker, plan.ref, "build", plan.app, options.signal);
     return { ref: plan.ref, built: false };
   }
-  let run = building.get(plan.ref);
-  if (!run) {
-    if (await imageExists(docker, plan.ref)) return { ref: plan.ref, built: false };
-    run = build(plan, options).finally(() => building.delete(plan.ref));
-    building.set(plan.ref, run);
+  const shared = building.get(plan.ref) ?? startBuild(plan, options);
+  shared.waiters++;
+  try {
+    return { ref: plan.ref, built: await untilAborted(shared.built, options.signal) };
+  } finally {
+    shared.waiters--;
+    if (shared.waiters === 0 && options.signal.aborted) {
+      // Nobody wants it any more: stop it, and let the next environment start afresh.
+      shared.controller.abort();
+      if (building.get(plan.ref) === shared) building.delete(plan.ref);
+    }
   }
-  await run;
-  return { ref: plan.ref, built: true };
+}
+
+/** Registers the build before its first await, so a second environment joins instead of building too. */
+function startBuild(plan: Extract<AppImagePlan, { kind: "build" }>, options: AppImageOptions): SharedBuild {
+  const controller = new AbortController();
+  const shared: SharedBuild = { built: Promise.resolve(false), controller, waiters: 0 };
+  shared.built = (async () => {
+    if (await imageExists(options.docker, plan.ref)) return false;
+    await build(plan, { ...options, signal: controller.signal });
+    return true;
+  })().finally(() => {
+    if (building.get(plan.ref) === shared) building.delete(plan.ref);
+  });
+  shared.built.catch(() => undefined); // Every waiter may have left: a failure then has no one to tell.
+  building.set(plan.ref, shared);
+  return shared;
+}
+
+/** `work`'s result, or a rejection as soon as `signal` aborts (the work goes on for others). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 async function build(
