@@ -55,7 +55,7 @@ describe.skipIf(skipDocker)("an image build shared by two environments", () => {
   }
 
   const ensure = (plan: AppImagePlan, signal: AbortSignal) =>
-    ensureAppImage(plan, { docker, owner, manifest, signal, onLine: () => undefined });
+    ensureAppImage(plan, { docker, owner, envId: "shared-build", manifest, signal, onLine: () => undefined });
 
   it(
     "finishes for the environment still waiting when the one that started it gives up",
@@ -70,6 +70,11 @@ describe.skipIf(skipDocker)("an image build shared by two environments", () => {
       await expect(started).rejects.toThrow("environment deleted");
       await expect(joined).resolves.toEqual({ ref: plan.ref, built: true });
       expect(await imageExists(docker, plan.ref)).toBe(true);
+      const { Config } = await docker.getImage(plan.ref).inspect();
+      expect(Config.Labels).toMatchObject({
+        "dev.previewd.env": "shared-build",
+        "dev.previewd.owner": owner,
+      });
     },
   );
 

@@ -29,6 +29,8 @@ export type AppImagePlan =
 export interface AppImageOptions {
   docker: Docker;
   owner: string;
+  /** The environment asking; the image is labelled with it if this build makes it. */
+  envId: string;
   manifest: Manifest;
   signal: AbortSignal;
   /** Each line of build or pull output. */
@@ -153,8 +155,15 @@ async function build(
   const { docker } = options;
   const { app } = plan;
   const spec = options.manifest.apps[app]?.docker;
-  // Shared by every environment with these inputs: no environment id, unlike containers.
-  const labels = labelsOf({ owner: options.owner, role: "image", name: app, specHash: plan.context.hash });
+  // SPEC: every object carries an environment id; an image, shared by every environment with
+  // the same inputs (its tag is their hash), carries that of the environment that built it.
+  const labels = labelsOf({
+    owner: options.owner,
+    envId: options.envId,
+    role: "image",
+    name: app,
+    specHash: plan.context.hash,
+  });
   const { context } = plan;
   const recent: string[] = [];
   let currentStep = "";

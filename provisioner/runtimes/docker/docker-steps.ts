@@ -96,6 +96,7 @@ export class DockerSteps {
           const image = await ensureAppImage(plan, {
             docker,
             owner: this.#o.owner,
+            envId: env.id,
             manifest: env.manifest,
             signal: control.signal,
             onLine: (line) => state.logs.line(app, "stdout", line),
