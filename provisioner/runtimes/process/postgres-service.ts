@@ -5,7 +5,7 @@
  * server is a labelled, detached process that survives (and is adopted after) a previewd restart.
  */
 import { randomBytes } from "node:crypto";
-import { chmod, chown, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
@@ -16,6 +16,7 @@ import { spawnDetached, stopGroups, type DetachedProcess } from "./process-group
 import { loadPostgresBinaries } from "../postgres-binaries.ts";
 import { copyInitdbTemplate } from "./postgres-template.ts";
 import { postgresRunAs, type RunAs } from "./postgres-user.ts";
+import { exists } from "../../sources/fs-checks.ts";
 
 export interface PostgresHandle {
   pid: number;
@@ -55,13 +56,6 @@ export function postgresUrl(handle: PostgresHandle): string {
 
 export function servicesDir(envDataDir: string): string {
   return join(envDataDir, "services");
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 async function spawnAs(

@@ -12,6 +12,7 @@ import { chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "no
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { RunAs } from "./postgres-user.ts";
+import { exists } from "../../sources/fs-checks.ts";
 
 const run = promisify(execFile);
 
@@ -82,11 +83,4 @@ async function sweepTemporaries(templatesDir: string): Promise<void> {
     );
     if (age > 3_600_000) await rm(join(templatesDir, name), { recursive: true, force: true });
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { errorMessage } from "../../errors.ts";
 import type { RuntimeContext } from "../runtime.ts";
+import { exists } from "../../sources/fs-checks.ts";
 
 const run = promisify(execFile);
 
@@ -162,11 +163,4 @@ export async function share(
     const message = `not shared with other environments: ${errorMessage(error)}`;
     ctx.event({ step, ...(app && { app }), status: "info", message });
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
