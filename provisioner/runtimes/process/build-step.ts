@@ -77,11 +77,8 @@ export async function runBuild({
  */
 async function appOutputs(env: RuntimeEnvironment, app: string): Promise<Map<string, string>> {
   const owns = appOwnsFile(env.manifest, app);
-  const entries = (await untrackedEntries(env.rootDir)).filter(
-    (path) => !path.split("/").includes("node_modules"),
-  );
-  const stamps = await fileStamps(env.rootDir, entries);
-  for (const path of stamps.keys())
-    if (!owns(path) || path.split("/").includes("node_modules")) stamps.delete(path);
+  const skip = (path: string) => path.split("/").includes("node_modules");
+  const stamps = await fileStamps(env.rootDir, await untrackedEntries(env.rootDir), skip);
+  for (const path of stamps.keys()) if (!owns(path)) stamps.delete(path);
   return stamps;
 }

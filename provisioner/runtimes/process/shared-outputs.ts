@@ -36,11 +36,17 @@ export async function untrackedEntries(rootDir: string): Promise<string[]> {
 
 /**
  * Every file (and symlink) below `entries` (relative to `rootDir`) with a stamp of its size, mtime
- * and mode, or its link target: compare two to see what a step wrote.
+ * and mode, or its link target: compare two to see what a step wrote. Paths `skip` names (a
+ * directory with all below it) are left out, and not walked.
  */
-export async function fileStamps(rootDir: string, entries: readonly string[]): Promise<Map<string, string>> {
+export async function fileStamps(
+  rootDir: string,
+  entries: readonly string[],
+  skip: (path: string) => boolean,
+): Promise<Map<string, string>> {
   const stamps = new Map<string, string>();
   const visit = async (path: string): Promise<void> => {
+    if (skip(path)) return;
     const info = await lstat(join(rootDir, path)).catch(() => undefined);
     if (!info) return;
     if (info.isDirectory()) {
