@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumMissing, skipWithoutChromium } from "./helpers/chromium.ts";
 import { createFixtureRepo, type FixtureRepo } from "./helpers/fixture-monorepo.ts";
 import { startHarness, type Harness } from "./helpers/previewd-harness.ts";
+import { alive } from "./helpers/processes.ts";
 
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), "../provisioner/cli/previewd.js");
 
@@ -146,12 +147,3 @@ describe("driving previewd over MCP", () => {
     await expect.poll(() => alive(pid!), { timeout: 10_000 }).toBe(false);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -11,6 +11,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Docker from "dockerode";
 import { ENV_LABEL, OWNER_LABEL } from "../../provisioner/runtimes/docker/docker-labels.ts";
+import { alive } from "./processes.ts";
 
 export const docker = new Docker({
   socketPath: process.env.DOCKER_HOST?.replace(/^unix:\/\//, "") ?? "/var/run/docker.sock",
@@ -111,15 +112,6 @@ export async function runIn(
  */
 const suitesDir = path.join(os.tmpdir(), "previewd-docker-suites");
 const gate = path.join(suitesDir, "exclusive");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function othersRunning(): Promise<boolean> {
   const markers = await readdir(suitesDir).catch(() => [] as string[]);
