@@ -67,17 +67,15 @@ export class ContainerLogs {
     const last = [cursors[name], stored]
       .filter((t): t is string => Boolean(t))
       .sort((a, b) => Date.parse(b) - Date.parse(a))[0];
+    // Neither knows a line of it (previewd died before either was written): everything the
+    // container wrote is new to the store, so read it from the start rather than from now.
     const since = resume && last ? sinceAfter(last) : undefined;
     const stream = (await this.docker.getContainer(containerId).logs({
       follow: true,
       stdout: true,
       stderr: true,
       timestamps: true,
-      ...(since
-        ? { since: since as unknown as number }
-        : resume
-          ? { since: Math.floor(Date.now() / 1000) }
-          : {}),
+      ...(since && { since: since as unknown as number }),
     })) as NodeJS.ReadableStream;
     if (this.#followed.get(name) !== followed) {
       (stream as unknown as { destroy?: () => void }).destroy?.();
