@@ -6,27 +6,50 @@
 export type PreviewHost =
   /** Not under the base domain: the API's business. */
   | { kind: "other" }
+  /** Longer than any DNS name: refused with 400 before anything looks at it. */
+  | { kind: "too-long"; length: number }
   /** Under the base domain, possibly naming an app of an environment. */
   | { kind: "preview"; host: string; candidates: Array<{ app: string; envId: string }> };
 
-const dnsLabel = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+/** A DNS name is at most 253 characters; `:65535` adds 6, an IPv6 literal's brackets 2. */
+export const MAX_HOST_HEADER_LENGTH = 253 + 2 + 6;
+/** Environment ids are DNS labels; a split leaving a longer id names nothing. */
+const MAX_ENV_ID_LENGTH = 63;
+
+const labelCharacters = /^[a-z0-9-]*$/;
+const alphanumeric = /[a-z0-9]/;
 
 export function parsePreviewHost(hostHeader: string | undefined, baseDomain: string): PreviewHost {
-  const host = stripPort(hostHeader ?? "")
-    .toLowerCase()
-    .replace(/\.$/, "");
+  const raw = hostHeader ?? "";
+  if (raw.length > MAX_HOST_HEADER_LENGTH) return { kind: "too-long", length: raw.length };
+  const host = stripPort(raw).toLowerCase().replace(/\.$/, "");
   const suffix = `.${baseDomain.toLowerCase()}`;
   if (!host.endsWith(suffix)) return { kind: "other" };
   const label = host.slice(0, -suffix.length);
+  return { kind: "preview", host, candidates: splitPreviewLabel(label) };
+}
+
+/**
+ * Linear in the label's length: its characters are checked once, then each `--` is a candidate
+ * when the characters around it end the app and start the id (a DNS label starts and ends with a
+ * letter or digit). Slicing happens only for ids short enough to exist, so at most a bounded
+ * number of slices are made whatever the Host's length.
+ */
+export function splitPreviewLabel(label: string): Array<{ app: string; envId: string }> {
   const candidates: Array<{ app: string; envId: string }> = [];
-  if (!label.includes(".")) {
-    for (let at = label.indexOf("--"); at > 0; at = label.indexOf("--", at + 1)) {
-      const app = label.slice(0, at);
-      const envId = label.slice(at + 2);
-      if (dnsLabel.test(app) && dnsLabel.test(envId)) candidates.push({ app, envId });
-    }
+  if (!labelCharacters.test(label) || !isAlphanumeric(label[0]) || !isAlphanumeric(label.at(-1))) {
+    return candidates;
   }
-  return { kind: "preview", host, candidates };
+  const firstSplit = Math.max(1, label.length - 2 - MAX_ENV_ID_LENGTH);
+  for (let at = label.indexOf("--", firstSplit); at !== -1; at = label.indexOf("--", at + 1)) {
+    if (!isAlphanumeric(label[at - 1]) || !isAlphanumeric(label[at + 2])) continue;
+    candidates.push({ app: label.slice(0, at), envId: label.slice(at + 2) });
+  }
+  return candidates;
+}
+
+function isAlphanumeric(character: string | undefined): boolean {
+  return character !== undefined && alphanumeric.test(character);
 }
 
 function stripPort(host: string): string {

@@ -1,6 +1,7 @@
 /**
  * The preview proxy: `<app>--<env-id>.<base-domain>` requests and WebSockets go to the app's
  * directUrl. The Host header is kept so apps see (and build links from) their preview URL.
+ * With a token set, `access` decides first (see preview-access.ts); nothing refused reaches the app.
  */
 import type http from "node:http";
 import type { Duplex } from "node:stream";
@@ -8,7 +9,9 @@ import { createProxyServer } from "http-proxy-3";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Orchestrator } from "../orchestrator/orchestrator.ts";
-import { parsePreviewHost } from "./preview-host.ts";
+import { denyRequest, denyUpgrade } from "./access-denied-reply.ts";
+import { PreviewAccess } from "./preview-access.ts";
+import { MAX_HOST_HEADER_LENGTH, parsePreviewHost } from "./preview-host.ts";
 import { unknownHostPage } from "./unknown-host-page.ts";
 
 export interface PreviewProxy {
@@ -21,14 +24,28 @@ export interface PreviewProxyDeps {
   orchestrator: Orchestrator;
   baseDomain: string;
   logger: Logger;
+  /** Who may open previews; default: anyone (no token). */
+  access?: PreviewAccess;
 }
 
 type Route =
   | { kind: "other" }
   | { kind: "proxy"; target: string; envId: string; app: string }
-  | { kind: "reply"; status: number; body: string };
+  /** A reply of previewd's own; `envId` when it is about an environment (asks for access first). */
+  | { kind: "reply"; status: number; body: string; envId?: string };
 
-export function createPreviewProxy({ orchestrator, baseDomain, logger }: PreviewProxyDeps): PreviewProxy {
+const statusText: Record<number, string> = {
+  400: "Bad Request",
+  404: "Not Found",
+  503: "Service Unavailable",
+};
+
+export function createPreviewProxy({
+  orchestrator,
+  baseDomain,
+  logger,
+  access = new PreviewAccess({}),
+}: PreviewProxyDeps): PreviewProxy {
   const proxy = createProxyServer({ xfwd: true, changeOrigin: false, ws: true });
   // Errors are answered in the per-request callbacks; this only keeps stray ones from crashing.
   proxy.on("error", (error) => logger.debug({ err: error }, "proxy error"));
@@ -36,6 +53,13 @@ export function createPreviewProxy({ orchestrator, baseDomain, logger }: Preview
   function route(req: http.IncomingMessage): Route {
     const parsed = parsePreviewHost(req.headers.host, baseDomain);
     if (parsed.kind === "other") return parsed;
+    if (parsed.kind === "too-long") {
+      return {
+        kind: "reply",
+        status: 400,
+        body: `Host header of ${parsed.length} characters: a host name and port fit in ${MAX_HOST_HEADER_LENGTH}.\n`,
+      };
+    }
     // Every proxied request (each asset, each HMR poll) lands here: look the target up without
     // building every environment's view; the views are only for the error pages below.
     for (const { app, envId } of parsed.candidates) {
@@ -50,20 +74,44 @@ export function createPreviewProxy({ orchestrator, baseDomain, logger }: Preview
       return {
         kind: "reply",
         status: 503,
+        envId,
         body: `App ${app} of environment ${envId} is not running (app: ${status}, environment: ${env.status}).\n`,
       };
     }
-    return { kind: "reply", status: 404, body: unknownHostPage(parsed.host, environments) };
+    const listEnvironments = access.holdsToken(req);
+    return {
+      kind: "reply",
+      status: 404,
+      body: unknownHostPage(parsed.host, environments, { listEnvironments }),
+    };
   }
 
   return {
     handleRequest(req, res) {
       const decision = route(req);
       if (decision.kind === "other") return false;
+      if (decision.envId !== undefined) {
+        const verdict = access.decide(req, decision.envId);
+        if (verdict.kind === "deny") {
+          denyRequest(req, res, verdict.detail);
+          return true;
+        }
+        if (verdict.kind === "redirect") {
+          res.writeHead(303, {
+            Location: verdict.location,
+            "Set-Cookie": verdict.setCookie,
+            "Cache-Control": "no-store",
+            "Content-Length": 0,
+          });
+          res.end();
+          return true;
+        }
+      }
       if (decision.kind === "reply") {
         reply(res, decision.status, decision.body);
         return true;
       }
+      access.stripCredentials(req);
       proxy.web(req, res, { target: decision.target }, (error) => {
         logger.warn({ err: error, env: decision.envId, app: decision.app }, "preview upstream unreachable");
         const body = `App ${decision.app} of environment ${decision.envId} did not answer at ${decision.target}: ${errorMessage(error)}\n`;
@@ -76,13 +124,25 @@ export function createPreviewProxy({ orchestrator, baseDomain, logger }: Preview
     handleUpgrade(req, socket, head) {
       const decision = route(req);
       if (decision.kind === "other") return false;
+      if (decision.envId !== undefined) {
+        const verdict = access.decide(req, decision.envId);
+        // A share link is for a page: a WebSocket comes with the cookie that page got.
+        if (verdict.kind !== "pass") {
+          denyUpgrade(
+            socket,
+            verdict.kind === "deny" ? verdict.detail : "open the share link in a page first",
+          );
+          return true;
+        }
+      }
       if (decision.kind === "reply") {
         socket.end(
-          `HTTP/1.1 ${decision.status} ${decision.status === 404 ? "Not Found" : "Service Unavailable"}\r\n` +
+          `HTTP/1.1 ${decision.status} ${statusText[decision.status] ?? "Error"}\r\n` +
             `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(decision.body)}\r\nConnection: close\r\n\r\n${decision.body}`,
         );
         return true;
       }
+      access.stripCredentials(req);
       proxy.ws(req, socket, head, { target: decision.target }, (error) => {
         logger.warn(
           { err: error, env: decision.envId, app: decision.app },
