@@ -7,7 +7,15 @@ import { z } from "zod";
 export const runtimeNameSchema = z.enum(["process", "docker", "kubernetes"]);
 export type RuntimeName = z.infer<typeof runtimeNameSchema>;
 
-export const environmentStatusSchema = z.enum(["provisioning", "ready", "updating", "failed", "deleting"]);
+export const environmentStatusSchema = z.enum([
+  "provisioning",
+  "ready",
+  // Ready once, now with an app or service down or unhealthy while previewd restarts it.
+  "degraded",
+  "updating",
+  "failed",
+  "deleting",
+]);
 export type EnvironmentStatus = z.infer<typeof environmentStatusSchema>;
 
 /** A duration in seconds, or a string such as "90m", "2h", "7d". `null` keeps the environment until deleted. */
@@ -41,11 +49,11 @@ export const patchEnvironmentRequestSchema = z.strictObject({ ttl: ttlSchema });
 export const appViewSchema = z.object({
   url: z.string(),
   directUrl: z.string().nullable(),
-  status: z.enum(["pending", "building", "starting", "healthy", "unhealthy", "stopped", "failed"]),
+  status: z.enum(["pending", "building", "starting", "healthy", "unhealthy", "crashed", "stopped", "failed"]),
 });
 export const serviceViewSchema = z.object({
   type: z.string(),
-  status: z.enum(["pending", "starting", "running", "stopped", "failed"]),
+  status: z.enum(["pending", "starting", "running", "crashed", "stopped", "failed"]),
 });
 
 export const timingsSchema = z.record(z.string(), z.number());

@@ -14,6 +14,8 @@ const phases: Record<EnvironmentStatus, CommentPhase> = {
   provisioning: "building",
   updating: "building",
   ready: "ready",
+  // Its previews exist and previewd is restarting what crashed; the comment shows each app's status.
+  degraded: "ready",
   failed: "failed",
   deleting: "deleted",
 };

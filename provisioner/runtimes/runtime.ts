@@ -31,8 +31,8 @@ export interface RuntimeEnvironment {
   inPlace?: boolean;
 }
 
-export type DeployedAppStatus = "starting" | "healthy" | "unhealthy" | "stopped" | "failed";
-export type DeployedServiceStatus = "starting" | "running" | "stopped" | "failed";
+export type DeployedAppStatus = "starting" | "healthy" | "unhealthy" | "crashed" | "stopped" | "failed";
+export type DeployedServiceStatus = "starting" | "running" | "crashed" | "stopped" | "failed";
 
 export interface DeployedApp {
   status: DeployedAppStatus;
@@ -107,6 +107,14 @@ export interface Runtime {
   /** Stop background work (log tailing, timers) without touching environments. */
   close(): Promise<void>;
   /**
+   * Watches what `deployment` runs until `stop()`: an app or service that exits, or an app that
+   * keeps failing its health check, is reported (`crashed`, `unhealthy`) and restarted with backoff
+   * on its port and with its data (supervision/supervisor.ts); every change goes to `ctx`. Called
+   * only while no provision, update or delete runs. Left out by runtimes whose platform restarts
+   * what it runs itself.
+   */
+  supervise?(env: RuntimeEnvironment, deployment: Deployment, ctx: SupervisionContext): Supervision;
+  /**
    * Runs `command` (`sh -c`) to completion in the app's path with the app's full environment
    * (as its process got it) plus `options.env`; output is captured into the app's logs too.
    */
@@ -117,6 +125,21 @@ export interface Runtime {
     command: string,
     options: ExecOptions,
   ): Promise<ExecResult>;
+}
+
+/** Where a supervision reports; it outlives the call that started it. */
+export interface SupervisionContext {
+  logs: LogStore;
+  /** An app's status or, after a restart, its handle changed. */
+  appChanged(app: string, deployed: DeployedApp): void;
+  serviceChanged(name: string, deployed: DeployedService): void;
+  /** A crash, a restart, a recovery: an SSE event and a `previewd` log line. */
+  event(event: Omit<EnvironmentEvent, "ts">): void;
+}
+
+export interface Supervision {
+  /** Ends the watch; a restart under way is abandoned (what it started is stopped). Never rejects. */
+  stop(): Promise<void>;
 }
 
 export interface ExecOptions {
