@@ -2,13 +2,8 @@
  * `npm run demo`: start previewd, provision examples/shop from this repository, print its URLs
  * and serve until Ctrl-C; then delete the environment and stop.
  */
-import path from "node:path";
 import { Command } from "commander";
-import { fileURLToPath } from "node:url";
-import { loadConfig } from "../config.ts";
-import { createLogger } from "../logger.ts";
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+import { packageRoot as repoRoot } from "./package-info.ts";
 
 export function demoCommand(): Command {
   return new Command("demo")
@@ -17,8 +12,13 @@ export function demoCommand(): Command {
 }
 
 async function runDemo(): Promise<void> {
+  // Loaded lazily, like serve's, so that other commands do not load the service's dependencies.
+  const [{ loadConfig }, { createLogger }, { startPreviewd }] = await Promise.all([
+    import("../config.ts"),
+    import("../logger.ts"),
+    import("../previewd.ts"),
+  ]);
   const config = loadConfig();
-  const { startPreviewd } = await import("../previewd.ts");
   const previewd = await startPreviewd(config, {
     logger: createLogger({ level: process.env.PREVIEWD_LOG_LEVEL ?? "warn" }),
   });

@@ -2,16 +2,19 @@
  * `previewd mcp`: a Model Context Protocol server on stdio that drives a running previewd over
  * its HTTP API. stdout carries the protocol, so nothing else may be printed there.
  */
-import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { createMcpServer } from "../mcp/create-mcp-server.ts";
+import { packageVersion } from "./package-info.ts";
 import { addServerOption, clientFor } from "./server-options.ts";
 
 export function mcpCommand(): Command {
   return addServerOption(new Command("mcp"))
     .description("serve previewd's tools to an agent over the Model Context Protocol on stdio")
     .action(async (options: { server?: string }) => {
+      // Loaded here, not at the top, so that other commands (and --help) do not load the MCP SDK.
+      const [{ StdioServerTransport }, { createMcpServer }] = await Promise.all([
+        import("@modelcontextprotocol/sdk/server/stdio.js"),
+        import("../mcp/create-mcp-server.ts"),
+      ]);
       const server = createMcpServer(clientFor(options), { version: packageVersion() });
       await server.connect(new StdioServerTransport());
       console.error(`previewd mcp: serving tools for previewd at ${clientFor(options).baseUrl}`);
@@ -26,9 +29,4 @@ function untilInputEndsOrSignal(): Promise<void> {
     process.stdin.once("end", resolve).once("close", resolve);
     process.once("SIGINT", resolve).once("SIGTERM", resolve);
   });
-}
-
-function packageVersion(): string {
-  const file = new URL("../../package.json", import.meta.url);
-  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
 }

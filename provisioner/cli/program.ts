@@ -11,10 +11,12 @@ import { logsCommand } from "./logs-command.ts";
 import { scenarioCommand } from "./scenario-command.ts";
 import { screenshotCommand } from "./screenshot-command.ts";
 import { mcpCommand } from "./mcp-command.ts";
+import { packageVersion } from "./package-info.ts";
 
 export function createProgram(): Command {
   return new Command("previewd")
     .description("a running environment per branch or worktree of a monorepo")
+    .version(packageVersion())
     .showHelpAfterError()
     .addCommand(serveCommand())
     .addCommand(upCommand())

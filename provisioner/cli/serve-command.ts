@@ -1,7 +1,5 @@
 /** `previewd serve`: run the service in the foreground until SIGINT/SIGTERM. */
 import { Command } from "commander";
-import { loadConfig } from "../config.ts";
-import { createLogger } from "../logger.ts";
 
 interface ServeOptions {
   host?: string;
@@ -25,9 +23,14 @@ export function serveCommand(): Command {
     .option("--runtime <runtime>", "default runtime: process, docker or kubernetes")
     .option("--token <token>", "require Authorization: Bearer <token> (default: $PREVIEWD_TOKEN)")
     .action(async (options: ServeOptions) => {
+      // Loaded lazily so client commands start fast and do not load the service's dependencies;
+      // config first, so that a refused configuration is reported before the service loads.
+      const [{ loadConfig }, { createLogger }] = await Promise.all([
+        import("../config.ts"),
+        import("../logger.ts"),
+      ]);
       const config = loadConfig({ ...options });
       const logger = createLogger();
-      // Loaded lazily so client commands start fast and do not load the service's dependencies.
       const { startPreviewd } = await import("../previewd.ts");
       const running = await startPreviewd(config, { logger });
       console.log(`previewd listening on ${running.url}`);
