@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { NotFoundError } from "../provisioner/errors.ts";
 import type { Logger } from "../provisioner/logger.ts";
 import type { BridgeConfig } from "./bridge-config.ts";
-import type { BridgeEnvironments, BrowserLogSink } from "./bridge-deps.ts";
+import type { BridgeEnvironments, BrowserLogSink, RequestGuard } from "./bridge-deps.ts";
 import type { BrowserPool } from "./browser/browser-pool.ts";
 import { chromiumRequest } from "./cdp/chromium-http.ts";
 import type { ManagedBrowser } from "./managed-browser.ts";
@@ -16,6 +16,8 @@ export interface BridgeContext {
   logger: Logger;
   config: BridgeConfig;
   token?: string;
+  /** Host and Origin check; without one, any upgrade that carries an Origin is refused. */
+  guard?: RequestGuard;
   /** The environment's preview URLs; NotFoundError when there is no such environment. */
   requireEnvironment(id: string): Record<string, string>;
   /** The DevTools protocol description (the same for every browser of one executable). */

@@ -2,6 +2,15 @@
  * What the bridge needs from the rest of previewd, as small interfaces: it never imports the
  * orchestrator or the runtimes, so the composition root passes these in.
  */
+import type { IncomingMessage } from "node:http";
+import type { PreviewdError } from "../provisioner/errors.ts";
+import type { PreviewCookie } from "./browser/preview-cookies.ts";
+
+/**
+ * previewd's Host and Origin check (provisioner/request-guard/): the error to refuse a request
+ * with, or undefined to let it through. The bridge runs it on its WebSocket upgrades as well.
+ */
+export type RequestGuard = (req: IncomingMessage) => PreviewdError | undefined;
 
 /** Where browser lines go; matches `LogStore.append` in provisioner/logs/log-store.ts. */
 export interface BrowserLogSink {
@@ -13,4 +22,9 @@ export interface BridgeEnvironments {
   previewUrls(id: string): Record<string, string> | undefined;
   /** The environment's own data dir (screenshots live under it and go with it). */
   dataDir(id: string): string;
+  /**
+   * Cookies that let the environment's own browser into its protected previews (SPEC "Safe
+   * against web pages"); none, or no such function, when previews are open.
+   */
+  previewCookies?(id: string): PreviewCookie[];
 }

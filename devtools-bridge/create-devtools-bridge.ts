@@ -11,7 +11,7 @@ import { Router, type ErrorRequestHandler } from "express";
 import type { Logger } from "../provisioner/logger.ts";
 import type { BridgeConfig } from "./bridge-config.ts";
 import { environmentLookup, protocolSource, type BridgeContext } from "./bridge-context.ts";
-import type { BridgeEnvironments, BrowserLogSink } from "./bridge-deps.ts";
+import type { BridgeEnvironments, BrowserLogSink, RequestGuard } from "./bridge-deps.ts";
 import { TooManyBrowsersError } from "./bridge-errors.ts";
 import { killStaleBrowsers } from "./browser/browser-labels.ts";
 import { BrowserPool } from "./browser/browser-pool.ts";
@@ -29,6 +29,8 @@ export interface DevtoolsBridgeOptions {
   dataDir: string;
   baseDomain: string;
   token?: string;
+  /** previewd's Host and Origin check, run again on every WebSocket upgrade the bridge takes. */
+  guard?: RequestGuard;
   environments: BridgeEnvironments;
   logs: BrowserLogSink;
   logger: Logger;
@@ -84,6 +86,7 @@ export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Prom
     logger,
     config,
     ...(options.token && { token: options.token }),
+    ...(options.guard && { guard: options.guard }),
     requireEnvironment: environmentLookup(options.environments),
     protocol: protocolSource(() => pool.runningBrowsers().map((b) => b.port)),
   };

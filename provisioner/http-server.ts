@@ -1,12 +1,15 @@
 /**
  * One HTTP server for the API and the preview proxy: requests for `<app>--<env>.<base-domain>`
  * go to the proxy, everything else to the API. WebSocket upgrades go to the proxy first, then to
- * any other upgrade handlers (e.g. the CDP bridge).
+ * any other upgrade handlers (e.g. the CDP bridge). Whatever is not the proxy's passes the request
+ * guard first (Host and Origin, see request-guard/), requests and upgrades alike.
  */
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "./logger.ts";
+import type { RequestGuard } from "./request-guard/request-guard.ts";
+import { refuseRequest, refuseUpgrade } from "./request-guard/refusal.ts";
 
 export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
@@ -21,6 +24,8 @@ export interface StartHttpServerOptions {
   proxy?: PreviewRequestHandler;
   /** Tried in order after the proxy; the first to return true owns the socket. */
   upgradeHandlers?: UpgradeHandler[];
+  /** Refuses what is not the proxy's before the app or an upgrade handler sees it. */
+  guard?: RequestGuard;
   host: string;
   port: number;
   logger: Logger;
@@ -33,10 +38,12 @@ export interface RunningHttpServer {
 }
 
 export async function startHttpServer(options: StartHttpServerOptions): Promise<RunningHttpServer> {
-  const { app, proxy, logger } = options;
+  const { app, proxy, guard, logger } = options;
   const upgraded = new Set<Duplex>();
   const server = http.createServer((req, res) => {
     if (proxy?.handleRequest(req, res)) return;
+    const refusal = guard?.(req);
+    if (refusal) return refuseRequest(res, refusal);
     app(req, res);
   });
 
@@ -45,8 +52,10 @@ export async function startHttpServer(options: StartHttpServerOptions): Promise<
     upgraded.add(socket);
     socket.on("close", () => upgraded.delete(socket));
     socket.on("error", (error) => logger.debug({ err: error }, "upgraded socket error"));
-    const handlers = [...(proxy ? [proxy.handleUpgrade] : []), ...(options.upgradeHandlers ?? [])];
-    if (handlers.some((handle) => handle(req, socket, head))) return;
+    if (proxy?.handleUpgrade(req, socket, head)) return;
+    const refusal = guard?.(req);
+    if (refusal) return refuseUpgrade(socket, refusal);
+    if ((options.upgradeHandlers ?? []).some((handle) => handle(req, socket, head))) return;
     socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
   });
   server.on("clientError", (error, socket) => {

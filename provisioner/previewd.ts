@@ -32,6 +32,9 @@ import { apiScreenshotTaker } from "./github/api-screenshot-taker.ts";
 import { createGitHubIntegration, type GitHubIntegration } from "./github/create-github.ts";
 import { flagDefaultsFrom } from "./github/flag-defaults.ts";
 import { loadGitHubConfig, type GitHubConfig } from "./github/github-config.ts";
+import { ofrepPreviewOrigins } from "./api/ofrep-routes.ts";
+import { loadGuardConfig, type GuardConfig } from "./request-guard/guard-config.ts";
+import { createRequestGuard } from "./request-guard/request-guard.ts";
 
 export interface Previewd {
   /** The API's origin, e.g. `http://127.0.0.1:7070`. */
@@ -52,6 +55,8 @@ export interface PreviewdOptions {
   healthTimeoutMs?: number;
   /** GitHub pull request previews; default: read from GITHUB_* and PREVIEWD_GITHUB_* variables. */
   github?: GitHubConfig;
+  /** Hosts and origins allowed besides loopback; default: PREVIEWD_ALLOWED_HOSTS and PREVIEWD_ALLOWED_ORIGINS. */
+  guard?: Omit<GuardConfig, "publicUrl">;
 }
 
 export async function startPreviewd(config: Config, options: PreviewdOptions): Promise<Previewd> {
@@ -62,12 +67,16 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
   }
   const browserConfig = bridgeConfigFromEnv();
   const githubConfig = options.github ?? loadGitHubConfig();
+  const guardConfig: GuardConfig = {
+    ...(options.guard ?? loadGuardConfig()),
+    ...(githubConfig.publicUrl && { publicUrl: githubConfig.publicUrl }),
+  };
   // Postgres runs as its own OS user when previewd is root: the data dir must be traversable.
   await mkdir(config.dataDir, { recursive: true, mode: 0o755 });
   // What has been started so far, undone in reverse if a later step fails: nothing half-started stays.
   const started: (() => Promise<void>)[] = [];
   try {
-    return await assemble(config, options, browserConfig, githubConfig, started);
+    return await assemble(config, options, browserConfig, githubConfig, guardConfig, started);
   } catch (error) {
     for (const undo of started.reverse()) await undo().catch(() => undefined);
     throw error;
@@ -79,6 +88,7 @@ async function assemble(
   options: PreviewdOptions,
   browserConfig: ReturnType<typeof bridgeConfigFromEnv>,
   githubConfig: GitHubConfig,
+  guardConfig: GuardConfig,
   started: (() => Promise<void>)[],
 ): Promise<Previewd> {
   const { logger } = options;
@@ -127,6 +137,13 @@ async function assemble(
 
   await logs.retainOnly(orchestrator.list().map((environment) => environment.id));
 
+  // Host and Origin checks in front of everything but preview hosts (DNS rebinding, cross-site pages).
+  const guard = createRequestGuard({
+    config: guardConfig,
+    baseDomain: config.baseDomain,
+    extraOrigins: ofrepPreviewOrigins(orchestrator),
+  });
+
   // A browser per environment (CDP bridge, screenshots); browsers of a previous run are killed first.
   const devtools = await createDevtoolsBridge({
     owner: ownerId,
@@ -137,6 +154,7 @@ async function assemble(
     logs,
     logger,
     config: browserConfig,
+    guard,
   });
   started.push(() => devtools.close());
   orchestrator.onDeleted((id) => devtools.stopBrowser(id));
@@ -178,6 +196,7 @@ async function assemble(
     app,
     proxy,
     upgradeHandlers: [devtools.handleUpgrade],
+    guard,
     host: config.host,
     port: config.port,
     logger,

@@ -58,18 +58,17 @@ async function connect(
   type: string,
   target: string,
 ): Promise<void> {
+  // A web page must not drive this browser (WebSockets skip CORS): previewd's Host and Origin
+  // check, never a comparison of Origin with Host (under DNS rebinding they are equal).
+  const refusal = context.guard ? context.guard(req) : undefined;
+  if (refusal) return reject(socket, refusal.status, refusal.message, {}, refusal.type);
+  if (!context.guard && req.headers.origin !== undefined) {
+    return reject(socket, 403, "DevTools connections from web pages are refused", {}, "forbidden-origin");
+  }
   if (context.token && !tokenMatches(presentedToken(req), context.token)) {
     return reject(socket, 401, "missing or wrong token (Authorization: Bearer <PREVIEWD_TOKEN> or ?token=)", {
       "WWW-Authenticate": 'Bearer realm="previewd"',
     });
-  }
-  // Without a token, a web page in the user's own browser must not drive this one (WebSockets skip CORS).
-  if (!context.token && crossOrigin(req)) {
-    return reject(
-      socket,
-      403,
-      "cross-origin DevTools connections are refused; set PREVIEWD_TOKEN to allow them",
-    );
   }
   context.requireEnvironment(envId);
 
@@ -145,16 +144,6 @@ function relay(client: WebSocket, upstream: WebSocket, release: () => void): voi
 function sendableCode(code: number): number {
   if (code === 1006 || code === 1015) return 1011;
   return code === 1005 || code < 1000 ? 1000 : code;
-}
-
-function crossOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return false;
-  try {
-    return new URL(origin).host !== req.headers.host;
-  } catch {
-    return true;
-  }
 }
 
 function reject(

@@ -150,6 +150,26 @@ function cors(orchestrator: Pick<Orchestrator, "get">): RequestHandler {
   };
 }
 
+/**
+ * For the request guard (SPEC's one exception to the Origin check): an OFREP path accepts requests
+ * from its own environment's preview pages, and only those.
+ */
+export function ofrepPreviewOrigins(orchestrator: Pick<Orchestrator, "get">): (path: string) => string[] {
+  const ofrepPath = /^\/v1\/environments\/([^/]+)\/ofrep\//;
+  return (path) => {
+    const id = ofrepPath.exec(path)?.[1];
+    return id === undefined ? [] : previewOrigins(orchestrator, safeDecode(id));
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function previewOrigins(orchestrator: Pick<Orchestrator, "get">, id: string): string[] {
   try {
     return Object.values(orchestrator.get(id).apps).map((app) => new URL(app.url).origin);
