@@ -71,8 +71,9 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
     ...(options.guard ?? loadGuardConfig()),
     ...(githubConfig.publicUrl && { publicUrl: githubConfig.publicUrl }),
   };
-  // Postgres runs as its own OS user when previewd is root: the data dir must be traversable.
-  await mkdir(config.dataDir, { recursive: true, mode: 0o755 });
+  // Only previewd's user may enter it: state.json holds each environment's database password.
+  // (As root, what the postgres OS user must reach lives elsewhere: postgres-home.ts.)
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   // What has been started so far, undone in reverse if a later step fails: nothing half-started stays.
   const started: (() => Promise<void>)[] = [];
   try {

@@ -6,13 +6,18 @@
  * hooks that stop every instance when previewd exits, which would make adopting running
  * environments after a restart impossible.
  */
-import { access, chmod, constants, stat } from "node:fs/promises";
+import { access, chmod, constants, readFile, stat } from "node:fs/promises";
 import { arch, platform } from "node:os";
+import { dirname, join } from "node:path";
 import { RuntimeUnavailableError } from "../errors.ts";
 
 export interface PostgresBinaries {
   initdb: string;
   postgres: string;
+  /** The folder holding `bin/`, `lib/` and `share/`: the binaries find the rest relative to themselves. */
+  nativeDir: string;
+  /** `<platform>-<arch>-<package version>`: names a copy of `nativeDir` (postgres-home.ts). */
+  release: string;
 }
 
 const supported = new Set(["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64"]);
@@ -44,5 +49,13 @@ export async function loadPostgresBinaries(): Promise<PostgresBinaries> {
       cause: error,
     });
   }
-  return { initdb: binaries.initdb, postgres: binaries.postgres };
+  const nativeDir = dirname(dirname(binaries.initdb));
+  const manifest = await readFile(join(nativeDir, "..", "package.json"), "utf8").catch(() => "{}");
+  const { version } = JSON.parse(manifest) as { version?: string };
+  return {
+    initdb: binaries.initdb,
+    postgres: binaries.postgres,
+    nativeDir,
+    release: `${key}-${version ?? "unknown"}`,
+  };
 }

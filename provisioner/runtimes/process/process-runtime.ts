@@ -28,6 +28,7 @@ import { isOurs, scanProcesses } from "./process-scan.ts";
 import { ProcessSteps, type ProcessEnvironment } from "./process-steps.ts";
 import { SharedOutputs } from "./shared-outputs.ts";
 import { servicesDir } from "./postgres-service.ts";
+import { removeOrphanPostgresData, removePostgresData } from "./postgres-home.ts";
 
 export interface ProcessRuntimeOptions {
   /** Identifies this previewd (e.g. a hash of its data dir); every process it starts carries it. */
@@ -184,6 +185,7 @@ class ProcessRuntime implements Runtime {
   async destroy(envId: string, dataDir: string): Promise<void> {
     await this.#removeEverything(envId);
     await rm(servicesDir(dataDir), { recursive: true, force: true });
+    await removePostgresData(this.#owner, envId); // As root, clusters live outside the data dir.
   }
 
   async reconcile(keep: ReadonlySet<string>): Promise<string[]> {
@@ -191,7 +193,9 @@ class ProcessRuntime implements Runtime {
     const orphans = [...new Set(found.map((p) => p.envId))].filter((id) => !keep.has(id));
     await Promise.all(orphans.map((id) => this.#removeEverything(id)));
     if (orphans.length > 0) this.#logger.info({ envIds: orphans }, "removed orphaned processes");
-    return orphans;
+    const clusters = await removeOrphanPostgresData(this.#owner, keep);
+    if (clusters.length > 0) this.#logger.info({ envIds: clusters }, "removed orphaned Postgres clusters");
+    return [...new Set([...orphans, ...clusters])];
   }
 
   async exec(
