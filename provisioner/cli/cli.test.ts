@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -238,7 +238,6 @@ describe("previewd serve", () => {
 
   it("prints its URL, serves, and stops on SIGTERM", async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "previewd-serve-"));
-    chmodSync(dataDir, 0o755);
     const child = spawn(process.execPath, [cli, "serve", "--port", "0", "--data-dir", dataDir], {
       env: { ...process.env, PREVIEWD_TOKEN: "", PREVIEWD_LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -4,7 +4,7 @@
  * the apps load `pg` and `ws` from previewd's own node_modules by absolute path.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -105,7 +105,6 @@ export function createFixtureRepo(
   options: { version?: string; webStart?: string; files?: Record<string, string> } = {},
 ): FixtureRepo {
   const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-fixture-"));
-  chmodSync(dir, 0o755);
   const git = (...args: string[]) =>
     execFileSync("git", args, {
       cwd: dir,

@@ -3,7 +3,7 @@
  * over HTTP the way an agent would.
  */
 import http from "node:http";
-import { chmodSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -38,9 +38,7 @@ export interface Reply<T> {
 }
 
 export function temporaryDataDir(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-data-"));
-  chmodSync(dir, 0o755);
-  return dir;
+  return mkdtempSync(path.join(os.tmpdir(), "previewd-data-"));
 }
 
 export async function startHarness(

@@ -4,7 +4,7 @@
  * without picking up anyone's half-finished app changes or touching the shared working tree.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +13,6 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 
 export function createShopRepo(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shop-"));
-  chmodSync(dir, 0o755);
   const archive = execFileSync("git", ["-C", repoRoot, "archive", "--format=tar", "HEAD:examples/shop"], {
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -198,8 +198,6 @@ const servicePid = (deployment: Deployment, name: string) => deployment.services
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), "process-runtime-"));
-  // Postgres runs as the postgres user, which must traverse every directory above its data.
-  await chmod(base, 0o755);
 });
 
 afterAll(async () => {
@@ -430,6 +428,8 @@ describe("process runtime: failures and teardown", () => {
     expect(await portFree(deployment.services.db?.handle.port as number)).toBe(true);
     expect(await portFree(deployment.apps.api?.handle.port as number)).toBe(true);
     await expect(stat(join(env.dataDir, "services"))).rejects.toThrow();
+    // As root the cluster lives outside the data dir (postgres-home.ts): gone too.
+    await expect(stat(deployment.services.db?.handle.dataDir as string)).rejects.toThrow();
     await runtime.destroy(env.id, env.dataDir);
     expect(await newRuntime().adopt(env, deployment, makeContext().ctx)).toBeUndefined();
   });
