@@ -161,6 +161,31 @@ describe("reading an environment's logs", () => {
     expect(await logLines("?tail=3")).toHaveLength(3);
   });
 
+  it("greps with RE2: the pattern that froze previewd answers at once; backreferences are a 400", async () => {
+    // Anyone who can reach a preview plants the line: the app logs "served /aaa…a! with greeting …".
+    const planted = `/${"a".repeat(27)}!`;
+    expect((await getViaProxy(harness.url, new URL(env.apps.web!.url).host, planted)).status).toBe(200);
+    await eventually(async () => expect(await logLines(`?app=web&grep=${planted}`)).toHaveLength(1));
+    // With JavaScript's backtracking RegExp this took 17.6 s, doubling with each `a`, and froze
+    // the API, the proxy and the bridge meanwhile.
+    expect(await logLines(`?grep=${encodeURIComponent("/(a+)+$/")}`)).toEqual([]);
+    const matched = await logLines(`?grep=${encodeURIComponent("/^served \\/(a+)+! with/")}`);
+    expect(matched.map((e) => e.line)).toEqual([`served ${planted} with greeting hello`]);
+    expect((await api("GET", "/healthz")).status).toBe(200);
+
+    const refused = await api<{ errors: unknown[] }>(
+      "GET",
+      `/v1/environments/${env.id}/logs?grep=${encodeURIComponent("/(a+)\\1$/")}`,
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([
+      {
+        path: "query.grep",
+        message: expect.stringMatching(/^unsupported backreference `\\1`: grep patterns use RE2/),
+      },
+    ]);
+  });
+
   it("follows: a line the app writes after subscribing arrives within 1 s", async () => {
     const controller = new AbortController();
     const response = await fetch(`${harness.url}/v1/environments/${env.id}/logs?follow=true&app=web&tail=0`, {

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { flagValueSchema } from "../environments/environment-schema.ts";
 import { patchFlagsRequestSchema, putFlagRequestSchema } from "./flag-routes.ts";
+import { MAX_GREP_LENGTH } from "../logs/grep-pattern.ts";
 import { DEFAULT_FOLLOW_MS, DEFAULT_TAIL, MAX_TAIL } from "./log-query.ts";
 import { idParam, json, jsonSchema, pathParam, problem } from "./openapi-parts.ts";
 import type { Json, PathItems } from "./openapi-parts.ts";
@@ -77,7 +78,11 @@ export const logAndFlagPaths: PathItems = {
           type: "integer",
           minimum: 0,
         }),
-        query("grep", "substring, or a regular expression written /…/flags"),
+        query(
+          "grep",
+          "substring, or a regular expression written /…/flags (flags i, m, s) in RE2 syntax: linear time, so no backreferences or lookaround (400)",
+          { type: "string", maxLength: MAX_GREP_LENGTH },
+        ),
         query("follow", "true: Server-Sent Events, the tail then live lines; resumes after Last-Event-ID", {
           enum: ["true", "false", "1", "0"],
         }),

@@ -1,9 +1,11 @@
 /**
  * The query of `GET /v1/environments/:id/logs`, validated: `app`/`stream` (repeatable or comma
  * lists), `since`/`until` (RFC 3339 or a duration back from now such as `5m`), `tail`, `grep`
- * (a substring, or `/regex/flags`), `follow`, `maxDuration` and `lastEventId`.
+ * (a substring, or `/regex/flags` in RE2 syntax: see grep-pattern.ts), `follow`, `maxDuration`
+ * and `lastEventId`.
  */
 import { z } from "zod";
+import { type GrepMatcher, GrepPatternError, parseGrep } from "../logs/grep-pattern.ts";
 import type { LogFilter } from "../logs/log-filter.ts";
 import type { LogStream } from "../logs/log-store.ts";
 import { parseRequest } from "./validate.ts";
@@ -48,17 +50,12 @@ function timeBound(now: Date) {
   });
 }
 
-const grep = z.string().transform((text, ctx): string | RegExp => {
-  const regex = /^\/(.*)\/([dgimsuvy]*)$/s.exec(text);
-  if (!regex) return text;
+const grep = z.string().transform((text, ctx): GrepMatcher => {
   try {
-    return new RegExp(regex[1]!, regex[2]);
+    return parseGrep(text);
   } catch (error) {
-    ctx.addIssue({
-      code: "custom",
-      message: `invalid regular expression: ${(error as Error).message}`,
-      input: text,
-    });
+    if (!(error instanceof GrepPatternError)) throw error;
+    ctx.addIssue({ code: "custom", message: error.message, input: text });
     return z.NEVER;
   }
 });

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startHttpServer } from "../http-server.ts";
 import { silentLogger } from "../logger.ts";
 import { FileLogStore } from "../logs/file-log-store.ts";
@@ -27,6 +27,8 @@ beforeAll(async () => {
   const orchestrator = new FakeOrchestrator();
   orchestrator.add("env-1");
   orchestrator.add("env-2");
+  orchestrator.add("env-3");
+  orchestrator.add("env-4");
   logs = await FileLogStore.open({ dir });
   const line = (app: string, stream: "stdout" | "stderr" | "system", text: string, ts: string) =>
     logs.append("env-1", { app, stream, line: text, ts });
@@ -93,6 +95,10 @@ describe("GET /v1/environments/:id/logs", () => {
     ["?grep=/^(web|database)/", ["web listening on 4001", "database system is ready"]],
     ["?grep=/error/i", ["Error: connection refused"]],
     ["?app=api&grep=listening&tail=1", ["api listening on 4000"]],
+    [
+      `?grep=${encodeURIComponent("/(?<name>\\w+) listening on \\d+/")}`,
+      ["api listening on 4000", "web listening on 4001"],
+    ],
   ])("filters %s", async (query, expected) => {
     expect(texts(await ndjson(query))).toEqual(expected);
   });
@@ -124,6 +130,84 @@ describe("GET /v1/environments/:id/logs", () => {
     expect(response.status).toBe(400);
     const problem = await readJson(response);
     expect(problem.errors.map((e: { path: string }) => e.path)).toContain(field);
+  });
+
+  it("answers a grep over 1000 characters with a 400", async () => {
+    const response = await fetch(`${url}/v1/environments/env-1/logs?grep=${"x".repeat(1001)}`);
+    expect(response.status).toBe(400);
+    expect((await readJson(response)).errors).toEqual([
+      {
+        path: "query.grep",
+        message: expect.stringMatching(/^expected at most 1000 characters \(got 1001\)/),
+      },
+    ]);
+  });
+
+  it("runs /(a+)+$/ over the line that froze previewd for 17.6 s, in linear time and correctly", async () => {
+    // 27 `a`s and a `!`: JavaScript's backtracking RegExp doubled its time with every `a`.
+    logs.append("env-4", { app: "api", stream: "stdout", line: `${"a".repeat(27)}!` });
+    logs.append("env-4", { app: "api", stream: "stdout", line: "a".repeat(27) });
+    const grep = async (pattern: string) => {
+      const response = await fetch(`${url}/v1/environments/env-4/logs?grep=${encodeURIComponent(pattern)}`);
+      expect(response.status).toBe(200);
+      return (await response.text())
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).line);
+    };
+    expect(await grep("/(a+)+$/")).toEqual(["a".repeat(27)]);
+    expect(await grep("/^(a+)+!$/")).toEqual([`${"a".repeat(27)}!`]);
+  });
+
+  it.each([
+    ["/(a)\\1/", "backreference `\\1`"],
+    ["/error(?=: )/", "lookahead `(?=`"],
+    ["/(?<!no )error/", "negative lookbehind `(?<!`"],
+  ])("refuses %s with a 400 naming the unsupported %s", async (pattern, construct) => {
+    const response = await fetch(`${url}/v1/environments/env-1/logs?grep=${encodeURIComponent(pattern)}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    const problem = await readJson(response);
+    expect(problem.errors).toEqual([
+      {
+        path: "query.grep",
+        message: expect.stringContaining(`unsupported ${construct}: grep patterns use RE2 syntax`),
+      },
+    ]);
+  });
+
+  it("keeps answering other requests while a long grep runs", async () => {
+    // 8 MB of log that RE2 must walk whole (the one match is the oldest line) with a large pattern
+    // and no literal to skip lines by: far more than one turn of the event loop (about 1.5 s here).
+    logs.append("env-3", { app: "api", stream: "stdout", line: `${"é".repeat(150)}1` });
+    for (let i = 0; i < 1000; i++)
+      logs.append("env-3", { app: "api", stream: "stdout", line: "ab".repeat(4000) });
+    const query = logs.query.bind(logs);
+    const grepStarted = new Promise<void>((resolve) =>
+      vi.spyOn(logs, "query").mockImplementation((id, q) => {
+        if (id === "env-3") resolve();
+        return query(id, q);
+      }),
+    );
+    const order: string[] = [];
+    const grep = fetch(
+      `${url}/v1/environments/env-3/logs?tail=1&grep=${encodeURIComponent("/\\p{L}{150}\\d/")}`,
+    ).then((response) => {
+      order.push("grep");
+      return response.text();
+    });
+    try {
+      // The route has read the lines and is matching them: a server that matched in one go
+      // would answer the grep before it even read this request.
+      await grepStarted;
+      const health = await fetch(`${url}/healthz`);
+      order.push("healthz");
+      expect(health.status).toBe(200);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(JSON.parse(await grep)).toMatchObject({ line: `${"é".repeat(150)}1` });
+    expect(order).toEqual(["healthz", "grep"]);
   });
 
   it("answers 404 for an unknown environment", async () => {

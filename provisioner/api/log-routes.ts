@@ -4,7 +4,7 @@
  * `maxDuration` or when the environment is deleted, so no follow holds a connection forever.
  */
 import { Router, type Response } from "express";
-import { logPredicate, selectLogs } from "../logs/log-filter.ts";
+import { logPredicate, selectLogsInTurns } from "../logs/log-filter.ts";
 import type { LogEntry, LogStore } from "../logs/log-store.ts";
 import type { Orchestrator } from "../orchestrator/orchestrator.ts";
 import { parseLogQuery } from "./log-query.ts";
@@ -24,35 +24,51 @@ export function logRoutes(
 ): Router {
   const router = Router();
 
-  router.get("/environments/:id/logs", (req, res) => {
+  router.get("/environments/:id/logs", async (req, res) => {
     const { id } = orchestrator.get(req.params.id); // unknown ids answer 404
     const request = parseLogQuery(req.query);
-    if (!request.follow) return sendNdjson(res, selectLogs(logs.query(id), request.filter, request.tail));
+    if (!request.follow) {
+      const gone = new AbortController();
+      res.on("close", () => gone.abort());
+      const entries = await selectLogsInTurns(logs.query(id), request.filter, request.tail, gone.signal);
+      return gone.signal.aborted ? undefined : sendNdjson(res, entries);
+    }
 
     const resumeFrom = lastEventId(req.get("last-event-id")) ?? request.lastEventId;
     const { until, ...live } = request.filter;
-    const history =
-      resumeFrom === undefined
-        ? selectLogs(logs.query(id), request.filter, request.tail)
-        : selectLogs(logs.query(id), { ...request.filter, afterId: resumeFrom }, 5000);
     const matches = logPredicate(live);
     const stream = openEventStream(req, res, options);
     const send = (entry: LogEntry) => stream.send(toLine(entry), entry.id);
-    for (const entry of history) send(entry);
-    // query() and subscribe() run in the same tick: no line falls between history and live.
-    let lastSent = history.at(-1)?.id ?? 0;
-    const unsubscribe = logs.subscribe(id, (entry) => {
+    // Take the history and subscribe in the same tick, so no line falls between them; lines that
+    // arrive while the history is matched (in turns, it may take a while) wait in `pending`.
+    const entries = logs.query(id);
+    let pending: LogEntry[] | undefined = [];
+    let lastSent = 0;
+    const deliver = (entry: LogEntry) => {
       if ((entry.id ?? Infinity) <= lastSent || !matches(entry)) return;
       if (until && entry.ts > until.toISOString()) return stream.close();
       lastSent = entry.id ?? lastSent;
       send(entry);
-    });
+    };
+    const unsubscribe = logs.subscribe(id, (entry) => (pending ? pending.push(entry) : deliver(entry)));
     const timer = setTimeout(() => stream.close(), request.maxDurationMs);
+    const closed = new AbortController();
     stream.onClose(() => {
+      closed.abort();
       clearTimeout(timer);
       unsubscribe();
     });
     if (options.onDeleted) stream.onClose(options.onDeleted((gone) => gone === id && stream.close()));
+
+    const history =
+      resumeFrom === undefined
+        ? await selectLogsInTurns(entries, request.filter, request.tail, closed.signal)
+        : await selectLogsInTurns(entries, { ...request.filter, afterId: resumeFrom }, 5000, closed.signal);
+    for (const entry of history) send(entry);
+    lastSent = history.at(-1)?.id ?? 0;
+    const arrived = pending;
+    pending = undefined;
+    for (const entry of arrived) deliver(entry);
   });
 
   return router;

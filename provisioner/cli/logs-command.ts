@@ -26,7 +26,7 @@ export function logsCommand(): Command {
     .option("-f, --follow", "keep printing new lines (reconnects, resuming where it stopped)")
     .option("--app <app>", "only this app or service (repeatable, or a comma list)", collect, [])
     .option("--stream <stream>", "stdout, stderr, system or browser (repeatable)", collect, [])
-    .option("--grep <text>", "lines containing this text, or matching /regex/flags")
+    .option("--grep <text>", "lines containing this text, or matching /regex/flags (RE2 syntax)")
     .option("--since <time>", 'from an RFC 3339 time or a duration back ("5m")')
     .option("--until <time>", 'up to an RFC 3339 time or a duration back ("5m")')
     .option("-n, --tail <lines>", "the last N lines (default 200)", tailOption)

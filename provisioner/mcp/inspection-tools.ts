@@ -20,7 +20,12 @@ export function registerInspectionTools(server: McpServer, client: PreviewdClien
         stream: z.array(z.enum(["stdout", "stderr", "system", "browser"])).optional(),
         since: z.string().optional().describe('an RFC 3339 time or a duration back such as "5m"'),
         tail: z.number().int().min(0).max(10_000).default(200).describe("the last N lines"),
-        grep: z.string().optional().describe("only lines containing this text"),
+        grep: z
+          .string()
+          .optional()
+          .describe(
+            "only lines containing this text, or matching /regex/flags (RE2 syntax: no backreferences or lookaround)",
+          ),
       },
     },
     ({ id, ...query }) =>
