@@ -11,6 +11,7 @@ beforeAll(async () => {
 });
 afterAll(async () => harness?.close());
 
+const auth = { authorization: "Bearer metrics-token" };
 const phases = ["worktree", "install", "build", "services", "start", "seed"];
 
 function sample(text: string, series: string): number | undefined {
@@ -19,8 +20,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe("scraping previewd with Prometheus", () => {
-  it("sees environments, provisioning phases, API and proxy traffic and log lines, without a token", async () => {
-    const auth = { authorization: "Bearer metrics-token" };
+  it("sees environments, provisioning phases, API and proxy traffic and log lines, with the token", async () => {
     const created = await harness.request<{ id: string; status: string; timings: Record<string, number> }>(
       "POST",
       "/v1/environments?wait=true&timeout=120",
@@ -34,7 +34,8 @@ describe("scraping previewd with Prometheus", () => {
     const preview = await getViaProxy(harness.url, `web--${created.body.id}.localhost`);
     expect(preview.status).toBe(200);
 
-    const response = await fetch(`${harness.url}/metrics`);
+    expect((await fetch(`${harness.url}/metrics`)).status).toBe(401);
+    const response = await fetch(`${harness.url}/metrics`, { headers: auth });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/plain");
     const text = await response.text();
@@ -55,5 +56,27 @@ describe("scraping previewd with Prometheus", () => {
     expect(sample(text, 'previewd_proxy_requests_total{kind="http",status="200"}')).toBe(1);
     expect(sample(text, 'previewd_log_lines_ingested_total{stream="system"}')).toBeGreaterThan(0);
     expect(sample(text, 'previewd_log_lines_ingested_total{stream="stdout"}')).toBeGreaterThan(0);
+  });
+
+  it("labels 1,000 requests for bogus environments by route template: /metrics stays small and names no id", async () => {
+    const before = await (await fetch(`${harness.url}/metrics`, { headers: auth })).text();
+    for (let n = 0; n < 1000; n++) {
+      const reply = await fetch(`${harness.url}/v1/environments/x${n}/devtools/json/version`, {
+        headers: auth,
+      });
+      expect(reply.status).toBe(404);
+      await reply.arrayBuffer();
+    }
+    const after = await (await fetch(`${harness.url}/metrics`, { headers: auth })).text();
+
+    expect(
+      sample(
+        after,
+        'previewd_http_requests_total{method="GET",route="/v1/environments/:id/devtools/json/version",status="404"}',
+      ),
+    ).toBe(1000);
+    expect(after).not.toMatch(/x\d+\//);
+    // One new route's counter and histogram, not a thousand (the size of a sample moves a little too).
+    expect(after.length - before.length).toBeLessThan(5000);
   });
 });

@@ -69,7 +69,11 @@ export function createApp({
   app.disable("x-powered-by");
   app.set("etag", false);
 
-  if (metrics) app.use(httpMetrics(metrics), metricsRoutes(metrics));
+  if (metrics)
+    app.use(
+      httpMetrics(metrics, () => app.router),
+      metricsRoutes(metrics, config.token),
+    );
   app.use(systemRoutes({ version: config.version ?? "0.0.0" }));
   // Before /v1's token check and JSON parser: the webhook is signed, and verified over its raw body.
   app.use(githubWebhookRoutes(github));
