@@ -129,6 +129,32 @@ describe("changing environments", () => {
     expect((await readJson(response)).status).toBe("updating");
   });
 
+  it("redeploys with wait=true: 200 once the redeploy is ready", async () => {
+    const answer = api.request("/v1/environments/env-1/redeploy?wait=true&timeout=5", { method: "POST" });
+    await until(() => api.orchestrator.get("env-1").status === "updating");
+    api.orchestrator.setStatus("env-1", "ready", { commit: "f".repeat(40) });
+    const response = await answer;
+    expect(response.status).toBe(200);
+    expect(await readJson(response)).toMatchObject({ status: "ready", commit: "f".repeat(40) });
+  });
+
+  it("redeploys with wait=true: 202 with the current state when the timeout passes", async () => {
+    const response = await api.request("/v1/environments/env-1/redeploy?wait=true&timeout=1", {
+      method: "POST",
+    });
+    expect(response.status).toBe(202);
+    expect((await readJson(response)).status).toBe("updating");
+  });
+
+  it("gets with wait=true once the environment has settled", async () => {
+    api.orchestrator.setStatus("env-1", "updating");
+    const answer = api.request("/v1/environments/env-1?wait=true&timeout=5");
+    api.orchestrator.setStatus("env-1", "failed");
+    const response = await answer;
+    expect(response.status).toBe(200);
+    expect((await readJson(response)).status).toBe("failed");
+  });
+
   it("deletes (202), and a second delete conflicts (409)", async () => {
     const response = await api.request("/v1/environments/env-1", { method: "DELETE" });
     expect(response.status).toBe(202);

@@ -15,10 +15,9 @@ export function environmentRoutes(orchestrator: Orchestrator): Router {
     const waitMs = parseWaitQuery(req.query);
     const request = parseRequest(createEnvironmentRequestSchema, "body", req.body);
     const { environment, created } = await orchestrator.create(request);
+    // On timeout, the same answer as without waiting, with the environment as it is now.
     const answer =
-      waitMs === undefined
-        ? environment
-        : await orchestrator.waitFor(environment.id, ["ready", "failed"], waitMs);
+      waitMs === undefined ? environment : (await orchestrator.settle(environment.id, waitMs)).environment;
     res.status(created ? 201 : 200).json(answer);
   });
 
@@ -26,8 +25,11 @@ export function environmentRoutes(orchestrator: Orchestrator): Router {
     res.json(orchestrator.list());
   });
 
-  router.get("/environments/:id", (req, res) => {
-    res.json(orchestrator.get(req.params.id));
+  router.get("/environments/:id", async (req, res) => {
+    const waitMs = parseWaitQuery(req.query);
+    // With wait: once what was asked of it before (a create's provision, a redeploy) has finished.
+    if (waitMs === undefined) res.json(orchestrator.get(req.params.id));
+    else res.json((await orchestrator.settle(req.params.id, waitMs)).environment);
   });
 
   router.patch("/environments/:id", async (req, res) => {
@@ -36,7 +38,15 @@ export function environmentRoutes(orchestrator: Orchestrator): Router {
   });
 
   router.post("/environments/:id/redeploy", async (req, res) => {
-    res.status(202).json(await orchestrator.redeploy(req.params.id));
+    const waitMs = parseWaitQuery(req.query);
+    const environment = await orchestrator.redeploy(req.params.id);
+    if (waitMs === undefined) {
+      res.status(202).json(environment);
+      return;
+    }
+    // 200 once the redeploy is ready or failed; on timeout, 202 as without waiting.
+    const { environment: answer, settled } = await orchestrator.settle(environment.id, waitMs);
+    res.status(settled ? 200 : 202).json(answer);
   });
 
   router.delete("/environments/:id", async (req, res) => {

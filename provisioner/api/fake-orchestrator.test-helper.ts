@@ -9,7 +9,7 @@ import type {
   EnvironmentView,
 } from "../environments/environment-schema.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
-import type { CreateResult, Orchestrator } from "../orchestrator/orchestrator.ts";
+import type { CreateResult, Orchestrator, SettleResult } from "../orchestrator/orchestrator.ts";
 
 type Method = keyof Orchestrator;
 
@@ -136,6 +136,14 @@ export class FakeOrchestrator implements Orchestrator {
     this.#maybeFail("waitFor");
     const status = () => this.environments.get(id)?.status;
     return this.#until(() => statuses.some((s) => s === status()), timeoutMs).then(() => this.get(id));
+  }
+
+  /** The fake has no queue: an environment has settled once it is neither provisioning nor updating. */
+  async settle(id: string, timeoutMs: number): Promise<SettleResult> {
+    this.#maybeFail("settle");
+    const busy = () => ["provisioning", "updating"].includes(this.environments.get(id)?.status ?? "");
+    const settled = await this.#until(() => !busy(), timeoutMs);
+    return { environment: this.get(id), settled };
   }
 
   async waitForDeletion(id: string, timeoutMs: number): Promise<void> {

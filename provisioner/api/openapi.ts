@@ -48,6 +48,9 @@ const paths: PathItems = {
   "/v1/environments": {
     post: {
       summary: "Create an environment, or return (and update) the one for the same repo, ref and dir",
+      description:
+        "With wait=true, answers once the provision or update it started is ready or failed; " +
+        "on timeout, as without waiting, with the environment as it is then.",
       parameters: waitParams,
       requestBody: {
         required: true,
@@ -68,7 +71,8 @@ const paths: PathItems = {
   "/v1/environments/{id}": {
     get: {
       summary: "Get one environment",
-      parameters: [idParam],
+      description: "With wait=true, answers once every operation asked of it before has finished.",
+      parameters: [idParam, ...waitParams],
       responses: { "200": json(ref("Environment"), "the environment"), ...errors },
     },
     patch: {
@@ -94,8 +98,14 @@ const paths: PathItems = {
   "/v1/environments/{id}/redeploy": {
     post: {
       summary: "Fetch the ref again and rebuild what changed",
-      parameters: [idParam],
-      responses: { "202": json(ref("Environment"), "redeploy started"), ...errors },
+      description: "With wait=true, answers 200 once the redeploy is ready or failed; 202 on timeout.",
+      parameters: [idParam, ...waitParams],
+      responses: {
+        "200": json(ref("Environment"), "redeployed: ready or failed (with wait=true)"),
+        "202": json(ref("Environment"), "redeploy started (or still running when the wait timed out)"),
+        "409": problem("being deleted"),
+        ...errors,
+      },
     },
   },
   "/v1/environments/{id}/events": {

@@ -29,6 +29,11 @@ export class OperationQueue {
     return result;
   }
 
+  /** Resolves once every operation queued for `id` so far has finished (later ones are not waited for). */
+  settled(id: string): Promise<void> {
+    return this.#tails.get(id) ?? Promise.resolve();
+  }
+
   /** Abort the operation running for `id`, if any. */
   abort(id: string): void {
     this.#aborts.get(id)?.abort();

@@ -15,6 +15,12 @@ export interface CreateResult {
   created: boolean;
 }
 
+export interface SettleResult {
+  environment: EnvironmentView;
+  /** false: the deadline passed first; `environment` is as it is now. */
+  settled: boolean;
+}
+
 export interface Orchestrator {
   /** Validates the request, the source and the manifest before creating anything. */
   create(request: CreateEnvironmentRequest): Promise<CreateResult>;
@@ -29,6 +35,12 @@ export interface Orchestrator {
   delete(id: string): Promise<EnvironmentView>;
   /** Resolves with the environment once its status is one of `statuses`, or when the deadline passes. */
   waitFor(id: string, statuses: EnvironmentStatus[], timeoutMs: number): Promise<EnvironmentView>;
+  /**
+   * Resolves once every operation asked of the environment so far (the provision or update a
+   * create or redeploy queued) has finished, or when the deadline passes. Throws NotFoundError
+   * when the environment is gone by then.
+   */
+  settle(id: string, timeoutMs: number): Promise<SettleResult>;
   /** Resolves once the environment is gone (or the deadline passes; then throws). */
   waitForDeletion(id: string, timeoutMs: number): Promise<void>;
   /** Past events of the environment's latest operation, then live ones via `subscribe`. */
