@@ -63,10 +63,13 @@ export class ProcessSteps {
   async installAndBuild(): Promise<Record<string, string>> {
     const { env, ctx, owner, state } = this.#o;
     const cache = new StepCache(env.dataDir);
-    // Outputs are shared only from and into a fresh worktree (nothing untracked yet, so nothing
-    // ran there): then each step's outputs are exactly what it wrote, and nobody's runtime files.
-    const fresh =
-      this.#o.shared && !env.inPlace && (await untrackedEntries(env.rootDir).catch(() => ["?"])).length === 0;
+    // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
+    // of one that is gone (a retry after a failure checks out a new worktree).
+    const untouched = (await untrackedEntries(env.rootDir).catch(() => ["?"])).length === 0;
+    if (untouched) await cache.forget();
+    // Outputs are shared only from and into a fresh worktree: then each step's outputs are
+    // exactly what it wrote, and nobody's runtime files.
+    const fresh = this.#o.shared && !env.inPlace && untouched;
     const common = { env, ctx, owner, output: state.output, cache, ...(fresh && { shared: this.#o.shared }) };
     await ctx.phase("install", () => step("install", undefined, () => runInstall(common)));
     const hashes = await step("build", undefined, () => appInputHashes(env.rootDir, env.manifest));

@@ -1,8 +1,9 @@
 /**
  * Remembers what install and build last did successfully for one environment, so an unchanged
- * lockfile skips install and an unchanged app input hash skips its build.
+ * lockfile skips install and an unchanged app input hash skips its build. What it remembers was
+ * done in the environment's worktree: once that worktree is gone, so is the record (`forget`).
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 export interface StepCacheRecord {
@@ -26,6 +27,11 @@ export class StepCache {
     } catch {
       return { builds: {} };
     }
+  }
+
+  /** Nothing was installed or built here: the next install and builds run (or are copied). */
+  async forget(): Promise<void> {
+    await rm(this.#file, { force: true });
   }
 
   async update(change: (record: StepCacheRecord) => void): Promise<void> {
