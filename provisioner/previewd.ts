@@ -5,8 +5,8 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createApp } from "./api/create-app.ts";
-import { isLoopbackHost, type Config } from "./config.ts";
-import { ValidationError } from "./errors.ts";
+import type { Config } from "./config.ts";
+import { assertListenAllowed } from "./listen-policy.ts";
 import { startHttpServer } from "./http-server.ts";
 import type { Logger } from "./logger.ts";
 import { FileLogStore } from "./logs/file-log-store.ts";
@@ -60,11 +60,7 @@ export interface PreviewdOptions {
 }
 
 export async function startPreviewd(config: Config, options: PreviewdOptions): Promise<Previewd> {
-  if (!isLoopbackHost(config.host) && !config.token) {
-    throw new ValidationError(`refusing to listen on ${config.host} without a token`, {
-      errors: [{ path: "PREVIEWD_TOKEN", message: "set a token to listen on a non-loopback address" }],
-    });
-  }
+  assertListenAllowed(config);
   const browserConfig = bridgeConfigFromEnv();
   const githubConfig = options.github ?? loadGitHubConfig();
   const guardConfig: GuardConfig = {

@@ -25,11 +25,13 @@ export function serveCommand(): Command {
     .action(async (options: ServeOptions) => {
       // Loaded lazily so client commands start fast and do not load the service's dependencies;
       // config first, so that a refused configuration is reported before the service loads.
-      const [{ loadConfig }, { createLogger }] = await Promise.all([
+      const [{ loadConfig }, { assertListenAllowed }, { createLogger }] = await Promise.all([
         import("../config.ts"),
+        import("../listen-policy.ts"),
         import("../logger.ts"),
       ]);
       const config = loadConfig({ ...options });
+      assertListenAllowed(config);
       const logger = createLogger();
       const { startPreviewd } = await import("../previewd.ts");
       const running = await startPreviewd(config, { logger });
