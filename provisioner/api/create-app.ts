@@ -21,6 +21,7 @@ import type { ScenarioService } from "../orchestrator/scenario-service.ts";
 import { scenarioRoutes } from "./scenario-routes.ts";
 import type { PreviewdMetrics } from "../metrics/previewd-metrics.ts";
 import { httpMetrics, metricsRoutes } from "./metrics-routes.ts";
+import { limitJsonDepth } from "./json-depth.ts";
 
 export interface AppConfig {
   /** When set, every /v1 request needs `Authorization: Bearer <token>`. */
@@ -83,7 +84,7 @@ export function createApp({
   // OFREP first: it takes the environment's flags token too, CORS preflights and its own error shape.
   if (flags) v1.use(ofrepRoutes(flags, orchestrator, { ...config, onDeleted }));
   v1.use(requireToken(config.token));
-  v1.use(express.json({ limit: config.bodyLimit ?? "1mb" }));
+  v1.use(express.json({ limit: config.bodyLimit ?? "1mb" }), limitJsonDepth());
   v1.use(environmentRoutes(orchestrator));
   v1.use(eventRoutes(orchestrator, { heartbeatMs: config.heartbeatMs ?? 15_000, onDeleted }));
   if (scenarios) v1.use(scenarioRoutes(scenarios));

@@ -58,6 +58,21 @@ describe("toProblem", () => {
     expect(toProblem(cases[6]![1])).toMatchObject({ step: "build", app: "web", logTail: ["npm ERR!"] });
   });
 
+  it("caps what an error can make it answer: 20 field errors and their count, short texts", () => {
+    const errors = Array.from({ length: 10_000 }, (_, n) => ({
+      path: `flag-${n}`,
+      message: `unknown flag flag-${n}; declared flags: ${"x".repeat(1000)}`,
+    }));
+    const problem = toProblem(new ValidationError("d".repeat(100_000), { errors }));
+    expect(problem.errors).toHaveLength(20);
+    expect(problem.errorCount).toBe(10_000);
+    expect(problem.errors![0]!.path).toBe("flag-0");
+    expect(problem.errors![0]!.message.length).toBeLessThanOrEqual(300);
+    expect(problem.detail!.length).toBeLessThanOrEqual(2000);
+    expect(JSON.stringify(problem).length).toBeLessThan(10_000);
+    expect(toProblem(cases[0]![1])).not.toHaveProperty("errorCount");
+  });
+
   it("hides unknown errors behind a generic 500", () => {
     const problem = toProblem(new Error("secret path /root/.ssh leaked"));
     expect(problem).toMatchObject({ status: 500, type: "internal" });
@@ -99,6 +114,22 @@ describe("problems over HTTP", () => {
     const body = await response.text();
     expect(body).not.toMatch(/cannot read|at .*\.ts/);
     api.orchestrator.failWith("list", undefined);
+  });
+
+  it("answers JSON nested 100,000 deep as 400, not 500, and 64 deep as usual", async () => {
+    const deep = (depth: number) => `{"repo":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+    const post = (body: string) =>
+      api.request("/v1/environments", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+    const refused = await post(deep(100_000));
+    expect(refused.status).toBe(400);
+    expect(await readJson(refused)).toMatchObject({ type: "validation", errors: [{ path: "body" }] });
+    const shallow = await post(deep(62));
+    expect(shallow.status).toBe(400);
+    expect((await readJson(shallow)).errors[0].path).toBe("repo");
   });
 
   it("answers a malformed percent-encoding in a route parameter as 400, not 500", async () => {

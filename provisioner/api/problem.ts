@@ -1,7 +1,8 @@
 /**
  * The one place where errors become RFC 9457 problem+json responses. Typed previewd errors keep
  * their status and message; body-parser failures become 400/413; anything else is a generic 500
- * whose details go to the log, never to the client.
+ * whose details go to the log, never to the client. Every answer is capped (detail length, number
+ * and size of `errors`), whatever the caller sent: 10,000 bad fields make one small answer.
  */
 import { STATUS_CODES } from "node:http";
 import type { ErrorRequestHandler, RequestHandler } from "express";
@@ -11,6 +12,10 @@ import { problemSchema } from "../environments/environment-schema.ts";
 import type { Logger } from "../logger.ts";
 
 export type Problem = z.infer<typeof problemSchema> & Record<string, unknown>;
+
+export const MAX_PROBLEM_ERRORS = 20;
+const maxDetail = 2000;
+const maxField = 300;
 
 /** body-parser and http-errors shape: `{status, expose, type}`. */
 interface HttpLikeError {
@@ -56,13 +61,23 @@ export function toProblem(error: unknown): Problem {
 }
 
 function problemFor(status: number, type: string, detail: string, errors?: FieldError[]): Problem {
+  const shown = (errors ?? []).slice(0, MAX_PROBLEM_ERRORS).map((error) => ({
+    path: capped(error.path, maxField),
+    message: capped(error.message, maxField),
+  }));
   return {
     type,
     title: STATUS_CODES[status] ?? "Error",
     status,
-    detail,
-    ...(errors && errors.length > 0 ? { errors } : {}),
+    detail: capped(detail, maxDetail),
+    ...(shown.length > 0 ? { errors: shown } : {}),
+    // How many there were when not all are listed.
+    ...(errors && errors.length > shown.length ? { errorCount: errors.length } : {}),
   };
+}
+
+function capped(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 export function sendProblem(res: Parameters<RequestHandler>[1], problem: Problem): void {

@@ -18,7 +18,10 @@ export function parseRequest<S extends z.ZodType>(schema: S, part: RequestPart, 
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const errors = result.error.issues.flatMap((issue) => toFieldErrors(part, issue));
-  throw new ValidationError(`invalid request ${part}: ${errors.map(describe).join("; ")}`, { errors });
+  // The message names the first few; `errors` lists them all (capped at the edge, api/problem.ts).
+  const named = errors.slice(0, 5).map(describe).join("; ");
+  const more = errors.length > 5 ? `; and ${errors.length - 5} more` : "";
+  throw new ValidationError(`invalid request ${part}: ${named}${more}`, { errors });
 }
 
 function toFieldErrors(part: RequestPart, issue: z.core.$ZodIssue): FieldError[] {

@@ -115,4 +115,6 @@ export const problemSchema = z.object({
   status: z.number().int(),
   detail: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** How many field errors there were when `errors` lists only the first 20. */
+  errorCount: z.number().int().optional(),
 });
