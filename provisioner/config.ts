@@ -7,6 +7,7 @@ import path from "node:path";
 import { z } from "zod";
 import { runtimeNameSchema } from "./environments/environment-schema.ts";
 import { ValidationError } from "./errors.ts";
+import { readTokenFile, tokenFileVariable } from "./token-file.ts";
 
 export const configSchema = z.object({
   host: z.string().min(1).default("127.0.0.1"),
@@ -34,13 +35,23 @@ const envVars: Record<keyof Config, string> = {
 };
 
 export function loadConfig(
-  overrides: Partial<Record<keyof Config, unknown>> = {},
+  overrides: Partial<Record<keyof Config | "tokenFile", unknown>> = {},
   env = process.env,
 ): Config {
   const raw: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(envVars)) {
     const value = overrides[key as keyof Config] ?? (env[name] === "" ? undefined : env[name]);
     if (value !== undefined) raw[key] = value;
+  }
+  const tokenFile = overrides.tokenFile ?? (env[tokenFileVariable] || undefined);
+  if (tokenFile !== undefined) {
+    if (raw.token !== undefined) {
+      const message = `set ${tokenFileVariable} or PREVIEWD_TOKEN, not both`;
+      throw new ValidationError("invalid configuration", {
+        errors: [{ path: tokenFileVariable, message }],
+      });
+    }
+    raw.token = readTokenFile(String(tokenFile));
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

@@ -8,6 +8,7 @@ interface ServeOptions {
   baseDomain?: string;
   runtime?: string;
   token?: string;
+  tokenFile?: string;
 }
 
 export function serveCommand(): Command {
@@ -22,6 +23,10 @@ export function serveCommand(): Command {
     .option("--base-domain <domain>", "preview URLs are <app>--<env>.<domain> (default: localhost)")
     .option("--runtime <runtime>", "default runtime: process, docker or kubernetes")
     .option("--token <token>", "require Authorization: Bearer <token> (default: $PREVIEWD_TOKEN)")
+    .option(
+      "--token-file <file>",
+      "read the token from a file, kept out of every environment (default: $PREVIEWD_TOKEN_FILE)",
+    )
     .action(async (options: ServeOptions) => {
       // Loaded lazily so client commands start fast and do not load the service's dependencies;
       // config first, so that a refused configuration is reported before the service loads.
