@@ -29,11 +29,17 @@ import { createDevtoolsBridge } from "../devtools-bridge/create-devtools-bridge.
 import { devtoolsEndpoints } from "../devtools-bridge/devtools-endpoints.ts";
 import { bridgeEnvironments } from "./devtools-environments.ts";
 import { apiScreenshotTaker } from "./github/api-screenshot-taker.ts";
-import { createGitHubIntegration, type GitHubIntegration } from "./github/create-github.ts";
+import {
+  createGitHubIntegration,
+  type GitHubIntegration,
+} from "./github/create-github.ts";
 import { flagDefaultsFrom } from "./github/flag-defaults.ts";
 import { loadGitHubConfig, type GitHubConfig } from "./github/github-config.ts";
 import { ofrepPreviewOrigins } from "./api/ofrep-routes.ts";
-import { loadGuardConfig, type GuardConfig } from "./request-guard/guard-config.ts";
+import {
+  loadGuardConfig,
+  type GuardConfig,
+} from "./request-guard/guard-config.ts";
 import { createRequestGuard } from "./request-guard/request-guard.ts";
 
 export interface Previewd {
@@ -59,7 +65,10 @@ export interface PreviewdOptions {
   guard?: Omit<GuardConfig, "publicUrl">;
 }
 
-export async function startPreviewd(config: Config, options: PreviewdOptions): Promise<Previewd> {
+export async function startPreviewd(
+  config: Config,
+  options: PreviewdOptions,
+): Promise<Previewd> {
   assertListenAllowed(config);
   const browserConfig = bridgeConfigFromEnv();
   const githubConfig = options.github ?? loadGitHubConfig();
@@ -73,7 +82,14 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
   // What has been started so far, undone in reverse if a later step fails: nothing half-started stays.
   const started: (() => Promise<void>)[] = [];
   try {
-    return await assemble(config, options, browserConfig, githubConfig, guardConfig, started);
+    return await assemble(
+      config,
+      options,
+      browserConfig,
+      githubConfig,
+      guardConfig,
+      started,
+    );
   } catch (error) {
     for (const undo of started.reverse()) await undo().catch(() => undefined);
     throw error;
@@ -93,7 +109,10 @@ async function assemble(
   started.push(releaseLock);
 
   // Lines survive a restart: each environment's recent tail is reloaded from `<dataDir>/logs/<id>/`.
-  const logs = await FileLogStore.open({ dir: path.join(config.dataDir, "logs"), logger });
+  const logs = await FileLogStore.open({
+    dir: path.join(config.dataDir, "logs"),
+    logger,
+  });
   // Prometheus metrics (GET /metrics): log lines, environments, phases, API and proxy traffic.
   const metrics = new PreviewdMetrics();
   countLogLines(logs, metrics);
@@ -105,14 +124,22 @@ async function assemble(
     dataDir: config.dataDir,
     logger,
     logs,
-    sources: createRepoSources({ cacheDir: path.join(config.dataDir, "repos"), logger }),
-    worktrees: createWorktreeManager({ worktreesDir: path.join(config.dataDir, "worktrees"), logger }),
+    sources: createRepoSources({
+      cacheDir: path.join(config.dataDir, "repos"),
+      logger,
+    }),
+    worktrees: createWorktreeManager({
+      worktreesDir: path.join(config.dataDir, "worktrees"),
+      logger,
+    }),
     runtimes: {
       process: createProcessRuntime({
         ownerId,
         logger,
         cacheDir: path.join(config.dataDir, "cache"),
-        ...(options.healthTimeoutMs && { healthTimeoutMs: options.healthTimeoutMs }),
+        ...(options.healthTimeoutMs && {
+          healthTimeoutMs: options.healthTimeoutMs,
+        }),
       }),
       // Always registered: without an engine, checkAvailable() says what is missing (503).
       docker: createDockerRuntime({ ownerId, logger }),
@@ -122,7 +149,8 @@ async function assemble(
     defaultRuntime: config.runtime,
     defaultTtlSeconds: config.defaultTtl,
     origin: () => origin,
-    appUrl: (id, app) => `http://${app}--${id}.${config.baseDomain}:${publicPort}`,
+    appUrl: (id, app) =>
+      `http://${app}--${id}.${config.baseDomain}:${publicPort}`,
     devtools: (id) => devtoolsEndpoints(origin, id),
     ...(config.token && { token: config.token }),
   });
@@ -132,7 +160,9 @@ async function assemble(
   metrics.watchEnvironments(orchestrator);
   started.push(() => closeRuntimes(orchestrator));
 
-  await logs.retainOnly(orchestrator.list().map((environment) => environment.id));
+  await logs.retainOnly(
+    orchestrator.list().map((environment) => environment.id),
+  );
 
   // Host and Origin checks in front of everything but preview hosts (DNS rebinding, cross-site pages).
   const guard = createRequestGuard({
@@ -202,10 +232,15 @@ async function assemble(
   origin = `http://127.0.0.1:${publicPort}`;
 
   const reaper = setInterval(() => {
-    orchestrator.reapExpired().catch((error: unknown) => logger.error({ err: error }, "reaper failed"));
+    orchestrator
+      .reapExpired()
+      .catch((error: unknown) => logger.error({ err: error }, "reaper failed"));
   }, options.reapIntervalMs ?? 30_000);
   reaper.unref();
-  logger.info({ url: server.url, dataDir: config.dataDir, runtime: config.runtime }, "previewd listening");
+  logger.info(
+    { url: server.url, dataDir: config.dataDir, runtime: config.runtime },
+    "previewd listening",
+  );
 
   return {
     url: server.url,
@@ -226,6 +261,10 @@ async function assemble(
 }
 
 /** Stop the runtimes' background work (log tailing, timers); environments keep running. */
-async function closeRuntimes(orchestrator: EnvironmentOrchestrator): Promise<void> {
-  for (const runtime of Object.values(orchestrator.deps.runtimes)) await runtime.close();
+async function closeRuntimes(
+  orchestrator: EnvironmentOrchestrator,
+): Promise<void> {
+  await orchestrator.stopSupervising();
+  for (const runtime of Object.values(orchestrator.deps.runtimes))
+    await runtime.close();
 }

@@ -8,7 +8,10 @@ import path from "node:path";
 import { errorMessage } from "../errors.ts";
 import type { RuntimeName } from "../environments/environment-schema.ts";
 import type { RuntimeContext } from "../runtimes/runtime.ts";
-import type { EnvironmentOrchestrator, OrchestratorDeps } from "./create-orchestrator.ts";
+import type {
+  EnvironmentOrchestrator,
+  OrchestratorDeps,
+} from "./create-orchestrator.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
 import { teardown } from "./environment-operations.ts";
 
@@ -23,7 +26,12 @@ export async function recover(
   orchestrator: EnvironmentOrchestrator,
   deps: OrchestratorDeps,
 ): Promise<RecoveryReport> {
-  const report: RecoveryReport = { adopted: [], failed: [], deleted: [], orphans: [] };
+  const report: RecoveryReport = {
+    adopted: [],
+    failed: [],
+    deleted: [],
+    orphans: [],
+  };
   const records = await orchestrator.load();
   for (const record of records) {
     try {
@@ -69,7 +77,11 @@ async function recoverOne(
     report.deleted.push(record.id);
     return;
   }
-  if (record.status === "ready" && record.deployment) {
+  // A degraded environment was ready and had something down: adopted, its watch restarts that.
+  if (
+    (record.status === "ready" || record.status === "degraded") &&
+    record.deployment
+  ) {
     const runtime = orchestrator.runtime(record.runtime as RuntimeName);
     const adopted = await runtime.adopt(
       orchestrator.runtimeEnvironment(record),
@@ -78,6 +90,7 @@ async function recoverOne(
     );
     if (adopted) {
       record.deployment = adopted;
+      orchestrator.supervise(record);
       report.adopted.push(record.id);
       return;
     }
@@ -115,7 +128,10 @@ async function markFailed(
   message: string,
 ): Promise<void> {
   await teardown({ record, orchestrator, deps }).catch((error: unknown) =>
-    deps.logger.error({ env: record.id, err: error }, "teardown during recovery failed"),
+    deps.logger.error(
+      { env: record.id, err: error },
+      "teardown during recovery failed",
+    ),
   );
   record.error = { step, message, logTail: [] };
   orchestrator.setStatus(record, "failed");

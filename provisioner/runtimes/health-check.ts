@@ -34,6 +34,11 @@ async function probe(url: string, signal: AbortSignal): Promise<string | undefin
   }
 }
 
+/** One health check of `path` on 127.0.0.1: undefined when it answers 2xx/3xx, else why not. */
+export function checkHealth(port: number, path: string, signal: AbortSignal): Promise<string | undefined> {
+  return probe(`http://127.0.0.1:${port}${path}`, signal);
+}
+
 export async function waitHealthy(options: HealthCheckOptions): Promise<HealthResult> {
   const url = `http://127.0.0.1:${options.port}${options.path}`;
   const deadline = Date.now() + options.timeoutMs;

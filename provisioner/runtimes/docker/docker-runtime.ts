@@ -16,6 +16,8 @@ import type {
   Runtime,
   RuntimeContext,
   RuntimeEnvironment,
+  Supervision,
+  SupervisionContext,
 } from "../runtime.ts";
 import { ContainerLogs } from "./container-logs.ts";
 import { dockerExec } from "./docker-exec.ts";
@@ -24,6 +26,7 @@ import { appContainerHandle, serviceContainerHandle } from "./docker-handles.ts"
 import { ENV_LABEL, OWNER_LABEL, networkName } from "./docker-labels.ts";
 import { labelledEnvironments, removeLabelled } from "./docker-objects.ts";
 import { DockerSteps, type DockerEnvironment } from "./docker-steps.ts";
+import { superviseContainers } from "./docker-supervision.ts";
 import { isRunningWith } from "./run-container.ts";
 
 export interface DockerRuntimeOptions {
@@ -125,14 +128,17 @@ class DockerRuntime implements Runtime {
       if ((network as { Labels?: Record<string, string> }).Labels?.[OWNER_LABEL] !== this.#owner)
         return undefined;
       const containers: [string, string][] = [];
+      // A container already known to have crashed may be stopped: supervision starts it again.
+      const alive = async (id: string, status: string) =>
+        status === "crashed" || (await this.#running(env, id));
       for (const [name, service] of Object.entries(deployment.services)) {
         const handle = serviceContainerHandle(service);
-        if (!handle || !(await this.#running(env, handle.containerId))) return undefined;
+        if (!handle || !(await alive(handle.containerId, service.status))) return undefined;
         containers.push([name, handle.containerId]);
       }
       for (const [app, deployed] of Object.entries(deployment.apps)) {
         const handle = appContainerHandle(deployed);
-        if (!handle || !(await this.#running(env, handle.containerId))) return undefined;
+        if (!handle || !(await alive(handle.containerId, deployed.status))) return undefined;
         containers.push([app, handle.containerId]);
       }
       const steps = this.#steps(env, ctx, deployment);
@@ -187,6 +193,18 @@ class DockerRuntime implements Runtime {
     }
     if (removed.length > 0) this.#logger.info({ envIds: removed }, "removed orphaned containers");
     return removed;
+  }
+
+  supervise(env: RuntimeEnvironment, deployment: Deployment, ctx: SupervisionContext): Supervision {
+    return superviseContainers({
+      docker: this.#docker,
+      env,
+      deployment,
+      ctx,
+      logs: this.#state(env, ctx.logs).logs,
+      healthTimeoutMs: this.#healthTimeoutMs,
+      serviceTimeoutMs: this.#serviceTimeoutMs,
+    });
   }
 
   async exec(

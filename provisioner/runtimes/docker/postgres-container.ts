@@ -52,7 +52,12 @@ export function deployedService(
   return { type: "postgres", status, ...urls(handle, name), handle: { ...handle } };
 }
 
-async function ensureDatabase(port: number, password: string, database: string): Promise<string | undefined> {
+/** Connects to the server and creates the database if missing: undefined once done, else why not. */
+export async function ensureDatabase(
+  port: number,
+  password: string,
+  database: string,
+): Promise<string | undefined> {
   const client = new pg.Client({
     host: "127.0.0.1",
     port,

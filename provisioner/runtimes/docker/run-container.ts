@@ -33,6 +33,31 @@ async function create(docker: Docker, options: Docker.ContainerCreateOptions): P
   }
 }
 
+function publishedPort(info: Docker.ContainerInspectInfo, containerPort: number): number | undefined {
+  const binding = info.NetworkSettings.Ports?.[`${containerPort}/tcp`]?.find((b) => b.HostIp === "127.0.0.1");
+  const hostPort = Number(binding?.HostPort);
+  return Number.isInteger(hostPort) && hostPort > 0 ? hostPort : undefined;
+}
+
+/**
+ * Starts an existing container again (stopping it first if it still runs), keeping its volumes;
+ * resolves with the port it got on 127.0.0.1, which the engine may have picked anew.
+ */
+export async function restartContainer(
+  docker: Docker,
+  id: string,
+  containerPort: number,
+  stopGraceS = 5,
+): Promise<number> {
+  const container = docker.getContainer(id);
+  if ((await container.inspect()).State.Running) await container.stop({ t: stopGraceS });
+  await container.start();
+  const hostPort = publishedPort(await container.inspect(), containerPort);
+  if (hostPort === undefined)
+    throw new ProvisionError(`container ${id} has no port published for ${containerPort}`, "supervise");
+  return hostPort;
+}
+
 export async function startContainer(
   docker: Docker,
   options: Docker.ContainerCreateOptions,
@@ -40,10 +65,8 @@ export async function startContainer(
 ): Promise<StartedContainer> {
   const container = await create(docker, options);
   await container.start();
-  const info = await container.inspect();
-  const binding = info.NetworkSettings.Ports?.[`${containerPort}/tcp`]?.find((b) => b.HostIp === "127.0.0.1");
-  const hostPort = Number(binding?.HostPort);
-  if (!Number.isInteger(hostPort) || hostPort <= 0) {
+  const hostPort = publishedPort(await container.inspect(), containerPort);
+  if (hostPort === undefined) {
     throw new ProvisionError(
       `container ${options.name ?? container.id} has no port published for ${containerPort}`,
       "start",

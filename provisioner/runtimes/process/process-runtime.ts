@@ -17,6 +17,8 @@ import type {
   Runtime,
   RuntimeContext,
   RuntimeEnvironment,
+  Supervision,
+  SupervisionContext,
 } from "../runtime.ts";
 import { EnvironmentPorts } from "./environment-ports.ts";
 import { execCommand } from "./exec-command.ts";
@@ -28,6 +30,7 @@ import { isOurs, scanProcesses } from "./process-scan.ts";
 import { ProcessSteps, type ProcessEnvironment } from "./process-steps.ts";
 import { SharedOutputs } from "./shared-outputs.ts";
 import { servicesDir } from "./postgres-service.ts";
+import { superviseProcesses } from "./process-supervision.ts";
 import { removeOrphanPostgresData, removePostgresData } from "./postgres-home.ts";
 
 export interface ProcessRuntimeOptions {
@@ -162,15 +165,19 @@ class ProcessRuntime implements Runtime {
   ): Promise<Deployment | undefined> {
     const ports: number[] = [];
     const names: string[] = [];
+    // One already known to have crashed may be gone: supervision restarts it. Anything else gone
+    // means the environment did not survive (a reboot, say).
+    const alive = async (name: string, pid: number | undefined, status: string) =>
+      (pid !== undefined && (await isOurs(pid, this.#owner, env.id, name))) || status === "crashed";
     for (const [name, service] of Object.entries(deployment.services)) {
       const handle = serviceHandle(service);
-      if (!handle || !(await isOurs(handle.pid, this.#owner, env.id, name))) return undefined;
+      if (!handle || !(await alive(name, handle.pid, service.status))) return undefined;
       ports.push(handle.port);
       names.push(name);
     }
     for (const [app, deployed] of Object.entries(deployment.apps)) {
       const handle = appHandle(deployed);
-      if (!handle || !(await isOurs(handle.pid, this.#owner, env.id, app))) return undefined;
+      if (!handle || !(await alive(app, handle.pid, deployed.status))) return undefined;
       ports.push(handle.port);
       names.push(app);
     }
@@ -196,6 +203,20 @@ class ProcessRuntime implements Runtime {
     const clusters = await removeOrphanPostgresData(this.#owner, keep);
     if (clusters.length > 0) this.#logger.info({ envIds: clusters }, "removed orphaned Postgres clusters");
     return [...new Set([...orphans, ...clusters])];
+  }
+
+  supervise(env: RuntimeEnvironment, deployment: Deployment, ctx: SupervisionContext): Supervision {
+    return superviseProcesses({
+      env,
+      deployment,
+      ctx,
+      state: this.#state(env, ctx.logs),
+      owner: this.#owner,
+      healthTimeoutMs: this.#healthTimeoutMs,
+      stopGraceMs: this.#stopGraceMs,
+      serviceTimeoutMs: this.#serviceTimeoutMs,
+      ...(this.#cacheDir && { postgresTemplates: join(this.#cacheDir, "postgres") }),
+    });
   }
 
   async exec(

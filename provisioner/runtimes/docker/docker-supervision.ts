@@ -1,0 +1,132 @@
+/**
+ * Supervision on the docker runtime (supervisor.ts does the when): a container that stopped
+ * running is down, an app container whose health path does not answer is failing. A restart
+ * starts the same container again (its volume, so its data, kept) and follows its logs again;
+ * the engine may publish it on another loopback port, which the new handle records.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type Docker from "dockerode";
+import { ProvisionError } from "../../errors.ts";
+import { checkHealth, unhealthyMessage, waitHealthy } from "../health-check.ts";
+import type { Deployment, RuntimeEnvironment, Supervision, SupervisionContext } from "../runtime.ts";
+import { appStatusOf, serviceStatusOf, unitStatusOf } from "../supervision/restart-context.ts";
+import { startSupervisor, type Probe, type SupervisedUnit } from "../supervision/supervisor.ts";
+import type { ContainerLogs } from "./container-logs.ts";
+import { dockerStatus } from "./docker-engine.ts";
+import { appContainerHandle, serviceContainerHandle } from "./docker-handles.ts";
+import { deployedService, ensureDatabase } from "./postgres-container.ts";
+import { exitCodeOf, restartContainer } from "./run-container.ts";
+
+export interface DockerSupervisionOptions {
+  docker: Docker;
+  env: RuntimeEnvironment;
+  deployment: Deployment;
+  ctx: SupervisionContext;
+  logs: ContainerLogs;
+  healthTimeoutMs: number;
+  serviceTimeoutMs: number;
+}
+
+/** Whether the container runs; a container removed behind previewd's back is down too. */
+async function running(docker: Docker, id: string | undefined): Promise<Probe> {
+  if (!id) return { state: "exited", reason: "it has no container" };
+  try {
+    const info = await docker.getContainer(id).inspect();
+    if (info.State.Running) return { state: "up" };
+    return { state: "exited", reason: `its container exited with code ${info.State.ExitCode}` };
+  } catch (error) {
+    if (dockerStatus(error) === 404) return { state: "exited", reason: "its container is gone" };
+    throw error; // The engine did not answer: nothing to decide on.
+  }
+}
+
+function appUnit(o: DockerSupervisionOptions, deployment: Deployment, app: string): SupervisedUnit {
+  const path = o.env.manifest.apps[app]?.health ?? "/";
+  const containerPort = o.env.manifest.apps[app]?.docker?.port ?? 80;
+  return {
+    kind: "app",
+    name: app,
+    status: unitStatusOf(deployment.apps[app]?.status ?? "healthy"),
+    async probe(signal) {
+      const handle = appContainerHandle(deployment.apps[app]);
+      const look = await running(o.docker, handle?.containerId);
+      if (look.state !== "up" || !handle) return look;
+      const problem = await checkHealth(handle.hostPort, path, signal);
+      return problem === undefined ? { state: "up" } : { state: "failing", reason: `${path}: ${problem}` };
+    },
+    async restart(signal) {
+      const current = deployment.apps[app];
+      const handle = appContainerHandle(current);
+      if (!current || !handle) throw new ProvisionError(`${app} has no container record`, "supervise", app);
+      const hostPort = await restartContainer(o.docker, handle.containerId, containerPort);
+      current.directUrl = `http://127.0.0.1:${hostPort}`;
+      current.handle = { ...current.handle, hostPort };
+      await o.logs.follow(app, handle.containerId, true);
+      const result = await waitHealthy({
+        port: hostPort,
+        path,
+        timeoutMs: o.healthTimeoutMs,
+        signal,
+        exitCode: () => exitCodeOf(o.docker, handle.containerId),
+        intervalMs: 200,
+      });
+      if (result.ok) return;
+      await o.docker
+        .getContainer(handle.containerId)
+        .stop({ t: 2 })
+        .catch(() => undefined);
+      throw new ProvisionError(unhealthyMessage(app, path, o.healthTimeoutMs, result), "supervise", app);
+    },
+    report(status) {
+      const current = deployment.apps[app];
+      if (!current) return;
+      current.status = appStatusOf[status];
+      o.ctx.appChanged(app, structuredClone(current));
+    },
+  };
+}
+
+function serviceUnit(o: DockerSupervisionOptions, deployment: Deployment, name: string): SupervisedUnit {
+  return {
+    kind: "service",
+    name,
+    status: unitStatusOf(deployment.services[name]?.status ?? "running"),
+    probe: () => running(o.docker, serviceContainerHandle(deployment.services[name])?.containerId),
+    async restart(signal) {
+      const handle = serviceContainerHandle(deployment.services[name]);
+      if (!handle) throw new ProvisionError(`${name} has no container record`, "supervise", name);
+      const hostPort = await restartContainer(o.docker, handle.containerId, 5432);
+      const restarted = { ...handle, hostPort };
+      deployment.services[name] = deployedService(restarted, name, "starting");
+      await o.logs.follow(name, handle.containerId, true);
+      const deadline = Date.now() + o.serviceTimeoutMs;
+      for (;;) {
+        const problem = await ensureDatabase(hostPort, handle.password, handle.database);
+        if (problem === undefined) return;
+        if (signal.aborted || Date.now() >= deadline)
+          throw new ProvisionError(
+            `postgres for ${name} did not accept connections: ${problem}`,
+            "supervise",
+            name,
+          );
+        await sleep(200);
+      }
+    },
+    report(status) {
+      const current = deployment.services[name];
+      if (!current) return;
+      current.status = serviceStatusOf[status];
+      o.ctx.serviceChanged(name, structuredClone(current));
+    },
+  };
+}
+
+export function superviseContainers(options: DockerSupervisionOptions): Supervision {
+  // The watch's own copy, kept current as containers restart.
+  const deployment = structuredClone(options.deployment);
+  const units = [
+    ...Object.keys(deployment.services).map((name) => serviceUnit(options, deployment, name)),
+    ...Object.keys(deployment.apps).map((app) => appUnit(options, deployment, app)),
+  ];
+  return startSupervisor({ units, event: options.ctx.event });
+}

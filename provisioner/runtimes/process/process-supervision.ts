@@ -1,0 +1,143 @@
+/**
+ * Supervision on the process runtime (supervisor.ts does the when): an app or Postgres is down
+ * when its labelled group leader is gone; an app is failing when its health path does not
+ * answer. A restart stops what is left of the group and starts it again on the same port, with
+ * the same cluster and password.
+ */
+import type { Deployment, RuntimeEnvironment, Supervision, SupervisionContext } from "../runtime.ts";
+import { checkHealth } from "../health-check.ts";
+import { startSupervisor, type SupervisedUnit } from "../supervision/supervisor.ts";
+import {
+  appStatusOf,
+  restartContext,
+  serviceStatusOf,
+  unitStatusOf,
+} from "../supervision/restart-context.ts";
+import { startApp } from "./app-process.ts";
+import { interpolationValues } from "./interpolation-values.ts";
+import { waitPortFree } from "./port-allocator.ts";
+import { appHandle, serviceHandle } from "./process-handles.ts";
+import { stopGroups } from "./process-group.ts";
+import { isOurs } from "./process-scan.ts";
+import type { ProcessEnvironment } from "./process-steps.ts";
+import { startService } from "./start-service.ts";
+import { ProvisionError } from "../../errors.ts";
+
+export interface ProcessSupervisionOptions {
+  env: RuntimeEnvironment;
+  deployment: Deployment;
+  ctx: SupervisionContext;
+  state: ProcessEnvironment;
+  owner: string;
+  healthTimeoutMs: number;
+  stopGraceMs: number;
+  serviceTimeoutMs: number;
+  postgresTemplates?: string;
+}
+
+/** Waits for the port the app or service must come back on; something else on it is a failed restart. */
+async function portBack(port: number, name: string): Promise<void> {
+  if (!(await waitPortFree(port, 3_000)))
+    throw new ProvisionError(`port ${port} of ${name} is still taken`, "supervise", name);
+}
+
+function appUnit(o: ProcessSupervisionOptions, deployment: Deployment, app: string): SupervisedUnit {
+  const path = o.env.manifest.apps[app]?.health ?? "/";
+  return {
+    kind: "app",
+    name: app,
+    status: unitStatusOf(deployment.apps[app]?.status ?? "healthy"),
+    async probe(signal) {
+      const handle = appHandle(deployment.apps[app]);
+      if (!handle || !(await isOurs(handle.pid, o.owner, o.env.id, app)))
+        return { state: "exited", reason: `its process (pid ${handle?.pid ?? "?"}) is gone` };
+      const problem = await checkHealth(handle.port, path, signal);
+      return problem === undefined ? { state: "up" } : { state: "failing", reason: `${path}: ${problem}` };
+    },
+    async restart(signal) {
+      const current = deployment.apps[app];
+      const handle = appHandle(current);
+      if (!current || !handle) throw new ProvisionError(`${app} has no process record`, "supervise", app);
+      await stopGroups([{ pgid: handle.pgid, role: "app" }], o.stopGraceMs);
+      await portBack(handle.port, app);
+      const ports: Record<string, number> = {};
+      for (const [name, deployed] of Object.entries(deployment.apps)) {
+        const port = appHandle(deployed)?.port;
+        if (port !== undefined) ports[name] = port;
+      }
+      deployment.apps[app] = await startApp({
+        env: o.env,
+        ctx: restartContext(o.ctx, signal),
+        app,
+        owner: o.owner,
+        port: handle.port,
+        values: interpolationValues(o.env, deployment, ports, app),
+        inputHash: current.inputHash,
+        output: o.state.output,
+        healthTimeoutMs: o.healthTimeoutMs,
+        stopGraceMs: o.stopGraceMs,
+        // The new pid is on record before the health wait: a previewd killed now still finds it.
+        onSpawned: async (started) => {
+          deployment.apps[app] = started;
+          o.ctx.appChanged(app, structuredClone(started));
+        },
+      });
+    },
+    report(status) {
+      const current = deployment.apps[app];
+      if (!current) return;
+      current.status = appStatusOf[status];
+      o.ctx.appChanged(app, structuredClone(current));
+    },
+  };
+}
+
+function serviceUnit(o: ProcessSupervisionOptions, deployment: Deployment, name: string): SupervisedUnit {
+  return {
+    kind: "service",
+    name,
+    status: unitStatusOf(deployment.services[name]?.status ?? "running"),
+    async probe() {
+      const handle = serviceHandle(deployment.services[name]);
+      const alive = handle !== undefined && (await isOurs(handle.pid, o.owner, o.env.id, name));
+      return alive
+        ? { state: "up" }
+        : { state: "exited", reason: `its server (pid ${handle?.pid ?? "?"}) is gone` };
+    },
+    async restart(signal) {
+      const handle = serviceHandle(deployment.services[name]);
+      if (!handle) throw new ProvisionError(`${name} has no process record`, "supervise", name);
+      // Its backends outlive a killed postmaster for a moment; the cluster is free once they are gone.
+      await stopGroups([{ pgid: handle.pid, role: "service" }], o.stopGraceMs);
+      await portBack(handle.port, name);
+      const started = await startService({
+        env: o.env,
+        ctx: restartContext(o.ctx, signal),
+        name,
+        owner: o.owner,
+        port: handle.port,
+        previous: handle,
+        output: o.state.output,
+        readyTimeoutMs: o.serviceTimeoutMs,
+        ...(o.postgresTemplates && { templatesDir: o.postgresTemplates }),
+      });
+      if (started) deployment.services[name] = started;
+    },
+    report(status) {
+      const current = deployment.services[name];
+      if (!current) return;
+      current.status = serviceStatusOf[status];
+      o.ctx.serviceChanged(name, structuredClone(current));
+    },
+  };
+}
+
+export function superviseProcesses(options: ProcessSupervisionOptions): Supervision {
+  // The watch's own copy, kept current as things restart: restarts read each other's ports and URLs.
+  const deployment = structuredClone(options.deployment);
+  const units = [
+    ...Object.keys(deployment.services).map((name) => serviceUnit(options, deployment, name)),
+    ...Object.keys(deployment.apps).map((app) => appUnit(options, deployment, app)),
+  ];
+  return startSupervisor({ units, event: options.ctx.event });
+}
