@@ -29,17 +29,11 @@ import { createDevtoolsBridge } from "../devtools-bridge/create-devtools-bridge.
 import { devtoolsEndpoints } from "../devtools-bridge/devtools-endpoints.ts";
 import { bridgeEnvironments } from "./devtools-environments.ts";
 import { apiScreenshotTaker } from "./github/api-screenshot-taker.ts";
-import {
-  createGitHubIntegration,
-  type GitHubIntegration,
-} from "./github/create-github.ts";
+import { createGitHubIntegration, type GitHubIntegration } from "./github/create-github.ts";
 import { flagDefaultsFrom } from "./github/flag-defaults.ts";
 import { loadGitHubConfig, type GitHubConfig } from "./github/github-config.ts";
 import { ofrepPreviewOrigins } from "./api/ofrep-routes.ts";
-import {
-  loadGuardConfig,
-  type GuardConfig,
-} from "./request-guard/guard-config.ts";
+import { loadGuardConfig, type GuardConfig } from "./request-guard/guard-config.ts";
 import { createRequestGuard } from "./request-guard/request-guard.ts";
 
 export interface Previewd {
@@ -65,10 +59,7 @@ export interface PreviewdOptions {
   guard?: Omit<GuardConfig, "publicUrl">;
 }
 
-export async function startPreviewd(
-  config: Config,
-  options: PreviewdOptions,
-): Promise<Previewd> {
+export async function startPreviewd(config: Config, options: PreviewdOptions): Promise<Previewd> {
   assertListenAllowed(config);
   const browserConfig = bridgeConfigFromEnv();
   const githubConfig = options.github ?? loadGitHubConfig();
@@ -82,14 +73,7 @@ export async function startPreviewd(
   // What has been started so far, undone in reverse if a later step fails: nothing half-started stays.
   const started: (() => Promise<void>)[] = [];
   try {
-    return await assemble(
-      config,
-      options,
-      browserConfig,
-      githubConfig,
-      guardConfig,
-      started,
-    );
+    return await assemble(config, options, browserConfig, githubConfig, guardConfig, started);
   } catch (error) {
     for (const undo of started.reverse()) await undo().catch(() => undefined);
     throw error;
@@ -109,10 +93,7 @@ async function assemble(
   started.push(releaseLock);
 
   // Lines survive a restart: each environment's recent tail is reloaded from `<dataDir>/logs/<id>/`.
-  const logs = await FileLogStore.open({
-    dir: path.join(config.dataDir, "logs"),
-    logger,
-  });
+  const logs = await FileLogStore.open({ dir: path.join(config.dataDir, "logs"), logger });
   // Prometheus metrics (GET /metrics): log lines, environments, phases, API and proxy traffic.
   const metrics = new PreviewdMetrics();
   countLogLines(logs, metrics);
@@ -124,22 +105,14 @@ async function assemble(
     dataDir: config.dataDir,
     logger,
     logs,
-    sources: createRepoSources({
-      cacheDir: path.join(config.dataDir, "repos"),
-      logger,
-    }),
-    worktrees: createWorktreeManager({
-      worktreesDir: path.join(config.dataDir, "worktrees"),
-      logger,
-    }),
+    sources: createRepoSources({ cacheDir: path.join(config.dataDir, "repos"), logger }),
+    worktrees: createWorktreeManager({ worktreesDir: path.join(config.dataDir, "worktrees"), logger }),
     runtimes: {
       process: createProcessRuntime({
         ownerId,
         logger,
         cacheDir: path.join(config.dataDir, "cache"),
-        ...(options.healthTimeoutMs && {
-          healthTimeoutMs: options.healthTimeoutMs,
-        }),
+        ...(options.healthTimeoutMs && { healthTimeoutMs: options.healthTimeoutMs }),
       }),
       // Always registered: without an engine, checkAvailable() says what is missing (503).
       docker: createDockerRuntime({ ownerId, logger }),
@@ -149,8 +122,7 @@ async function assemble(
     defaultRuntime: config.runtime,
     defaultTtlSeconds: config.defaultTtl,
     origin: () => origin,
-    appUrl: (id, app) =>
-      `http://${app}--${id}.${config.baseDomain}:${publicPort}`,
+    appUrl: (id, app) => `http://${app}--${id}.${config.baseDomain}:${publicPort}`,
     devtools: (id) => devtoolsEndpoints(origin, id),
     ...(config.token && { token: config.token }),
   });
@@ -160,9 +132,7 @@ async function assemble(
   metrics.watchEnvironments(orchestrator);
   started.push(() => closeRuntimes(orchestrator));
 
-  await logs.retainOnly(
-    orchestrator.list().map((environment) => environment.id),
-  );
+  await logs.retainOnly(orchestrator.list().map((environment) => environment.id));
 
   // Host and Origin checks in front of everything but preview hosts (DNS rebinding, cross-site pages).
   const guard = createRequestGuard({
@@ -232,15 +202,10 @@ async function assemble(
   origin = `http://127.0.0.1:${publicPort}`;
 
   const reaper = setInterval(() => {
-    orchestrator
-      .reapExpired()
-      .catch((error: unknown) => logger.error({ err: error }, "reaper failed"));
+    orchestrator.reapExpired().catch((error: unknown) => logger.error({ err: error }, "reaper failed"));
   }, options.reapIntervalMs ?? 30_000);
   reaper.unref();
-  logger.info(
-    { url: server.url, dataDir: config.dataDir, runtime: config.runtime },
-    "previewd listening",
-  );
+  logger.info({ url: server.url, dataDir: config.dataDir, runtime: config.runtime }, "previewd listening");
 
   return {
     url: server.url,
@@ -261,10 +226,7 @@ async function assemble(
 }
 
 /** Stop the runtimes' background work (log tailing, timers); environments keep running. */
-async function closeRuntimes(
-  orchestrator: EnvironmentOrchestrator,
-): Promise<void> {
+async function closeRuntimes(orchestrator: EnvironmentOrchestrator): Promise<void> {
   await orchestrator.stopSupervising();
-  for (const runtime of Object.values(orchestrator.deps.runtimes))
-    await runtime.close();
+  for (const runtime of Object.values(orchestrator.deps.runtimes)) await runtime.close();
 }

@@ -22,32 +22,16 @@ import type { RepoSources } from "../sources/repo-source.ts";
 import type { WorktreeManager } from "../sources/worktree-manager.ts";
 import { flagsToken } from "../flags/flags-token.ts";
 import { ttlSeconds } from "./environment-id.ts";
-import {
-  newRecord,
-  toView,
-  type EnvironmentRecord,
-} from "./environment-record.ts";
+import { newRecord, toView, type EnvironmentRecord } from "./environment-record.ts";
 import { OperationQueue } from "./operation-queue.ts";
 import { runOperation, type OperationDeps } from "./environment-operations.ts";
 import { EventHub } from "./event-hub.ts";
 import { EnvironmentSupervision } from "./environment-supervision.ts";
-import type {
-  CreateResult,
-  Orchestrator,
-  SettleResult,
-} from "./orchestrator.ts";
+import type { CreateResult, Orchestrator, SettleResult } from "./orchestrator.ts";
 import { settledWithin } from "./settled-within.ts";
-import {
-  listScenarios,
-  loadScenarioNow,
-  requestedScenario,
-} from "./scenario-operations.ts";
+import { listScenarios, loadScenarioNow, requestedScenario } from "./scenario-operations.ts";
 import type { ScenarioService } from "./scenario-service.ts";
-import {
-  initialFlags,
-  resolveSource,
-  type ResolvedSource,
-} from "./source-resolver.ts";
+import { initialFlags, resolveSource, type ResolvedSource } from "./source-resolver.ts";
 import { StateStore } from "./state-store.ts";
 
 export interface OrchestratorDeps {
@@ -79,9 +63,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   readonly #deletedListeners = new Set<(id: string) => void | Promise<void>>();
   readonly #state: StateStore;
   readonly #now: () => Date;
-  readonly #supervision: EnvironmentSupervision = new EnvironmentSupervision(
-    this,
-  );
+  readonly #supervision: EnvironmentSupervision = new EnvironmentSupervision(this);
 
   constructor(readonly deps: OrchestratorDeps) {
     this.#state = new StateStore(deps.dataDir);
@@ -100,26 +82,17 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     const runtime = this.runtime(runtimeName);
     const source = await resolveSource(request, this.deps);
     const flags = initialFlags(source.manifest, request.flags);
-    const scenario = await requestedScenario(
-      source,
-      request.scenario,
-      this.deps.sources,
-    );
+    const scenario = await requestedScenario(source, request.scenario, this.deps.sources);
     await runtime.checkAvailable();
 
     return this.#createLock.runExclusive(async () => {
-      const existing = [...this.#records.values()].find(
-        (r) => r.key === source.key,
-      );
+      const existing = [...this.#records.values()].find((r) => r.key === source.key);
       if (existing) {
         this.#reuse(existing, source);
         return { environment: this.#view(existing), created: false };
       }
       const now = this.#now();
-      const ttl =
-        request.ttl === undefined
-          ? this.deps.defaultTtlSeconds || null
-          : request.ttl;
+      const ttl = request.ttl === undefined ? this.deps.defaultTtlSeconds || null : request.ttl;
       const record = newRecord({
         source,
         runtime: runtimeName,
@@ -147,10 +120,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     return this.#view(this.record(id));
   }
 
-  async patch(
-    id: string,
-    patch: { ttl: number | string | null },
-  ): Promise<EnvironmentView> {
+  async patch(id: string, patch: { ttl: number | string | null }): Promise<EnvironmentView> {
     const record = this.record(id);
     record.expiresAt = this.#expiry(patch.ttl);
     this.#touch(record);
@@ -160,15 +130,12 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
 
   async redeploy(id: string): Promise<EnvironmentView> {
     const record = this.record(id);
-    if (record.status === "deleting")
-      throw new ConflictError(`environment ${id} is being deleted`);
+    if (record.status === "deleting") throw new ConflictError(`environment ${id} is being deleted`);
     // Resolve before anything changes: an unreachable remote or a broken manifest is the caller's 4xx.
     const source = await resolveSource(
       {
         repo: record.repo,
-        ...(record.callerWorktree
-          ? { worktree: record.callerWorktree }
-          : { ref: record.ref }),
+        ...(record.callerWorktree ? { worktree: record.callerWorktree } : { ref: record.ref }),
         ...(record.dir && { dir: record.dir }),
       },
       this.deps,
@@ -188,11 +155,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     return this.#view(record);
   }
 
-  waitFor(
-    id: string,
-    statuses: EnvironmentStatus[],
-    timeoutMs: number,
-  ): Promise<EnvironmentView> {
+  waitFor(id: string, statuses: EnvironmentStatus[], timeoutMs: number): Promise<EnvironmentView> {
     this.record(id);
     return this.#waitUntil(id, timeoutMs, (record) => {
       if (!record) throw new NotFoundError(`environment ${id} was deleted`);
@@ -207,13 +170,8 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   }
 
   async waitForDeletion(id: string, timeoutMs: number): Promise<void> {
-    const gone = await this.#waitUntil(id, timeoutMs, (record) =>
-      record ? undefined : true,
-    );
-    if (!gone)
-      throw new ConflictError(
-        `environment ${id} is still being deleted after ${timeoutMs} ms`,
-      );
+    const gone = await this.#waitUntil(id, timeoutMs, (record) => (record ? undefined : true));
+    if (!gone) throw new ConflictError(`environment ${id} is still being deleted after ${timeoutMs} ms`);
   }
 
   events(id: string): EnvironmentEvent[] {
@@ -221,19 +179,13 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     return this.#events.history(id);
   }
 
-  subscribe(
-    id: string,
-    listener: (event: EnvironmentEvent) => void,
-  ): () => void {
+  subscribe(id: string, listener: (event: EnvironmentEvent) => void): () => void {
     return this.#events.subscribe(id, listener);
   }
 
   resolveApp(id: string, app: string): { directUrl: string } | undefined {
     const deployed = this.#records.get(id)?.deployment?.apps[app];
-    const running =
-      deployed &&
-      deployed.status !== "stopped" &&
-      deployed.status !== "crashed";
+    const running = deployed && deployed.status !== "stopped" && deployed.status !== "crashed";
     return running ? { directUrl: deployed.directUrl } : undefined;
   }
 
@@ -249,9 +201,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   ): Promise<Record<string, FlagValue>> {
     const record = this.record(id);
     initialFlags(record.manifest, values);
-    const changed = Object.entries(values).filter(
-      ([key, value]) => record.flags[key] !== value,
-    );
+    const changed = Object.entries(values).filter(([key, value]) => record.flags[key] !== value);
     if (changed.length === 0) return record.flags;
     for (const [key, value] of changed) {
       const line = `flag ${key}: ${JSON.stringify(record.flags[key])} -> ${JSON.stringify(value)} (${source})`;
@@ -264,10 +214,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     return record.flags;
   }
 
-  subscribeFlags(
-    id: string,
-    listener: (flags: Record<string, FlagValue>) => void,
-  ): () => void {
+  subscribeFlags(id: string, listener: (flags: Record<string, FlagValue>) => void): () => void {
     this.#changes.on(`flags:${id}`, listener);
     return () => this.#changes.off(`flags:${id}`, listener);
   }
@@ -279,9 +226,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   }
 
   /** Called on every status change of any environment (metrics: provisioning outcomes and timings). */
-  onStatusChange(
-    listener: (id: string, status: EnvironmentStatus) => void,
-  ): () => void {
+  onStatusChange(listener: (id: string, status: EnvironmentStatus) => void): () => void {
     // "status:" cannot collide with the per-id keys: ids are DNS labels, without ":".
     this.#changes.on("status:", listener);
     return () => this.#changes.off("status:", listener);
@@ -291,14 +236,10 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   async reapExpired(): Promise<string[]> {
     const now = this.#now().toISOString();
     const expired = [...this.#records.values()].filter(
-      (r) =>
-        r.expiresAt !== null && r.expiresAt <= now && r.status !== "deleting",
+      (r) => r.expiresAt !== null && r.expiresAt <= now && r.status !== "deleting",
     );
     for (const record of expired) {
-      this.deps.logger.info(
-        { env: record.id, expiresAt: record.expiresAt },
-        "environment expired",
-      );
+      this.deps.logger.info({ env: record.id, expiresAt: record.expiresAt }, "environment expired");
       await this.delete(record.id);
     }
     return expired.map((r) => r.id);
@@ -318,10 +259,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
    * Runs `work` alone on the environment's queue, after the operations asked before it, and
    * resolves with its result. A delete aborts `signal`.
    */
-  exclusive<T>(
-    id: string,
-    work: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
+  exclusive<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.#queue.run(id, work);
   }
 
@@ -344,9 +282,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     const record = this.#records.get(id);
     if (!record) {
       const known = [...this.#records.keys()];
-      throw new NotFoundError(
-        `no environment ${JSON.stringify(id)}; known: ${known.join(", ") || "none"}`,
-      );
+      throw new NotFoundError(`no environment ${JSON.stringify(id)}; known: ${known.join(", ") || "none"}`);
     }
     return record;
   }
@@ -356,20 +292,14 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     if (!runtime) {
       const available = Object.keys(this.deps.runtimes).join(", ");
       throw new ValidationError(`runtime ${name} is not available`, {
-        errors: [
-          {
-            path: "runtime",
-            message: `expected one of ${available} (got ${JSON.stringify(name)})`,
-          },
-        ],
+        errors: [{ path: "runtime", message: `expected one of ${available} (got ${JSON.stringify(name)})` }],
       });
     }
     return runtime;
   }
 
   runtimeEnvironment(record: EnvironmentRecord): RuntimeEnvironment {
-    if (!record.worktreePath)
-      throw new ConflictError(`environment ${record.id} has no worktree`);
+    if (!record.worktreePath) throw new ConflictError(`environment ${record.id} has no worktree`);
     const origin = this.deps.origin();
     return {
       id: record.id,
@@ -380,15 +310,10 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
       dataDir: this.dataDir(record.id),
       manifest: record.manifest,
       appUrls: Object.fromEntries(
-        Object.keys(record.manifest.apps).map((a) => [
-          a,
-          this.deps.appUrl(record.id, a),
-        ]),
+        Object.keys(record.manifest.apps).map((a) => [a, this.deps.appUrl(record.id, a)]),
       ),
       flagsUrl: `${origin}/v1/environments/${record.id}`,
-      ...(this.deps.token && {
-        flagsToken: flagsToken(this.deps.token, record.id),
-      }),
+      ...(this.deps.token && { flagsToken: flagsToken(this.deps.token, record.id) }),
       ...(record.callerWorktree && { inPlace: true }),
     };
   }
@@ -417,10 +342,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
    * Sets a final status (ready, failed) and tells waiters only once it is on disk: a client
    * answered "ready" may kill -9 previewd at once, and the restart must still adopt it.
    */
-  async setStatusDurably(
-    record: EnvironmentRecord,
-    status: EnvironmentStatus,
-  ): Promise<void> {
+  async setStatusDurably(record: EnvironmentRecord, status: EnvironmentStatus): Promise<void> {
     const previous = record.status;
     record.status = status;
     record.updatedAt = this.#now().toISOString();
@@ -443,10 +365,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     this.#changes.emit(id);
     for (const listener of this.#deletedListeners) {
       await Promise.resolve(listener(id)).catch((error: unknown) =>
-        this.deps.logger.error(
-          { env: id, err: error },
-          "cleanup after delete failed",
-        ),
+        this.deps.logger.error({ env: id, err: error }, "cleanup after delete failed"),
       );
     }
   }
@@ -464,53 +383,32 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
 
   #reuse(record: EnvironmentRecord, source: ResolvedSource): void {
     if (record.status === "deleting")
-      throw new ConflictError(
-        `environment ${record.id} is being deleted; try again when it is gone`,
-      );
-    if (record.status === "failed")
-      this.#schedule(record.id, "provision", source);
-    else if (record.commit !== source.commit)
-      this.#schedule(record.id, "update", source);
+      throw new ConflictError(`environment ${record.id} is being deleted; try again when it is gone`);
+    if (record.status === "failed") this.#schedule(record.id, "provision", source);
+    else if (record.commit !== source.commit) this.#schedule(record.id, "update", source);
   }
 
-  #expiry(
-    ttl: number | string | null | undefined,
-    from = this.#now(),
-  ): string | null {
+  #expiry(ttl: number | string | null | undefined, from = this.#now()): string | null {
     if (ttl === null || ttl === undefined) return null;
     return new Date(from.getTime() + ttlSeconds(ttl) * 1000).toISOString();
   }
 
   /** Queue a lifecycle operation; nobody waits for it (progress goes to events and status). */
-  #schedule(
-    id: string,
-    kind: OperationDeps["kind"],
-    source?: ResolvedSource,
-  ): void {
+  #schedule(id: string, kind: OperationDeps["kind"], source?: ResolvedSource): void {
     // What an operation stops or replaces on purpose is no crash: no restarts from now until it ends.
     const unwatched = this.#supervision.stop(id);
     void this.#queue
       .run(id, async (signal) => {
         await unwatched;
         const record = this.#records.get(id);
-        if (!record || (record.status === "deleting" && kind !== "delete"))
-          return;
+        if (!record || (record.status === "deleting" && kind !== "delete")) return;
         try {
-          await runOperation({
-            kind,
-            record,
-            source,
-            signal,
-            orchestrator: this,
-            deps: this.deps,
-          });
+          await runOperation({ kind, record, source, signal, orchestrator: this, deps: this.deps });
         } finally {
           this.#supervision.watch(record);
         }
       })
-      .catch((error: unknown) =>
-        this.deps.logger.error({ env: id, err: error }, `${kind} crashed`),
-      );
+      .catch((error: unknown) => this.deps.logger.error({ env: id, err: error }, `${kind} crashed`));
   }
 
   /**
@@ -531,10 +429,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
           finish(() => reject(error));
         }
       };
-      const timer = setTimeout(
-        () => finish(() => resolve(undefined)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => finish(() => resolve(undefined)), timeoutMs);
       const finish = (settle: () => void) => {
         clearTimeout(timer);
         this.#changes.off(id, onChange);

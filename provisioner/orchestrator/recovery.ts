@@ -8,10 +8,7 @@ import path from "node:path";
 import { errorMessage } from "../errors.ts";
 import type { RuntimeName } from "../environments/environment-schema.ts";
 import type { RuntimeContext } from "../runtimes/runtime.ts";
-import type {
-  EnvironmentOrchestrator,
-  OrchestratorDeps,
-} from "./create-orchestrator.ts";
+import type { EnvironmentOrchestrator, OrchestratorDeps } from "./create-orchestrator.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
 import { teardown } from "./environment-operations.ts";
 
@@ -26,12 +23,7 @@ export async function recover(
   orchestrator: EnvironmentOrchestrator,
   deps: OrchestratorDeps,
 ): Promise<RecoveryReport> {
-  const report: RecoveryReport = {
-    adopted: [],
-    failed: [],
-    deleted: [],
-    orphans: [],
-  };
+  const report: RecoveryReport = { adopted: [], failed: [], deleted: [], orphans: [] };
   const records = await orchestrator.load();
   for (const record of records) {
     try {
@@ -78,10 +70,7 @@ async function recoverOne(
     return;
   }
   // A degraded environment was ready and had something down: adopted, its watch restarts that.
-  if (
-    (record.status === "ready" || record.status === "degraded") &&
-    record.deployment
-  ) {
+  if ((record.status === "ready" || record.status === "degraded") && record.deployment) {
     const runtime = orchestrator.runtime(record.runtime as RuntimeName);
     const adopted = await runtime.adopt(
       orchestrator.runtimeEnvironment(record),
@@ -128,10 +117,7 @@ async function markFailed(
   message: string,
 ): Promise<void> {
   await teardown({ record, orchestrator, deps }).catch((error: unknown) =>
-    deps.logger.error(
-      { env: record.id, err: error },
-      "teardown during recovery failed",
-    ),
+    deps.logger.error({ env: record.id, err: error }, "teardown during recovery failed"),
   );
   record.error = { step, message, logTail: [] };
   orchestrator.setStatus(record, "failed");
