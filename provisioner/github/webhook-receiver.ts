@@ -85,14 +85,7 @@ export class WebhookReceiver {
   }
 
   async #verify(request: WebhookDelivery): Promise<void> {
-    const signature = request.signature256;
-    if (!signature) {
-      throw new UnauthorizedError(
-        request.signature1
-          ? "X-Hub-Signature (SHA-1) is not accepted; GitHub also sends X-Hub-Signature-256"
-          : "missing X-Hub-Signature-256 header",
-      );
-    }
+    const signature = checkSignatureHeader(request);
     // verify() compares in constant time and answers false for a wrong length.
     const valid =
       request.body.length > 0 &&
@@ -100,6 +93,27 @@ export class WebhookReceiver {
     if (!valid)
       throw new UnauthorizedError("X-Hub-Signature-256 does not match the payload and GITHUB_WEBHOOK_SECRET");
   }
+}
+
+const signatureFormat = /^sha256=[0-9a-f]{64}$/i;
+
+/**
+ * The signature header, present and well-formed, or UnauthorizedError. Checked from the headers
+ * alone, so an unsigned request is refused before its body (up to 25 MB) is read.
+ */
+export function checkSignatureHeader(request: Pick<WebhookDelivery, "signature256" | "signature1">): string {
+  const signature = request.signature256;
+  if (!signature) {
+    throw new UnauthorizedError(
+      request.signature1
+        ? "X-Hub-Signature (SHA-1) is not accepted; GitHub also sends X-Hub-Signature-256"
+        : "missing X-Hub-Signature-256 header",
+    );
+  }
+  if (!signatureFormat.test(signature)) {
+    throw new UnauthorizedError("X-Hub-Signature-256 is malformed: expected sha256=<64 hex digits>");
+  }
+  return signature;
 }
 
 function parsePayload(request: WebhookDelivery): unknown {
