@@ -98,6 +98,14 @@ export class RuntimeUnavailableError extends UnavailableError {
   readonly type = "runtime-unavailable";
 }
 
+/** previewd could not write its state (a full or read-only disk); nothing the request asked for was kept. */
+export class StateWriteError extends UnavailableError {
+  readonly type = "state-write";
+  constructor(file: string, cause: unknown) {
+    super(`previewd could not save its state to ${file}: ${errorMessage(cause)}`, { cause });
+  }
+}
+
 export function isPreviewdError(error: unknown): error is PreviewdError {
   return error instanceof PreviewdError;
 }

@@ -26,7 +26,6 @@ import { newRecord, toView, type EnvironmentRecord } from "./environment-record.
 import { OperationQueue } from "./operation-queue.ts";
 import { runOperation, type OperationDeps } from "./environment-operations.ts";
 import { EventHub } from "./event-hub.ts";
-import { EnvironmentSupervision } from "./environment-supervision.ts";
 import type { CreateResult, Orchestrator, SettleResult } from "./orchestrator.ts";
 import { settledWithin } from "./settled-within.ts";
 import { listScenarios, loadScenarioNow, requestedScenario } from "./scenario-operations.ts";
@@ -63,7 +62,6 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   readonly #deletedListeners = new Set<(id: string) => void | Promise<void>>();
   readonly #state: StateStore;
   readonly #now: () => Date;
-  readonly #supervision: EnvironmentSupervision = new EnvironmentSupervision(this);
 
   constructor(readonly deps: OrchestratorDeps) {
     this.#state = new StateStore(deps.dataDir);
@@ -102,7 +100,11 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
         expiresAt: this.#expiry(ttl, now),
       });
       this.#records.set(record.id, record);
-      await this.#persist();
+      // Not on disk, not created: a failed write leaves nothing behind.
+      await this.#persist().catch((error: unknown) => {
+        this.#records.delete(record.id);
+        throw error;
+      });
       this.deps.logger.info(
         { env: record.id, ref: record.ref, commit: record.commit },
         "environment created",
@@ -122,9 +124,13 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
 
   async patch(id: string, patch: { ttl: number | string | null }): Promise<EnvironmentView> {
     const record = this.record(id);
+    const previous = record.expiresAt;
     record.expiresAt = this.#expiry(patch.ttl);
+    await this.#persist().catch((error: unknown) => {
+      record.expiresAt = previous;
+      throw error;
+    });
     this.#touch(record);
-    await this.#persist();
     return this.#view(record);
   }
 
@@ -147,9 +153,14 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   async delete(id: string): Promise<EnvironmentView> {
     const record = this.record(id);
     if (record.status !== "deleting") {
-      this.#queue.abort(id);
+      const previous = record.status;
       this.#setStatus(record, "deleting");
-      await this.#persist();
+      // Only a delete that is on disk interrupts what runs: a failed write changes nothing.
+      await this.#persist().catch((error: unknown) => {
+        this.#setStatus(record, previous);
+        throw error;
+      });
+      this.#queue.abort(id);
       this.#schedule(id, "delete");
     }
     return this.#view(record);
@@ -185,8 +196,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
 
   resolveApp(id: string, app: string): { directUrl: string } | undefined {
     const deployed = this.#records.get(id)?.deployment?.apps[app];
-    const running = deployed && deployed.status !== "stopped" && deployed.status !== "crashed";
-    return running ? { directUrl: deployed.directUrl } : undefined;
+    return deployed && deployed.status !== "stopped" ? { directUrl: deployed.directUrl } : undefined;
   }
 
   /**
@@ -203,13 +213,17 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     initialFlags(record.manifest, values);
     const changed = Object.entries(values).filter(([key, value]) => record.flags[key] !== value);
     if (changed.length === 0) return record.flags;
+    const previous = record.flags;
+    record.flags = { ...record.flags, ...values };
+    await this.#persist().catch((error: unknown) => {
+      record.flags = previous;
+      throw error;
+    });
     for (const [key, value] of changed) {
-      const line = `flag ${key}: ${JSON.stringify(record.flags[key])} -> ${JSON.stringify(value)} (${source})`;
+      const line = `flag ${key}: ${JSON.stringify(previous[key])} -> ${JSON.stringify(value)} (${source})`;
       this.deps.logs.append(id, { app: "previewd", stream: "system", line });
     }
-    record.flags = { ...record.flags, ...values };
     this.#touch(record);
-    await this.#persist();
     this.#changes.emit(`flags:${id}`, record.flags);
     return record.flags;
   }
@@ -261,16 +275,6 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
    */
   exclusive<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.#queue.run(id, work);
-  }
-
-  /** Watch a ready environment's apps and services and restart what crashes (environment-supervision.ts). */
-  supervise(record: EnvironmentRecord): void {
-    this.#supervision.watch(record);
-  }
-
-  /** Stop every watch (shutdown; environments keep running, and a restarted previewd watches them again). */
-  stopSupervising(): Promise<void> {
-    return this.#supervision.stopAll();
   }
 
   /** Wait for every queued operation (tests and shutdown). */
@@ -346,7 +350,11 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     const previous = record.status;
     record.status = status;
     record.updatedAt = this.#now().toISOString();
-    await this.#persist();
+    await this.#persist().catch((error: unknown) => {
+      // Not on disk, not so: the caller decides what a status that could not be saved means.
+      record.status = previous;
+      throw error;
+    });
     this.#touch(record);
     if (previous !== status) this.#changes.emit("status:", record.id, status);
   }
@@ -357,11 +365,16 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
 
   /** Forget a deleted environment for good. */
   async forget(id: string): Promise<void> {
+    const record = this.#records.get(id);
     this.#records.delete(id);
+    // Gone from disk first: an environment that could not be forgotten there stays, to delete again.
+    await this.#persist().catch((error: unknown) => {
+      if (record) this.#records.set(id, record);
+      throw error;
+    });
     this.#events.forget(id);
     await this.deps.logs.remove(id);
     await rm(this.dataDir(id), { recursive: true, force: true });
-    await this.#persist();
     this.#changes.emit(id);
     for (const listener of this.#deletedListeners) {
       await Promise.resolve(listener(id)).catch((error: unknown) =>
@@ -395,18 +408,11 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
 
   /** Queue a lifecycle operation; nobody waits for it (progress goes to events and status). */
   #schedule(id: string, kind: OperationDeps["kind"], source?: ResolvedSource): void {
-    // What an operation stops or replaces on purpose is no crash: no restarts from now until it ends.
-    const unwatched = this.#supervision.stop(id);
     void this.#queue
       .run(id, async (signal) => {
-        await unwatched;
         const record = this.#records.get(id);
         if (!record || (record.status === "deleting" && kind !== "delete")) return;
-        try {
-          await runOperation({ kind, record, source, signal, orchestrator: this, deps: this.deps });
-        } finally {
-          this.#supervision.watch(record);
-        }
+        await runOperation({ kind, record, source, signal, orchestrator: this, deps: this.deps });
       })
       .catch((error: unknown) => this.deps.logger.error({ env: id, err: error }, `${kind} crashed`));
   }

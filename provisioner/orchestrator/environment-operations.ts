@@ -4,10 +4,9 @@
  * nothing behind but a `failed` record that says why.
  */
 import { performance } from "node:perf_hooks";
-import type { EnvironmentError } from "../environments/environment-schema.ts";
-import { errorMessage, ProvisionError } from "../errors.ts";
 import type { Deployment, RuntimeContext } from "../runtimes/runtime.ts";
 import type { EnvironmentOrchestrator, OrchestratorDeps } from "./create-orchestrator.ts";
+import { environmentError } from "./environment-error.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
 import type { ResolvedSource } from "./source-resolver.ts";
 import { seedAfterProvision, snapshotNewServices } from "./scenario-operations.ts";
@@ -30,9 +29,9 @@ export async function runOperation(op: OperationDeps): Promise<void> {
   record.error = null;
   if (op.source) adoptSource(record, op.source);
   orchestrator.setStatus(record, op.kind === "update" && record.deployment ? "updating" : "provisioning");
-  await orchestrator.persist();
   const ctx = runtimeContext(op);
   try {
+    await orchestrator.persist();
     if (record.status === "updating") await update(op, ctx);
     else await provision(op, ctx);
     record.timings.total = Math.round(performance.now() - started);
@@ -59,9 +58,17 @@ export async function runOperation(op: OperationDeps): Promise<void> {
     await teardown(op).catch((cleanup: unknown) =>
       op.deps.logger.error({ env: record.id, err: cleanup }, "cleanup after a failure failed"),
     );
-    await orchestrator.setStatusDurably(record, "failed");
+    await orchestrator.setStatusDurably(record, "failed").catch((unsaved: unknown) => {
+      // Failed all the same; a restart finds it provisioning on disk and marks it failed too.
+      op.deps.logger.error({ env: record.id, err: unsaved }, "could not save the failed status");
+      orchestrator.setStatus(record, "failed");
+    });
   } finally {
-    await orchestrator.persist();
+    await orchestrator
+      .persist()
+      .catch((error: unknown) =>
+        op.deps.logger.error({ env: record.id, err: error }, "could not save state"),
+      );
   }
 }
 
@@ -121,7 +128,11 @@ async function remove(op: OperationDeps): Promise<void> {
   } catch (error) {
     record.error = environmentError(error, "delete");
     orchestrator.setStatus(record, "failed");
-    await orchestrator.persist();
+    await orchestrator
+      .persist()
+      .catch((unsaved: unknown) =>
+        deps.logger.error({ env: record.id, err: unsaved }, "could not save state"),
+      );
   }
 }
 
@@ -161,16 +172,4 @@ function runtimeContext(op: OperationDeps): RuntimeContext {
       await orchestrator.persist();
     },
   };
-}
-
-function environmentError(error: unknown, step = "provision"): EnvironmentError {
-  if (error instanceof ProvisionError) {
-    return {
-      step: error.step,
-      ...(error.app && { app: error.app }),
-      message: error.message,
-      logTail: error.logTail,
-    };
-  }
-  return { step, message: errorMessage(error), logTail: [] };
 }

@@ -10,6 +10,7 @@ import type { RuntimeName } from "../environments/environment-schema.ts";
 import type { RuntimeContext } from "../runtimes/runtime.ts";
 import type { EnvironmentOrchestrator, OrchestratorDeps } from "./create-orchestrator.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
+import { cappedError } from "./environment-error.ts";
 import { teardown } from "./environment-operations.ts";
 
 export interface RecoveryReport {
@@ -69,8 +70,7 @@ async function recoverOne(
     report.deleted.push(record.id);
     return;
   }
-  // A degraded environment was ready and had something down: adopted, its watch restarts that.
-  if ((record.status === "ready" || record.status === "degraded") && record.deployment) {
+  if (record.status === "ready" && record.deployment) {
     const runtime = orchestrator.runtime(record.runtime as RuntimeName);
     const adopted = await runtime.adopt(
       orchestrator.runtimeEnvironment(record),
@@ -79,7 +79,6 @@ async function recoverOne(
     );
     if (adopted) {
       record.deployment = adopted;
-      orchestrator.supervise(record);
       report.adopted.push(record.id);
       return;
     }
@@ -119,7 +118,7 @@ async function markFailed(
   await teardown({ record, orchestrator, deps }).catch((error: unknown) =>
     deps.logger.error({ env: record.id, err: error }, "teardown during recovery failed"),
   );
-  record.error = { step, message, logTail: [] };
+  record.error = cappedError({ step, message, logTail: [] });
   orchestrator.setStatus(record, "failed");
   orchestrator.emit(record.id, { step, status: "failed", message });
 }

@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { StateWriteError } from "../errors.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
 
 interface StateFile {
@@ -11,9 +12,12 @@ interface StateFile {
  * previewd's state on disk: one JSON file, replaced atomically (write a temporary file, fsync,
  * rename), so a crash at any moment leaves either the old or the new state, never half of one.
  * Saves are serialized and coalesced: a save requested while one is running writes once after it.
+ * A failed write (a full disk) fails the saves it carried, leaves no temporary file, and the next
+ * save tries again.
  */
 export class StateStore {
   readonly #file: string;
+  /** The write in progress, settled either way: a failed write must not fail the ones after it. */
   #running: Promise<void> = Promise.resolve();
   #pending: (() => EnvironmentRecord[]) | undefined;
   #queued: Promise<void> | undefined;
@@ -32,7 +36,7 @@ export class StateStore {
     }
   }
 
-  /** Persist the snapshot `snapshot()` returns when the write actually happens. */
+  /** Persist the snapshot `snapshot()` returns when the write actually happens. Rejects with StateWriteError. */
   save(snapshot: () => EnvironmentRecord[]): Promise<void> {
     this.#pending = snapshot;
     this.#queued ??= this.#running.then(async () => {
@@ -41,20 +45,26 @@ export class StateStore {
       this.#pending = undefined;
       await this.#write({ version: 1, environments: take() });
     });
-    this.#running = this.#queued;
-    return this.#queued;
+    const queued = this.#queued;
+    this.#running = queued.catch(() => undefined);
+    return queued;
   }
 
   async #write(state: StateFile): Promise<void> {
-    await mkdir(path.dirname(this.#file), { recursive: true });
     const temporary = `${this.#file}.${process.pid}.tmp`;
-    const handle = await open(temporary, "w", 0o600);
     try {
-      await handle.writeFile(JSON.stringify(state, null, 2));
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await mkdir(path.dirname(this.#file), { recursive: true });
+      const handle = await open(temporary, "w", 0o600);
+      try {
+        await handle.writeFile(JSON.stringify(state, null, 2));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, this.#file);
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw new StateWriteError(this.#file, error);
     }
-    await rename(temporary, this.#file);
   }
 }
