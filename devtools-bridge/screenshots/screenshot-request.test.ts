@@ -37,6 +37,22 @@ describe("which page a screenshot request means", () => {
     expect(fieldOf(() => resolvePageUrl({ url: "/a", path: "/b" }, urls))).toBe("url");
   });
 
+  it("keeps a path on the app's preview host: no network-path references to other hosts", () => {
+    for (const path of ["//127.0.0.2:8099/x", "/\\127.0.0.2/x", "//evil.example/", "/\\/evil.example"]) {
+      expect(
+        fieldOf(() => resolvePageUrl({ path }, urls)),
+        path,
+      ).toBe("path");
+      expect(
+        fieldOf(() => resolvePageUrl({ url: path }, urls)),
+        path,
+      ).toBe("url");
+    }
+    expect(resolvePageUrl({ path: "/a//b?next=//evil.example" }, urls)).toBe(
+      "http://web--e.localhost:7070/a//b?next=//evil.example",
+    );
+  });
+
   it("caps the viewport at 1920×1080", () => {
     expect(screenshotRequestSchema.safeParse({ width: 1920, height: 1080 }).success).toBe(true);
     expect(screenshotRequestSchema.safeParse({ width: 1921 }).success).toBe(false);

@@ -67,8 +67,22 @@ export function resolvePageUrl(request: ScreenshotRequest, previewUrls: Record<s
       errors: [{ path: "app", message: `expected one of ${apps.join(", ") || "(no apps)"}` }],
     });
   }
-  const path = request.url ?? request.path ?? "/";
-  return new URL(path, previewUrls[app]).toString();
+  const field = request.url !== undefined ? "url" : "path";
+  return onPreviewHost(request.url ?? request.path ?? "/", previewUrls[app], field);
+}
+
+/**
+ * A path resolved against the app's preview URL must stay on it: `//host/x` and `/\host/x` are
+ * network-path references a URL parser takes to another host (127.0.0.2, the metadata service…).
+ */
+function onPreviewHost(path: string, previewUrl: string, field: "url" | "path"): string {
+  const url = new URL(path, previewUrl);
+  if (!/^\/(?![/\\])/.test(path) || !sameOrigin(previewUrl, url)) {
+    throw new ValidationError(`${field} ${JSON.stringify(path.slice(0, 200))} leaves the preview host`, {
+      errors: [{ path: field, message: `expected a path on ${previewUrl}, starting with a single "/"` }],
+    });
+  }
+  return url.toString();
 }
 
 function parseUrl(value: string): URL {
