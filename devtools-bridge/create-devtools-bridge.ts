@@ -76,6 +76,7 @@ export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Prom
         baseDomain: options.baseDomain,
         sink: options.logs,
         logger,
+        previewCookies: () => options.environments.previewCookies?.(envId) ?? [],
       });
     },
   });

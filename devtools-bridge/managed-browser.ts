@@ -10,6 +10,7 @@ import { browserLabels } from "./browser/browser-labels.ts";
 import type { PooledBrowser } from "./browser/browser-pool.ts";
 import { launchChromium, type RunningChromium } from "./browser/launch-chromium.ts";
 import { CdpConnection } from "./cdp/cdp-connection.ts";
+import { setPreviewCookies, type PreviewCookie } from "./browser/preview-cookies.ts";
 
 export interface ManagedBrowser extends PooledBrowser {
   envId: string;
@@ -17,6 +18,11 @@ export interface ManagedBrowser extends PooledBrowser {
   /** The bridge's own browser-level connection. */
   cdp: CdpConnection;
   port: number;
+  /**
+   * Lets a browser context (default: the default one) into the environment's protected
+   * previews; does nothing when previews are open. Set at start, again for each client.
+   */
+  authorizePreviews(browserContextId?: string): Promise<void>;
 }
 
 export interface StartBrowserOptions {
@@ -28,6 +34,8 @@ export interface StartBrowserOptions {
   baseDomain: string;
   sink: BrowserLogSink;
   logger: Logger;
+  /** The cookies that open the environment's protected previews (none when they are open). */
+  previewCookies?: () => PreviewCookie[];
 }
 
 export async function startManagedBrowser(options: StartBrowserOptions): Promise<ManagedBrowser> {
@@ -43,12 +51,16 @@ export async function startManagedBrowser(options: StartBrowserOptions): Promise
       `ws://127.0.0.1:${chromium.port}/devtools/browser/${chromium.browserId}`,
     );
     await logBrowserEvents(cdp, { envId: options.envId, sink: options.sink, logger: options.logger });
+    const authorizePreviews = (browserContextId?: string) =>
+      setPreviewCookies(cdp, options.previewCookies?.() ?? [], browserContextId);
+    await authorizePreviews();
     options.logger.info({ env: options.envId, pid: chromium.pid, port: chromium.port }, "browser started");
     return {
       envId: options.envId,
       chromium,
       cdp,
       port: chromium.port,
+      authorizePreviews,
       exited: chromium.exited,
       async stop() {
         cdp.close();

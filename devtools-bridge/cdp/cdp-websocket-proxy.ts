@@ -14,6 +14,9 @@ import type { BridgeContext } from "../bridge-context.ts";
 import { TooManyBrowsersError } from "../bridge-errors.ts";
 import { stableBrowserId } from "../devtools-endpoints.ts";
 import { presentedToken, tokenMatches } from "../token-check.ts";
+import type { Lease } from "../browser/browser-pool.ts";
+import type { ManagedBrowser } from "../managed-browser.ts";
+import { contextCookieRelay, type ContextCookieRelay } from "./context-cookie-relay.ts";
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
@@ -72,7 +75,7 @@ async function connect(
   }
   context.requireEnvironment(envId);
 
-  let lease: { browser: { port: number; chromium: { browserId: string } }; release(): void };
+  let lease: Lease<ManagedBrowser>;
   if (type === "browser") {
     if (target !== stableBrowserId(envId) && target !== context.pool.running(envId)?.chromium.browserId) {
       return reject(socket, 404, `no browser ${target} in environment ${envId}`);
@@ -83,6 +86,15 @@ async function connect(
       return reject(socket, 404, `no ${type} ${target}: the browser of ${envId} is not running`);
     lease = await context.pool.acquire(envId);
   }
+
+  // Again for each client: one before it may have cleared the cookies, or apps may have come since.
+  await lease.browser
+    .authorizePreviews()
+    .catch((error: unknown) => context.logger.warn({ err: error, env: envId }, "preview cookies not set"));
+  const cookies = contextCookieRelay(
+    (contextId) => lease.browser.authorizePreviews(contextId),
+    (error) => context.logger.warn({ err: error, env: envId }, "preview cookies not set in a new context"),
+  );
 
   const browserPath =
     type === "browser"
@@ -100,7 +112,7 @@ async function connect(
     lease.release();
     return;
   }
-  server.handleUpgrade(req, socket, head, (client) => relay(client, upstream, lease.release));
+  server.handleUpgrade(req, socket, head, (client) => relay(client, upstream, lease.release, cookies));
 }
 
 function openUpstream(url: string): Promise<WebSocket> {
@@ -118,12 +130,22 @@ function openUpstream(url: string): Promise<WebSocket> {
   });
 }
 
-function relay(client: WebSocket, upstream: WebSocket, release: () => void): void {
+function relay(
+  client: WebSocket,
+  upstream: WebSocket,
+  release: () => void,
+  cookies: ContextCookieRelay,
+): void {
   const pass = (to: WebSocket) => (data: RawData, isBinary: boolean) => {
     if (to.readyState === WebSocket.OPEN) to.send(data, { binary: isBinary });
   };
-  client.on("message", pass(upstream));
-  upstream.on("message", pass(client));
+  const toUpstream = pass(upstream);
+  const toClient = pass(client);
+  client.on("message", (data, isBinary) => {
+    cookies.fromClient(data);
+    toUpstream(data, isBinary);
+  });
+  upstream.on("message", (data, isBinary) => cookies.toClient(data, () => toClient(data, isBinary)));
   let done = false;
   const finish = (other: WebSocket, code: number, reason: Buffer) => {
     if (!done) {
