@@ -21,6 +21,14 @@ export const configSchema = z.object({
   runtime: runtimeNameSchema.default("process"),
   /** Default time to live of a new environment, in seconds; 0 keeps environments until deleted. */
   defaultTtl: z.coerce.number().int().min(0).default(0),
+  /** With a token: previews open to anyone instead of asking for the token or a share link. */
+  publicPreviews: z.union([z.boolean(), z.stringbool()]).default(false),
+  /** Lifetime of the share links previewd hands out (PR comments), in seconds; default 7 days. */
+  shareTtl: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 86_400),
 });
 export type Config = z.infer<typeof configSchema>;
 
@@ -32,6 +40,8 @@ const envVars: Record<keyof Config, string> = {
   baseDomain: "PREVIEWD_BASE_DOMAIN",
   runtime: "PREVIEWD_RUNTIME",
   defaultTtl: "PREVIEWD_DEFAULT_TTL",
+  publicPreviews: "PREVIEWD_PUBLIC_PREVIEWS",
+  shareTtl: "PREVIEWD_SHARE_TTL",
 };
 
 export function loadConfig(

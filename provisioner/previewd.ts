@@ -16,6 +16,8 @@ import { EnvironmentOrchestrator } from "./orchestrator/create-orchestrator.ts";
 import { ownerIdOf } from "./owner-id.ts";
 import { recover } from "./orchestrator/recovery.ts";
 import { createPreviewProxy } from "./proxy/preview-proxy.ts";
+import { PreviewAccess } from "./proxy/preview-access.ts";
+import { shareLinks } from "./proxy/share-links.ts";
 import { createProcessRuntime } from "./runtimes/process/process-runtime.ts";
 import { createDockerRuntime } from "./runtimes/docker/docker-runtime.ts";
 import { createUnavailableKubernetesRuntime } from "./runtimes/kubernetes/unavailable-kubernetes-runtime.ts";
@@ -141,13 +143,20 @@ async function assemble(
     extraOrigins: ofrepPreviewOrigins(orchestrator),
   });
 
+  // With a token, previews ask for it or a share link; the environment's own browser gets cookies.
+  const access = new PreviewAccess({
+    ...(config.token && { token: config.token }),
+    publicPreviews: config.publicPreviews,
+  });
+  const shares = shareLinks(access, config.shareTtl);
+
   // A browser per environment (CDP bridge, screenshots); browsers of a previous run are killed first.
   const devtools = await createDevtoolsBridge({
     owner: ownerId,
     dataDir: config.dataDir,
     baseDomain: config.baseDomain,
     ...(config.token && { token: config.token }),
-    environments: bridgeEnvironments(orchestrator),
+    environments: bridgeEnvironments(orchestrator, { access, cookieTtlSeconds: config.shareTtl }),
     logs,
     logger,
     config: browserConfig,
@@ -164,6 +173,7 @@ async function assemble(
     logger,
     ownUrl: () => origin,
     flagDefaults: flagDefaultsFrom(orchestrator),
+    shareLinks: shares,
     screenshots: apiScreenshotTaker({
       origin: () => origin,
       publicUrl: () => githubConfig.publicUrl ?? origin,
@@ -184,9 +194,10 @@ async function assemble(
     devtools,
     github,
     metrics,
+    shares,
   });
   const proxy = instrumentProxy(
-    createPreviewProxy({ orchestrator, baseDomain: config.baseDomain, logger }),
+    createPreviewProxy({ orchestrator, baseDomain: config.baseDomain, logger, access }),
     metrics,
   );
   const server = await startHttpServer({

@@ -22,6 +22,8 @@ import { scenarioRoutes } from "./scenario-routes.ts";
 import type { PreviewdMetrics } from "../metrics/previewd-metrics.ts";
 import { httpMetrics, metricsRoutes } from "./metrics-routes.ts";
 import { limitJsonDepth } from "./json-depth.ts";
+import type { ShareLinks } from "../proxy/share-links.ts";
+import { shareRoutes } from "./share-routes.ts";
 
 export interface AppConfig {
   /** When set, every /v1 request needs `Authorization: Bearer <token>`. */
@@ -52,6 +54,8 @@ export interface AppDeps {
   devtools?: { v1Routes: express.RequestHandler; rootRoutes: express.RequestHandler };
   /** Serves GET /metrics (Prometheus) and times every request when given. */
   metrics?: PreviewdMetrics;
+  /** Serves `POST /environments/:id/share` (share links to protected previews) when given. */
+  shares?: ShareLinks;
 }
 
 export function createApp({
@@ -65,6 +69,7 @@ export function createApp({
   onDeleted,
   devtools,
   metrics,
+  shares,
 }: AppDeps): express.Application {
   const app = express();
   app.disable("x-powered-by");
@@ -86,6 +91,7 @@ export function createApp({
   v1.use(requireToken(config.token));
   v1.use(express.json({ limit: config.bodyLimit ?? "1mb" }), limitJsonDepth());
   v1.use(environmentRoutes(orchestrator));
+  if (shares) v1.use(shareRoutes(orchestrator, shares));
   v1.use(eventRoutes(orchestrator, { heartbeatMs: config.heartbeatMs ?? 15_000, onDeleted }));
   if (scenarios) v1.use(scenarioRoutes(scenarios));
   if (logs) v1.use(logRoutes(logs, orchestrator, { heartbeatMs: config.heartbeatMs ?? 15_000, onDeleted }));

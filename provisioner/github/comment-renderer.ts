@@ -15,6 +15,13 @@ export interface CommentInput {
   environment?: EnvironmentView;
   /** Public link to the environment (its API document). */
   environmentUrl?: string;
+  /**
+   * Where each app's link goes, by app name, when not its plain URL: share links that open
+   * protected previews (the plain URL stays the link's text).
+   */
+  appLinks?: Record<string, string>;
+  /** When the share links in `appLinks` stop working (ISO time). */
+  appLinksExpireAt?: string;
   /** Screenshot links of web apps, by app name; an app missing here shows no link. */
   screenshots?: Record<string, string>;
   /** Declared flag defaults; with them only flags that differ are listed, else all of them. */
@@ -52,7 +59,8 @@ export function renderComment(input: CommentInput): string {
   lines.push(summaryLine(input));
   if (input.reason) lines.push("", escapeText(input.reason));
   if (env && (input.phase === "ready" || input.phase === "failed" || input.phase === "building")) {
-    lines.push("", ...appTable(env, input.screenshots ?? {}));
+    lines.push("", ...appTable(env, input.screenshots ?? {}, input.appLinks ?? {}));
+    if (input.appLinksExpireAt) lines.push("", shareNote(input.appLinksExpireAt));
     const flags = changedFlags(env.flags, input.flagDefaults);
     if (flags) lines.push("", flags);
     const timings = timingLine(env);
@@ -73,13 +81,21 @@ function summaryLine(input: CommentInput): string {
   return parts.join(" · ");
 }
 
-function appTable(env: EnvironmentView, screenshots: Record<string, string>): string[] {
+function appTable(
+  env: EnvironmentView,
+  screenshots: Record<string, string>,
+  appLinks: Record<string, string>,
+): string[] {
   const rows = Object.entries(env.apps).map(([name, app]) => {
     const shot = screenshots[name];
-    return `| **${cell(name)}** | ${link(app.url, app.url)} | ${healthIcon[app.status] ?? ""} ${app.status} | ${shot ? link("screenshot", shot) : "—"} |`;
+    return `| **${cell(name)}** | ${link(app.url, appLinks[name] ?? app.url)} | ${healthIcon[app.status] ?? ""} ${app.status} | ${shot ? link("screenshot", shot) : "—"} |`;
   });
   if (rows.length === 0) return ["_No apps._"];
   return ["| App | Preview | Health | Screenshot |", "| --- | --- | --- | --- |", ...rows];
+}
+
+function shareNote(expiresAt: string): string {
+  return `<sub>The preview links are share links: they open the protected previews without a token until ${escapeText(expiresAt)}.</sub>`;
 }
 
 function changedFlags(

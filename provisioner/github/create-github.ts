@@ -5,6 +5,7 @@
 import path from "node:path";
 import type { FlagValue } from "../environments/environment-schema.ts";
 import type { Logger } from "../logger.ts";
+import type { ShareLinks } from "../proxy/share-links.ts";
 import { DeliveryLog } from "./delivery-log.ts";
 import { createGitHubClient } from "./github-client.ts";
 import type { GitHubConfig } from "./github-config.ts";
@@ -26,6 +27,8 @@ export interface GitHubIntegrationDeps {
   ownUrl: () => string;
   screenshots?: ScreenshotTaker;
   flagDefaults?: (envId: string) => Record<string, FlagValue> | undefined;
+  /** Share links to protected previews for the comments. */
+  shareLinks?: ShareLinks;
 }
 
 export interface GitHubIntegration {
@@ -53,6 +56,7 @@ export async function createGitHubIntegration(deps: GitHubIntegrationDeps): Prom
         screenshots: deps.screenshots ?? noScreenshots,
         publicUrl,
         ...(deps.flagDefaults && { flagDefaults: deps.flagDefaults }),
+        ...(deps.shareLinks && { shareLinks: deps.shareLinks }),
         logger,
       })
     : undefined;

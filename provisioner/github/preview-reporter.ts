@@ -4,6 +4,7 @@
  */
 import type { EnvironmentError, EnvironmentView, FlagValue } from "../environments/environment-schema.ts";
 import type { Logger } from "../logger.ts";
+import type { ShareLinks } from "../proxy/share-links.ts";
 import { type CommitStatus, setCommitStatus } from "./commit-status.ts";
 import { type CommentPhase, renderComment } from "./comment-renderer.ts";
 import type { GitHubClient } from "./github-client.ts";
@@ -26,6 +27,8 @@ export interface ReporterDeps {
   flagDefaults?: (envId: string) => Record<string, FlagValue> | undefined;
   /** Does this app serve a page worth a screenshot? Default: its root answers HTML. */
   isWebApp?: (directUrl: string) => Promise<boolean>;
+  /** With a token set, the comment and status link apps through share links (protected previews). */
+  shareLinks?: ShareLinks;
   logger: Logger;
 }
 
@@ -54,18 +57,21 @@ export class PreviewReporter {
     const screenshots = env ? await this.#screenshots(env.id, webApps) : {};
     const environmentUrl = env ? this.environmentUrl(env.id) : undefined;
     const flagDefaults = env ? this.deps.flagDefaults?.(env.id) : undefined;
+    const shared = env ? this.#shareLinks(env) : undefined;
     const body = renderComment({
       marker: commentMarker(target),
       phase: report.phase,
       sha: report.sha,
       screenshots,
+      ...(shared && { appLinks: shared.links, appLinksExpireAt: shared.expiresAt }),
       ...(env && { environment: env }),
       ...(environmentUrl && { environmentUrl }),
       ...(flagDefaults && { flagDefaults }),
       ...(report.reason && { reason: report.reason }),
       ...(report.error && { error: report.error }),
     });
-    const status = this.#status(report, webApps[0] ? env?.apps[webApps[0]]?.url : environmentUrl);
+    const firstWebApp = webApps[0] ? (shared?.links[webApps[0]] ?? env?.apps[webApps[0]]?.url) : undefined;
+    const status = this.#status(report, firstWebApp ?? environmentUrl);
     // The status first: it is what CI and branch protection read.
     if (status) await this.#setStatus(target, report.sha, status);
     const comment = await this.deps.comments.upsert(target, body);
@@ -74,6 +80,21 @@ export class PreviewReporter {
 
   environmentUrl(envId: string): string {
     return `${this.deps.publicUrl().replace(/\/+$/, "")}/v1/environments/${encodeURIComponent(envId)}`;
+  }
+
+  /** Share links to each app, when previews are protected; rendered afresh with every comment edit. */
+  #shareLinks(env: EnvironmentView): { links: Record<string, string>; expiresAt: string } | undefined {
+    const shares = this.deps.shareLinks;
+    if (!shares?.protected) return undefined;
+    let expiresAt = "";
+    const links = Object.fromEntries(
+      Object.entries(env.apps).map(([name, app]) => {
+        const link = shares.link(env, app.url);
+        expiresAt = link.expiresAt ?? expiresAt;
+        return [name, link.url];
+      }),
+    );
+    return expiresAt ? { links, expiresAt } : undefined;
   }
 
   /** Skips a status identical to the last one set on the commit (writes are rate-limited). */

@@ -46,6 +46,8 @@ export async function startHarness(
     dataDir?: string;
     port?: number;
     token?: string;
+    /** PREVIEWD_PUBLIC_PREVIEWS: with a token, previews open to anyone. */
+    publicPreviews?: boolean;
     reapIntervalMs?: number;
     /** Default: GitHub off, whatever this process's GITHUB_* variables say. */
     github?: GitHubConfig;
@@ -53,7 +55,12 @@ export async function startHarness(
 ): Promise<Harness> {
   const dataDir = options.dataDir ?? temporaryDataDir();
   const config = loadConfig(
-    { dataDir, port: options.port ?? 0, ...(options.token && { token: options.token }) },
+    {
+      dataDir,
+      port: options.port ?? 0,
+      ...(options.token && { token: options.token }),
+      ...(options.publicPreviews && { publicPreviews: true }),
+    },
     {},
   );
   const previewd = await startPreviewd(config, {
