@@ -48,16 +48,11 @@ describe.skipIf(!root)("npm run demo as root, from a clone in a 0700 folder, wit
         rmSync(modules[1], { recursive: true, force: true });
         execFileSync("cp", ["-a", ...modules]);
       }
-      const env: Record<string, string | undefined> = {
-        ...process.env,
-        HOME: home,
-        PREVIEWD_PORT: String(await freePort()),
-        // The shop's own `npm ci` (previewd's install step) finds the packages in this machine's
-        // npm cache instead of the registry; HOME alone would point npm at an empty one.
-        npm_config_cache: execFileSync("npm", ["config", "get", "cache"], { encoding: "utf8" }).trim(),
-      };
-      for (const name of ["PREVIEWD_DATA_DIR", "PREVIEWD_TOKEN", "PREVIEWD_TOKEN_FILE", "PREVIEWD_RUNTIME"])
-        delete env[name];
+      // A fresh login shell's environment: none of this run's npm or previewd settings.
+      const env: Record<string, string | undefined> = Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => !/^(npm_|PREVIEWD_)/i.test(name)),
+      );
+      Object.assign(env, { HOME: home, PREVIEWD_PORT: String(await freePort()) });
       // What `npm ci` runs after installing (the `prepare` script builds the CLI).
       try {
         execFileSync("npm", ["run", "prepare", "--if-present"], { cwd: clone, env, encoding: "utf8" });
@@ -99,7 +94,12 @@ describe.skipIf(!root)("npm run demo as root, from a clone in a 0700 folder, wit
         expect(api.status).toBe(200);
         expect(existsSync(path.join(rootHome, owner, "environments"))).toBe(true);
       } finally {
-        process.kill(-demo.pid!, "SIGINT");
+        // Ctrl-C; a demo that already exited (its error is the one worth seeing) has no group left.
+        try {
+          process.kill(-demo.pid!, "SIGINT");
+        } catch {
+          // ESRCH
+        }
         await exited(demo);
       }
       expect(labelledProcesses({ owner })).toEqual([]);
