@@ -57,6 +57,20 @@ describe("renderComment", () => {
     expect(body).toContain("expires 2025-01-08T00:00:00.000Z");
   });
 
+  it("links apps through share links when previews are protected, showing the plain URL", () => {
+    const share = "http://web--shop-feature-x-3f2a.preview.test/?previewd_share=1736294400.abc_-";
+    const body = renderComment({
+      marker,
+      phase: "ready",
+      sha,
+      environment: environment(),
+      appLinks: { web: share },
+      appLinksExpireAt: "2025-01-08T00:00:00.000Z",
+    });
+    expect(body).toContain(`| **web** | [http://web--shop-feature-x-3f2a.preview.test](${share}) |`);
+    expect(body).toContain("open the protected previews without a token until 2025-01-08T00:00:00.000Z");
+  });
+
   it("links screenshots of the apps that have one", () => {
     const body = renderComment({
       marker,
