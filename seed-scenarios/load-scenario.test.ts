@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -177,6 +177,72 @@ steps:
     expect(
       await sum({ ...base, "seed-scenarios/base.yaml": `${base["seed-scenarios/base.yaml"]}\n` }),
     ).not.toBe(original);
+  });
+});
+
+describe("symlinks in a monorepo's scenarios", () => {
+  function withLinks(files: Record<string, string>, links: Record<string, string>): ScenarioFiles {
+    const root = mkdtempSync(path.join(os.tmpdir(), "scenarios-"));
+    dirs.push(root);
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      writeFileSync(path.join(root, file), text);
+    }
+    for (const [file, target] of Object.entries(links)) symlinkSync(target, path.join(root, file));
+    return directoryFiles(root);
+  }
+  const host = mkdtempSync(path.join(os.tmpdir(), "previewd-host-"));
+  dirs.push(host);
+  writeFileSync(path.join(host, "secret.sql"), "insert into t values ('host secret');");
+
+  it("follows links that stay inside the monorepo", async () => {
+    const files = withLinks(
+      {
+        "seed-scenarios/demo.yaml":
+          "description: d\nsteps:\n  - sql: { service: db, file: sql/shared.sql }\n",
+        "packages/fixtures/products.sql": "insert into products values (1);",
+      },
+      { "seed-scenarios/sql": "../packages/fixtures", "packages/fixtures/shared.sql": "products.sql" },
+    );
+    const scenario = await resolveScenario("demo", manifest, files);
+    expect(scenario.steps[0]).toMatchObject({ kind: "sql", sql: "insert into products values (1);" });
+  });
+
+  it("refuses a SQL file leading out of the monorepo, naming the step's field, without reading it", async () => {
+    const files = withLinks(
+      {
+        "seed-scenarios/leak.yaml":
+          "description: d\nsteps:\n  - sql: { service: db, query: select 1 }\n  - sql: { service: db, file: secret.sql }\n",
+      },
+      { "seed-scenarios/secret.sql": path.join(host, "secret.sql") },
+    );
+    const error = await failure(resolveScenario("leak", manifest, files));
+    expect(error).toBeInstanceOf(ManifestError);
+    expect(error.message).toBe(
+      `seed-scenarios/leak.yaml: steps[1].sql.file: resolves outside the monorepo (seed-scenarios/secret.sql -> ${path.join(host, "secret.sql")})`,
+    );
+    expect(error.message).not.toContain("host secret");
+  });
+
+  it("refuses a scenario file, an extended one and a scenario folder leading out", async () => {
+    writeFileSync(path.join(host, "base.yaml"), "description: host\nsteps: []\n");
+    const files = withLinks(
+      { "seed-scenarios/child.yaml": "description: d\nextends: base\nsteps: []\n" },
+      {
+        "seed-scenarios/base.yaml": path.join(host, "base.yaml"),
+        "seed-scenarios/own.yaml": path.join(host, "base.yaml"),
+      },
+    );
+    expect((await failure(resolveScenario("own", manifest, files))).message).toMatch(
+      /^seed-scenarios\/own\.yaml: resolves outside the monorepo \(/,
+    );
+    expect((await failure(resolveScenario("child", manifest, files))).message).toMatch(
+      /^seed-scenarios\/child\.yaml: extends: seed-scenarios\/base\.yaml resolves outside the monorepo \(/,
+    );
+    const folder = withLinks({}, { "seed-scenarios": host });
+    expect((await failure(listScenarioNames(manifest, folder))).message).toMatch(
+      /^preview\.yaml: seed\.scenarios: resolves outside the monorepo \(/,
+    );
   });
 });
 

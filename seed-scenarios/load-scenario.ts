@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { ManifestError, NotFoundError, type FieldError } from "../provisioner/errors.ts";
 import { formatPath } from "../provisioner/manifest/field-path.ts";
+import { OutsideMonorepoError } from "../provisioner/manifest/monorepo-paths.ts";
 import { readYaml } from "../provisioner/manifest/read-yaml.ts";
 import { manifestErrorMap, schemaErrors } from "../provisioner/manifest/schema-errors.ts";
 import type { ScenarioFiles } from "./scenario-files.ts";
@@ -72,7 +73,11 @@ export function scenarioFolder(manifest: ScenarioManifest): string {
 
 /** Names of the scenario files in the folder (empty if the source cannot list). */
 export async function listScenarioNames(manifest: ScenarioManifest, files: ScenarioFiles): Promise<string[]> {
-  const entries = (await files.list?.(scenarioFolder(manifest))) ?? [];
+  const entries =
+    (await files.list?.(scenarioFolder(manifest)).catch((error: unknown) => {
+      if (!(error instanceof OutsideMonorepoError)) throw error;
+      throw new ManifestError("preview.yaml", [{ path: "seed.scenarios", message: error.message }]);
+    })) ?? [];
   const names = entries
     .filter((entry) => extensions.some((ext) => entry.endsWith(ext)))
     .map((entry) => entry.replace(/\.ya?ml$/, ""))
@@ -100,7 +105,15 @@ export async function resolveScenario(
       throw new ManifestError(from!.file, [{ path: "extends", message: `extends forms a cycle: ${cycle}` }]);
     }
     seen.push(current);
-    const loaded: LoadedFile | undefined = await readScenario(current, manifest, files);
+    const loaded: LoadedFile | undefined = await readScenario(current, manifest, files).catch(
+      (error: unknown) => {
+        if (!(error instanceof OutsideMonorepoError)) throw error;
+        // The scenario file itself is a link out of the monorepo: the field naming it is at fault.
+        throw from
+          ? new ManifestError(from.file, [{ path: "extends", message: `${error.file} ${error.message}` }])
+          : new ManifestError(error.file, [{ path: "", message: error.message }]);
+      },
+    );
     if (!loaded) throw await unknownScenario(current, manifest, files, from, options.field ?? "scenario");
     chain.unshift(loaded);
     from = loaded;
@@ -143,7 +156,7 @@ async function readScenario(
   const folder = scenarioFolder(manifest);
   for (const ext of extensions) {
     const file = path.posix.join(folder, `${name}${ext}`);
-    const text = await files.read(file);
+    const text = await files.read(file); // OutsideMonorepoError: resolveScenario names the field
     if (text === undefined) continue;
     const raw = readYaml(text, file) ?? {};
     const result = scenarioFileSchema.safeParse(raw, { error: manifestErrorMap });
@@ -196,7 +209,14 @@ async function readSqlFiles(loaded: LoadedFile, files: ScenarioFiles): Promise<F
       errors.push({ path: fieldPath, message: `expected a file inside the monorepo (got ${step.sql.file})` });
       continue;
     }
-    const text = await files.read(target);
+    let text: string | undefined;
+    try {
+      text = await files.read(target);
+    } catch (error) {
+      if (!(error instanceof OutsideMonorepoError)) throw error;
+      errors.push({ path: fieldPath, message: error.message });
+      continue;
+    }
     if (text === undefined) {
       errors.push({ path: fieldPath, message: `no such file ${JSON.stringify(step.sql.file)} (${target})` });
       continue;

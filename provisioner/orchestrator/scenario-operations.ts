@@ -12,13 +12,14 @@ import {
   type ResolvedScenario,
 } from "../../seed-scenarios/load-scenario.ts";
 import { ScenarioStepError } from "../../seed-scenarios/scenario-errors.ts";
-import { directoryFiles, type ScenarioFiles } from "../../seed-scenarios/scenario-files.ts";
+import { confinedFiles, directoryFiles, type ScenarioFiles } from "../../seed-scenarios/scenario-files.ts";
 import { loadScenario, snapshotServices } from "../../seed-scenarios/scenario-loader.ts";
 import type { SeedTarget } from "../../seed-scenarios/seed-target.ts";
 import type { EnvironmentView } from "../environments/environment-schema.ts";
 import type { ScenarioSummary } from "../environments/scenario-api-schema.ts";
 import { ConflictError, ManifestError, NotFoundError, ProvisionError, errorMessage } from "../errors.ts";
 import type { RuntimeContext } from "../runtimes/runtime.ts";
+import { commitPaths } from "../sources/commit-paths.ts";
 import type { RepoSources } from "../sources/repo-source.ts";
 import type { EnvironmentOrchestrator } from "./create-orchestrator.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
@@ -30,7 +31,10 @@ import { markSnapshotTaken, refreshStaleSnapshot } from "./snapshot-refresh.ts";
 function sourceFiles(source: ResolvedSource, sources: RepoSources): ScenarioFiles {
   if (source.callerWorktree) return directoryFiles(path.join(source.callerWorktree, source.dir ?? ""));
   const prefix = source.dir ? `${source.dir}/` : "";
-  return { read: (file) => sources.readFile(source.repo, source.commit, `${prefix}${file}`) };
+  // Links are followed in the commit's tree: the file read is the one a checkout would give.
+  return confinedFiles(commitPaths(source.repo.gitDir, source.commit, source.dir), {
+    read: (file) => sources.readFile(source.repo, source.commit, `${prefix}${file}`),
+  });
 }
 
 function worktreeFiles(record: EnvironmentRecord): ScenarioFiles {

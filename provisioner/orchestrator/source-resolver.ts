@@ -8,6 +8,9 @@ import type { CreateEnvironmentRequest, FlagValue } from "../environments/enviro
 import { ManifestError, ValidationError, type FieldError } from "../errors.ts";
 import { parseManifest } from "../manifest/load-manifest.ts";
 import type { Manifest } from "../manifest/manifest-schema.ts";
+import { directoryPaths, type MonorepoPaths } from "../manifest/monorepo-paths.ts";
+import { pathConfinementErrors } from "../manifest/path-confinement.ts";
+import { commitPaths } from "../sources/commit-paths.ts";
 import { validateRef, validateRepo } from "../sources/ref-validation.ts";
 import type { RepoSources, ResolvedRepo } from "../sources/repo-source.ts";
 import type { WorktreeManager } from "../sources/worktree-manager.ts";
@@ -46,7 +49,17 @@ export async function resolveSource(
       });
     }
     const worktree = await deps.worktrees.inspectWorktree(request.worktree);
-    const text = await readFile(path.join(worktree.path, manifestFile), "utf8").catch(() => undefined);
+    const root = await confinedDir(worktree.path, dir);
+    const paths = directoryPaths(root);
+    const manifestPath = await confinedManifest(paths, manifestFile);
+    const text = await readFile(path.join(root, manifestPath), "utf8").catch(() => undefined);
+    const manifest = manifestFrom(
+      text,
+      manifestFile,
+      folderName(repo.canonical, dir),
+      `worktree ${worktree.path}`,
+    );
+    await assertPathsConfined(manifest, manifestFile, paths);
     return {
       key: identity(repo.canonical, `worktree:${worktree.path}`, dir),
       repo,
@@ -54,30 +67,54 @@ export async function resolveSource(
       commit: worktree.commit,
       dir,
       callerWorktree: worktree.path,
-      manifest: manifestFrom(
-        text,
-        manifestFile,
-        folderName(repo.canonical, dir),
-        `worktree ${worktree.path}`,
-      ),
+      manifest,
     };
   }
 
   const { ref, commit } = await deps.sources.resolveRef(repo, request.ref);
-  const text = await deps.sources.readFile(repo, commit, manifestFile);
+  const paths = commitPaths(repo.gitDir, commit, dir);
+  const manifestPath = await confinedManifest(paths, manifestFile);
+  const text = await deps.sources.readFile(repo, commit, path.posix.join(dir ?? ".", manifestPath));
+  const manifest = manifestFrom(
+    text,
+    manifestFile,
+    folderName(repo.canonical, dir),
+    `commit ${commit.slice(0, 12)}`,
+  );
+  await assertPathsConfined(manifest, manifestFile, paths);
   return {
     key: identity(repo.canonical, ref, dir),
     repo,
     ref,
     commit,
     dir,
-    manifest: manifestFrom(
-      text,
-      manifestFile,
-      folderName(repo.canonical, dir),
-      `commit ${commit.slice(0, 12)}`,
-    ),
+    manifest,
   };
+}
+
+/** Where preview.yaml leads (a link to a file elsewhere in the monorepo is fine), or a 422. */
+async function confinedManifest(paths: MonorepoPaths, file: string): Promise<string> {
+  const resolution = await paths.resolve("preview.yaml");
+  if (!resolution.inside) throw new ManifestError(file, [{ path: "", message: resolution.message }]);
+  return resolution.path;
+}
+
+/** Every path the manifest names must lead inside the monorepo, symlinks followed (SPEC); a 422 otherwise. */
+async function assertPathsConfined(manifest: Manifest, file: string, paths: MonorepoPaths): Promise<void> {
+  const errors = await pathConfinementErrors(manifest, paths);
+  if (errors.length > 0) throw new ManifestError(file, errors);
+}
+
+/** The caller's worktree's `dir`, which must itself stay inside the worktree. */
+async function confinedDir(worktree: string, dir: string | null): Promise<string> {
+  if (dir === null) return worktree;
+  const resolution = await directoryPaths(worktree).resolve(dir);
+  if (!resolution.inside) {
+    throw new ValidationError(`dir ${resolution.message}`, {
+      errors: [{ path: "dir", message: resolution.message }],
+    });
+  }
+  return path.join(worktree, dir);
 }
 
 /** Checks requested flag values against the manifest's declarations; returns defaults merged with them. */

@@ -90,6 +90,7 @@ export async function planAppImage(options: AppImagePlanOptions): Promise<AppIma
   const contextDir = join(options.rootDir, spec.context);
   const owns = appOwnsFile(options.manifest, app);
   const context = await buildContext({
+    rootDir: options.rootDir,
     contextDir,
     dockerfilePath: join(options.rootDir, spec.dockerfile ?? "Dockerfile"),
     ...(spec.buildArgs && { buildArgs: spec.buildArgs }),

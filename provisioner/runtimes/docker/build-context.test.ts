@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildContext } from "./build-context.ts";
+import { tarStream, type TarEntry } from "./tar-pack.ts";
 
 let dir: string;
 
@@ -74,5 +75,81 @@ describe("buildContext", () => {
     });
     expect(context.dockerfile).toBe(".previewd.Dockerfile");
     expect(context.entries.map((e) => e.name)).toContain(".previewd.Dockerfile");
+  });
+
+  describe("with links leading out of the monorepo", () => {
+    let host: string;
+    const secret = "host secret: never in an image";
+    beforeEach(async () => {
+      host = await mkdtemp(join(tmpdir(), "previewd-host-"));
+      await writeFile(join(host, "secret.txt"), secret);
+    });
+    afterEach(async () => {
+      await rm(host, { recursive: true, force: true });
+    });
+
+    async function archived(entries: TarEntry[]): Promise<string> {
+      const chunks: Buffer[] = [];
+      for await (const chunk of tarStream(entries)) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("latin1");
+    }
+
+    it("packs a link inside the context as a link, never the file it points to", async () => {
+      const root = await files({ Dockerfile: "FROM x\n", "app.js": "x" });
+      await symlink(join(host, "secret.txt"), join(root, "config.txt"));
+      await symlink(host, join(root, "host-folder"));
+      const context = await buildContext({
+        rootDir: root,
+        contextDir: root,
+        dockerfilePath: join(root, "Dockerfile"),
+      });
+      expect(context.entries).toContainEqual({
+        name: "config.txt",
+        type: "symlink",
+        target: join(host, "secret.txt"),
+      });
+      expect(context.entries).toContainEqual({ name: "host-folder", type: "symlink", target: host });
+      const tar = await archived(context.entries);
+      expect(tar).toContain("app.js");
+      expect(tar).not.toContain(secret);
+    });
+
+    it("refuses a Dockerfile that is a link out of the monorepo, and a context that is one", async () => {
+      const root = await files({ "apps/api/app.js": "x", Dockerfile: "FROM x\n" });
+      await writeFile(join(host, "Dockerfile"), "FROM x\n");
+      await symlink(join(host, "Dockerfile"), join(root, "apps/api/Dockerfile"));
+      await symlink(host, join(root, "apps/host"));
+      await expect(
+        buildContext({
+          rootDir: root,
+          contextDir: join(root, "apps/api"),
+          dockerfilePath: join(root, "apps/api/Dockerfile"),
+        }),
+      ).rejects.toThrow(
+        new RegExp(
+          `^Dockerfile apps/api/Dockerfile resolves outside the monorepo \\(apps/api/Dockerfile -> ${host}/Dockerfile\\)$`,
+        ),
+      );
+      await expect(
+        buildContext({
+          rootDir: root,
+          contextDir: join(root, "apps/host"),
+          dockerfilePath: join(root, "Dockerfile"),
+        }),
+      ).rejects.toThrow(/^build context apps\/host resolves outside the monorepo/);
+    });
+
+    it("sends file content read without following a link put in the file's place", async () => {
+      const root = await files({ Dockerfile: "FROM x\n", "app.js": "x" });
+      const context = await buildContext({
+        rootDir: root,
+        contextDir: root,
+        dockerfilePath: join(root, "Dockerfile"),
+      });
+      // The walk saw a regular file; by the time the archive is written it is a link to a host file.
+      await rm(join(root, "app.js"));
+      await symlink(join(host, "secret.txt"), join(root, "app.js"));
+      await expect(archived(context.entries)).rejects.toThrow(/ELOOP/);
+    });
   });
 });

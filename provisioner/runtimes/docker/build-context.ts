@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { lstat, readFile, readdir, readlink } from "node:fs/promises";
 import { join, posix, relative, resolve, sep } from "node:path";
 import dockerignoreModule from "@balena/dockerignore";
+import { directoryPaths, OutsideMonorepoError } from "../../manifest/monorepo-paths.ts";
 import { dockerfileSteps } from "./dockerfile-steps.ts";
 import type { TarEntry } from "./tar-pack.ts";
 
@@ -32,12 +33,19 @@ const outsideDockerfile = ".previewd.Dockerfile";
 export interface BuildContextOptions {
   contextDir: string;
   dockerfilePath: string;
+  /**
+   * The monorepo root: the context and the Dockerfile must lead inside it, symlinks followed
+   * (create already checked the manifest; this keeps the runtime from trusting that alone).
+   */
+  rootDir?: string;
   buildArgs?: Record<string, string>;
   /** Only files this accepts (paths relative to the context) count for the hash; all are sent. */
   hashes?: (file: string) => boolean;
 }
 
 export async function buildContext(options: BuildContextOptions): Promise<BuildContext> {
+  if (options.rootDir !== undefined)
+    await assertInside(options.rootDir, options.contextDir, options.dockerfilePath);
   const contextDir = resolve(options.contextDir);
   const ignoreText = await readFile(join(contextDir, ".dockerignore"), "utf8").catch(() => "");
   const matcher = dockerignore({ ignorecase: false }).add(ignoreText);
@@ -60,6 +68,7 @@ export async function buildContext(options: BuildContextOptions): Promise<BuildC
       }
       if (ignored) continue;
       if (info.isSymbolicLink()) {
+        // Packed as a link, never followed: a link to /etc/shadow sends a link, not the file.
         const target = await readlink(full);
         entries.push({ name: rel, type: "symlink", target });
         if (counts(rel)) hash.update(`\0l\0${rel}\0${target}`);
@@ -90,4 +99,16 @@ export async function buildContext(options: BuildContextOptions): Promise<BuildC
     hash: hash.digest("hex"),
     steps: dockerfileSteps(dockerfileContent.toString()),
   };
+}
+
+async function assertInside(rootDir: string, contextDir: string, dockerfilePath: string): Promise<void> {
+  const paths = directoryPaths(rootDir);
+  for (const [what, full] of [
+    ["build context", contextDir],
+    ["Dockerfile", dockerfilePath],
+  ] as const) {
+    const file = relative(resolve(rootDir), resolve(full)).split(sep).join(posix.sep) || ".";
+    const resolution = await paths.resolve(file);
+    if (!resolution.inside) throw new OutsideMonorepoError(file, `${what} ${file} ${resolution.message}`);
+  }
 }

@@ -3,7 +3,8 @@
  * Enough for build contexts and root filesystems; owner, mode and a fixed mtime are set per entry
  * so the same inputs always give the same archive.
  */
-import { createReadStream } from "node:fs";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 
 interface EntryBase {
@@ -79,10 +80,16 @@ function paxHeader(records: Record<string, string>): Buffer[] {
 async function* fileContent(source: string, size: number): AsyncGenerator<Buffer> {
   let sent = 0;
   if (size > 0) {
-    for await (const chunk of createReadStream(source, { start: 0, end: size - 1 })) {
-      const buf = chunk as Buffer;
-      sent += buf.length;
-      yield buf;
+    // O_NOFOLLOW: a file swapped for a symlink since the walk must not pull a host file in.
+    const file = await open(source, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      for await (const chunk of file.createReadStream({ start: 0, end: size - 1, autoClose: false })) {
+        const buf = chunk as Buffer;
+        sent += buf.length;
+        yield buf;
+      }
+    } finally {
+      await file.close();
     }
   }
   // A file that shrank while being read: keep the archive well-formed.
