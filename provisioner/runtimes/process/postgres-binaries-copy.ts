@@ -31,8 +31,9 @@ export function copiedBinaries(source: PostgresBinaries, dir: string): Promise<P
 }
 
 async function copyOnce(source: PostgresBinaries, dir: string, target: string): Promise<PostgresBinaries> {
+  // Once per previewd, copy or not: a copy a dead previewd was making is 60 MB.
+  await sweepTemporaries(dir);
   if (!(await exists(join(target, "bin", "postgres")))) {
-    await sweepTemporaries(dir);
     const temporary = join(dir, `.${randomBytes(6).toString("hex")}`);
     try {
       // Not -a: the copy belongs to root (whoever owns the checkout must not be able to change

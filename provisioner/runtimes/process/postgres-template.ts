@@ -37,6 +37,8 @@ export async function copyInitdbTemplate(
     .digest("hex")
     .slice(0, 16);
   const template = join(templatesDir, `postgres-${key}`);
+  // Every time, not only when making one: the template a dead previewd was making may exist by now.
+  await sweepTemporaries(templatesDir);
   if (!(await exists(join(template, "pgdata", "PG_VERSION"))))
     await makeTemplate(templatesDir, template, initdb);
   await rm(target, { recursive: true, force: true });
@@ -46,7 +48,6 @@ export async function copyInitdbTemplate(
 }
 
 async function makeTemplate(templatesDir: string, template: string, initdb: InitdbRun): Promise<void> {
-  await sweepTemporaries(templatesDir);
   const temporary = join(templatesDir, `.${randomBytes(6).toString("hex")}`);
   const pgdata = join(temporary, "pgdata");
   const pwfile = join(temporary, "initdb.pw");
