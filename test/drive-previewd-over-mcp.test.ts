@@ -128,6 +128,18 @@ describe("driving previewd over MCP", () => {
     60_000,
   );
 
+  it("redeploys a new commit and returns once it is ready and serving", async () => {
+    const commit = repo.commit({ "apps/web/version.txt": "over-mcp" }, "web over mcp");
+    const result = await call("redeploy_environment", { id });
+    expect(result.isError).toBeFalsy();
+    expect(text(result)).toMatch(/^redeployed: \S+ \(ready\)/);
+    const environment = json<{ commit: string; status: string; apps: Record<string, { directUrl: string }> }>(
+      result,
+    );
+    expect(environment).toMatchObject({ commit, status: "ready" });
+    expect(await (await fetch(environment.apps.web!.directUrl)).text()).toContain("over-mcp");
+  }, 120_000);
+
   it("answers an unknown environment with previewd's problem, as a tool error", async () => {
     const result = await call("get_environment", { id: "no-such-env" });
     expect(result.isError).toBe(true);

@@ -46,6 +46,24 @@ describe("redeploy", () => {
     expect(await (await fetch(`${updated.apps.api!.directUrl}/notes`)).json()).toEqual(["kept"]);
   });
 
+  it("with wait=true answers once the new commit is ready, and the new code serves", async () => {
+    const env = (await harness.create({ repo: repo.dir, ref: "main" })).body;
+    const commit = repo.commit({ "apps/web/version.txt": "waited" }, "web waited");
+    const reply = await harness.request<EnvironmentView>(
+      "POST",
+      `/v1/environments/${env.id}/redeploy?wait=true&timeout=120`,
+    );
+    expect(reply.status).toBe(200);
+    expect(reply.body, JSON.stringify(reply.body.error)).toMatchObject({
+      commit,
+      status: "ready",
+      error: null,
+    });
+    expect(await (await fetch(reply.body.apps.web!.directUrl!)).text()).toContain(
+      "<h1 id=version>waited</h1>",
+    );
+  });
+
   it("updates the environment when asked again after the ref moved", async () => {
     const before = (await harness.create({ repo: repo.dir, ref: "main" })).body;
     const commit = repo.commit({ "apps/web/version.txt": "v3" }, "web v3");

@@ -56,16 +56,23 @@ export class PreviewdClient {
     return (await this.#request("GET", "/v1/environments").then((r) => r.json())) as EnvironmentView[];
   }
 
-  async getEnvironment(id: string): Promise<EnvironmentView> {
-    return (await this.#request("GET", envPath(id)).then((r) => r.json())) as EnvironmentView;
+  /** With `wait`, answers once what was asked of the environment before has finished (or at the timeout). */
+  async getEnvironment(id: string, options: WaitOptions = {}): Promise<EnvironmentView> {
+    const response = await this.#request("GET", `${envPath(id)}${waitQuery(options)}`);
+    return (await response.json()) as EnvironmentView;
   }
 
   async patchEnvironment(id: string, patch: { ttl: number | string | null }): Promise<EnvironmentView> {
     return (await this.#request("PATCH", envPath(id), patch).then((r) => r.json())) as EnvironmentView;
   }
 
-  async redeploy(id: string): Promise<EnvironmentView> {
-    return (await this.#request("POST", `${envPath(id)}/redeploy`).then((r) => r.json())) as EnvironmentView;
+  /** With `wait`, resolves once the redeploy is ready or failed (`settled`), or at the timeout. */
+  async redeploy(
+    id: string,
+    options: WaitOptions = {},
+  ): Promise<{ environment: EnvironmentView; settled: boolean }> {
+    const response = await this.#request("POST", `${envPath(id)}/redeploy${waitQuery(options)}`);
+    return { environment: (await response.json()) as EnvironmentView, settled: response.status === 200 };
   }
 
   /** Post (or edit) the pull request's previewd comment and commit status for this environment. */

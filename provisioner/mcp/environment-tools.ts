@@ -65,10 +65,24 @@ export function registerEnvironmentTools(server: McpServer, client: PreviewdClie
     "redeploy_environment",
     {
       title: "Redeploy an environment",
-      description: "Fetch the ref again; rebuild and restart only the apps whose inputs changed.",
-      inputSchema: { id },
+      description:
+        "Fetch the ref again; rebuild and restart only the apps whose inputs changed. " +
+        "Waits until the redeploy is ready or failed (the old code serves until then) unless wait is false.",
+      inputSchema: {
+        id,
+        wait: z.boolean().default(true).describe("wait until the redeploy is ready or failed"),
+        timeout: z.number().int().positive().max(3600).default(600).describe("seconds to wait"),
+      },
     },
-    ({ id }) => asToolResult(async () => jsonResult(await client.redeploy(id))),
+    ({ id, wait, timeout }) =>
+      asToolResult(async () => {
+        if (!wait) return jsonResult((await client.redeploy(id)).environment, `redeploying ${id}`);
+        const { environment, settled } = await redeployAndWait(client, id, timeout);
+        const outcome = settled
+          ? `redeployed: ${summary(environment)}`
+          : `still redeploying after ${timeout} s: ${summary(environment)}`;
+        return jsonResult(environment, outcome);
+      }),
   );
 
   server.registerTool(
@@ -84,6 +98,24 @@ export function registerEnvironmentTools(server: McpServer, client: PreviewdClie
         return environment ? jsonResult(environment, `deleting ${id}`) : textResult(`deleted ${id}`);
       }),
   );
+}
+
+/** Node's fetch gives up on a response's headers after 300 s: a longer wait goes on in slices. */
+const WAIT_SLICE_SECONDS = 240;
+
+async function redeployAndWait(
+  client: PreviewdClient,
+  id: string,
+  timeoutSeconds: number,
+): Promise<{ environment: EnvironmentView; settled: boolean }> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const slice = () => Math.max(1, Math.min(WAIT_SLICE_SECONDS, Math.ceil((deadline - Date.now()) / 1000)));
+  let { environment, settled } = await client.redeploy(id, { wait: true, timeout: slice() });
+  while (!settled && Date.now() < deadline) {
+    environment = await client.getEnvironment(id, { wait: true, timeout: slice() });
+    settled = environment.status !== "provisioning" && environment.status !== "updating";
+  }
+  return { environment, settled };
 }
 
 function summary(environment: EnvironmentView): string {
