@@ -1,9 +1,10 @@
 import type { ChildProcess } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
+import { rootHome } from "../provisioner/runtimes/process/postgres-home.ts";
 import { createFixtureRepo } from "./helpers/fixture-monorepo.ts";
 import { temporaryDataDir } from "./helpers/previewd-harness.ts";
 import { eventually, labelledProcesses, liveProcesses, ownerIdOf } from "./helpers/processes.ts";
@@ -39,6 +40,14 @@ function groupLeaders(envId: string): number[] {
     .sort((a, b) => a - b);
 }
 
+/** Where an environment's Postgres data may live: its data dir, or as root postgres-home.ts's place. */
+function clusterPlaces(dataDir: string, envId: string): string[] {
+  return [
+    path.join(dataDir, "environments", envId, "services"),
+    path.join(rootHome, ownerIdOf(dataDir), "environments", envId),
+  ];
+}
+
 async function start(dataDir: string, port: number): Promise<ChildProcess> {
   const child = await spawnServe(dataDir, port);
   children.push(child);
@@ -65,6 +74,7 @@ describe("kill -9 of previewd, then a restart", () => {
     expect((await api<EnvironmentView>(port, "GET", `/v1/environments/${id}`)).body.status).toBe(
       "provisioning",
     );
+    expect(clusterPlaces(dataDir, id).some((dir) => existsSync(dir))).toBe(true);
     await crash(first);
     expect(labelledProcesses(id).length).toBeGreaterThan(0); // the orphans exist until previewd comes back
 
@@ -74,6 +84,7 @@ describe("kill -9 of previewd, then a restart", () => {
     expect(after.body.error).toMatchObject({ step: "provisioning" });
     await eventually(() => expect(labelledProcesses({ owner: ownerIdOf(dataDir) })).toEqual([]));
     expect(readdirSync(path.join(dataDir, "worktrees"))).toEqual([]);
+    expect(clusterPlaces(dataDir, id).filter((dir) => existsSync(dir))).toEqual([]);
 
     // Asking again retries from nothing and works.
     const retried = await api<EnvironmentView>(port, "POST", "/v1/environments?wait=true&timeout=120", {
@@ -110,5 +121,6 @@ describe("kill -9 of previewd, then a restart", () => {
     const deleted = await api(port, "DELETE", `/v1/environments/${env.id}?wait=true`);
     expect(deleted.status).toBeLessThan(300);
     expect(labelledProcesses({ owner: ownerIdOf(dataDir) })).toEqual([]);
+    expect(clusterPlaces(dataDir, env.id).filter((dir) => existsSync(dir))).toEqual([]);
   });
 });
