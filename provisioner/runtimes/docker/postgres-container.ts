@@ -16,8 +16,10 @@ import { postgresDataPath } from "./postgres-image.ts";
 import { exitCodeOf, loopbackBinding, startContainer } from "./run-container.ts";
 
 const user = "postgres";
-// Throwaway preview data: durability buys nothing, speed does.
-const speedSettings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"];
+// Preview data need not survive the machine crashing (no fsync), but must survive Postgres
+// crashing: supervision restarts it with its data, so each commit's WAL is written (to the page
+// cache, which is cheap) before the commit returns.
+const speedSettings = ["fsync=off", "full_page_writes=off"];
 
 export interface StartPostgresContainerOptions {
   docker: Docker;
