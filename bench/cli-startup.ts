@@ -18,44 +18,61 @@ const rounds = Number(process.argv[2] ?? 10);
 // npx resolves the project's own bin by loading the whole installed tree first: seconds of its own.
 const npxRounds = Math.min(rounds, 3);
 
-/** Wall-clock milliseconds from spawn to exit. */
-function timeExit(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: "ignore" });
-    child.once("error", reject);
-    child.once("exit", () => resolve(performance.now() - started));
-  });
+interface Sample {
+  /** From spawn to exit, or to the answer to MCP `initialize` for `mcp`. */
+  wallMs: number;
+  /** User + system CPU of the command and its children: what it costs of its own, whatever the load. */
+  cpuMs: number;
 }
 
-/** Wall-clock milliseconds from spawn to the answer to an MCP `initialize` sent on stdin at once. */
-function timeMcpInitialize(command: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
+const initialize = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "0" } },
+};
+
+/**
+ * Runs `command args` under `sh`, whose `times` (on fd 3) reports the CPU its children used. With
+ * `mcp`, sends `initialize` at once and closes stdin on the answer, so the server exits.
+ */
+function measure(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; mcp?: boolean } = {},
+) {
+  return new Promise<Sample>((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { cwd: repoRoot, stdio: ["pipe", "pipe", "ignore"] });
+    const child = spawn("sh", ["-c", '"$@"; times >&3', "sh", command, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...options.env },
+      stdio: [options.mcp ? "pipe" : "ignore", options.mcp ? "pipe" : "ignore", "ignore", "pipe"],
+    });
     child.once("error", reject);
+    let wallMs: number | undefined;
     let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk;
-      if (!stdout.includes('"id":1')) return;
-      const elapsed = performance.now() - started;
-      child.stdin.end();
-      child.once("exit", () => resolve(elapsed));
+    let times = "";
+    child.stdio[3]!.on("data", (chunk: Buffer) => (times += chunk));
+    if (options.mcp) {
+      child.stdout!.on("data", (chunk: Buffer) => {
+        stdout += chunk;
+        if (wallMs !== undefined || !stdout.includes('"id":1')) return;
+        wallMs = performance.now() - started;
+        child.stdin!.end();
+      });
+      child.stdin!.write(`${JSON.stringify(initialize)}\n`);
+    }
+    child.once("close", () => {
+      if (!options.mcp) wallMs = performance.now() - started;
+      // `times` prints the shell's user and system time, then its children's: "0m0.123000s 0m0.045000s".
+      const children = times.trim().split("\n").at(-1) ?? "";
+      const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map(
+        ([, m, s]) => Number(m) * 60 + Number(s),
+      );
+      if (wallMs === undefined || seconds.length !== 2)
+        return reject(new Error(`${command} ${args.join(" ")}: no answer or no times (${times.trim()})`));
+      resolve({ wallMs, cpuMs: (seconds[0]! + seconds[1]!) * 1000 });
     });
-    child.once("exit", (code) => {
-      if (!stdout.includes('"id":1')) reject(new Error(`${args.join(" ")} exited ${code} before answering`));
-    });
-    const initialize = {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "bench", version: "0" },
-      },
-    };
-    child.stdin.write(`${JSON.stringify(initialize)}\n`);
   });
 }
 
@@ -73,35 +90,40 @@ const refusedPort = await freePort();
 const serve = await spawnServe(dataDir, port, { PREVIEWD_LOG_LEVEL: "warn" });
 const server = `http://127.0.0.1:${port}`;
 
-const cases: Array<{ name: string; rounds: number; run: () => Promise<number> }> = [
-  { name: "node -e 0 (baseline)", rounds, run: () => timeExit(node, ["-e", "0"]) },
-  { name: "previewd --version", rounds, run: () => timeExit(node, [cli, "--version"]) },
-  { name: "previewd --help", rounds, run: () => timeExit(node, [cli, "--help"]) },
-  { name: "previewd ls (running serve)", rounds, run: () => timeExit(node, [cli, "ls", "--server", server]) },
+const cases: Array<{ name: string; rounds: number; run: () => Promise<Sample> }> = [
+  { name: "node -e 0 (baseline)", rounds, run: () => measure(node, ["-e", "0"]) },
+  { name: "previewd --version", rounds, run: () => measure(node, [cli, "--version"]) },
+  { name: "previewd --help", rounds, run: () => measure(node, [cli, "--help"]) },
+  { name: "previewd ls (running serve)", rounds, run: () => measure(node, [cli, "ls", "--server", server]) },
   {
     name: "previewd ls (connection refused)",
     rounds,
-    run: () => timeExit(node, [cli, "ls", "--server", `http://127.0.0.1:${refusedPort}`]),
+    run: () => measure(node, [cli, "ls", "--server", `http://127.0.0.1:${refusedPort}`]),
   },
   {
     name: "previewd serve --host 0.0.0.0, no token (refused)",
     rounds,
-    run: () => timeExit(node, [cli, "serve", "--host", "0.0.0.0"], { PREVIEWD_TOKEN: "" }),
+    run: () => measure(node, [cli, "serve", "--host", "0.0.0.0"], { env: { PREVIEWD_TOKEN: "" } }),
   },
   {
     name: "previewd mcp: initialize answered",
     rounds,
-    run: () => timeMcpInitialize(node, [cli, "mcp", "--server", server]),
+    run: () => measure(node, [cli, "mcp", "--server", server], { mcp: true }),
+  },
+  {
+    name: "before: previewd --help from source through tsx",
+    rounds,
+    run: () => measure(node, ["--import", "tsx", path.join(repoRoot, "provisioner/cli/main.ts"), "--help"]),
   },
   {
     name: "npx previewd mcp: initialize answered",
     rounds: npxRounds,
-    run: () => timeMcpInitialize("npx", ["previewd", "mcp", "--server", server]),
+    run: () => measure("npx", ["previewd", "mcp", "--server", server], { mcp: true }),
   },
 ];
 
 const loadBefore = os.loadavg();
-const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+const samples = new Map<string, Sample[]>(cases.map((c) => [c.name, []]));
 try {
   for (let round = 0; round < rounds; round++)
     for (const c of cases) if (round < c.rounds) samples.get(c.name)!.push(await c.run());
@@ -111,14 +133,16 @@ try {
 }
 const loadAfter = os.loadavg();
 
-const baseline = median(samples.get(cases[0]!.name)!);
-console.log(`| command | runs | median ms | min ms | median / node -e 0 |`);
-console.log(`| --- | ---: | ---: | ---: | ---: |`);
-for (const c of cases) {
-  const values = samples.get(c.name)!;
-  const ratio = (median(values) / baseline).toFixed(1);
+const medianOf = (name: string, key: keyof Sample) => median(samples.get(name)!.map((sample) => sample[key]));
+const baseline = cases[0]!.name;
+console.log("| command | runs | wall ms (median) | × node -e 0 | CPU ms (median) | × node -e 0 |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+for (const { name } of cases) {
+  const [wall, cpu] = [medianOf(name, "wallMs"), medianOf(name, "cpuMs")];
+  const ratio = (value: number, key: keyof Sample) => (value / medianOf(baseline, key)).toFixed(1);
   console.log(
-    `| ${c.name} | ${values.length} | ${median(values).toFixed(0)} | ${Math.min(...values).toFixed(0)} | ${ratio}× |`,
+    `| ${name} | ${samples.get(name)!.length} | ${wall.toFixed(0)} | ${ratio(wall, "wallMs")} | ` +
+      `${cpu.toFixed(0)} | ${ratio(cpu, "cpuMs")} |`,
   );
 }
 console.log(

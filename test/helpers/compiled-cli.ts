@@ -12,8 +12,6 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 const sourceFolders = ["provisioner", "devtools-bridge", "seed-scenarios", "infra"];
 const buildInfo = path.join(repoRoot, "dist/.tsbuildinfo");
 
-export const compiledCli = path.join(repoRoot, "dist/provisioner/cli/main.js");
-
 export function assertBuildIsFresh(): void {
   const builtAt = statSync(buildInfo, { throwIfNoEntry: false })?.mtimeMs;
   if (builtAt === undefined)

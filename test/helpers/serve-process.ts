@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The `previewd` bin: it runs the CLI compiled into dist/, which test/global-setup.ts checks is fresh. */
 export const cli = path.join(repoRoot, "provisioner/cli/previewd.js");
 
 export function freePort(): Promise<number> {
