@@ -164,6 +164,11 @@ async function assemble(
   });
   started.push(() => devtools.close());
   orchestrator.onDeleted((id) => devtools.stopBrowser(id));
+  // Stopped as deletion begins, before the runtime's teardown kills whatever carries the
+  // environment's labels: a browser stopped on purpose, never one that "exited unexpectedly".
+  orchestrator.onStatusChange((id, status) => {
+    if (status === "deleting") void devtools.stopBrowser(id);
+  });
 
   // PR previews: comments and statuses; screenshots come from the bridge's API above.
   const github = await createGitHubIntegration({

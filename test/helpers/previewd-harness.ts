@@ -8,7 +8,7 @@ import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../provisioner/config.ts";
-import { silentLogger } from "../../provisioner/logger.ts";
+import { silentLogger, type Logger } from "../../provisioner/logger.ts";
 import { startPreviewd, type Previewd } from "../../provisioner/previewd.ts";
 import type { EnvironmentView } from "../../provisioner/environments/environment-schema.ts";
 import { loadGitHubConfig, type GitHubConfig } from "../../provisioner/github/github-config.ts";
@@ -51,6 +51,8 @@ export async function startHarness(
     reapIntervalMs?: number;
     /** Default: GitHub off, whatever this process's GITHUB_* variables say. */
     github?: GitHubConfig;
+    /** Default: silent. */
+    logger?: Logger;
   } = {},
 ): Promise<Harness> {
   const dataDir = options.dataDir ?? temporaryDataDir();
@@ -64,7 +66,7 @@ export async function startHarness(
     {},
   );
   const previewd = await startPreviewd(config, {
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     healthTimeoutMs: 30_000,
     github: options.github ?? loadGitHubConfig({}),
     ...(options.reapIntervalMs && { reapIntervalMs: options.reapIntervalMs }),
