@@ -52,6 +52,26 @@ describe("previewd's Prometheus metrics", () => {
     ).toBe(1);
   });
 
+  it("observes nothing when a degraded environment is ready again (a restart is no provisioning)", async () => {
+    const metrics = new PreviewdMetrics({ defaultMetrics: false });
+    const fake = new FakeOrchestrator();
+    const environments = watched(fake);
+    metrics.watchEnvironments(environments);
+    fake.add("a");
+    environments.change("a", "provisioning", { timings: { worktree: 40 } });
+    environments.change("a", "ready", { timings: { worktree: 40, total: 1200 } });
+    environments.change("a", "degraded");
+    environments.change("a", "ready");
+
+    const text = await metrics.registry.metrics();
+    expect(
+      sample(
+        text,
+        'previewd_provisioning_phase_duration_seconds_count{phase="total",runtime="process",outcome="ready"}',
+      ),
+    ).toBe(1);
+  });
+
   it("observes every phase of a provisioning once it ends ready or failed, not on the way", async () => {
     const metrics = new PreviewdMetrics({ defaultMetrics: false });
     const fake = new FakeOrchestrator();

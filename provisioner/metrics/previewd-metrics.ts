@@ -98,8 +98,13 @@ export class PreviewdMetrics {
         for (const env of environments.list()) this.inc({ status: env.status, runtime: env.runtime });
       },
     });
+    const previous = new Map<string, string>();
     const unsubscribe = environments.onStatusChange((id, status) => {
+      const before = previous.get(id);
+      previous.set(id, status);
       if (status !== "ready" && status !== "failed") return;
+      // A degraded environment back to ready (its crashed app restarted) ended no provisioning.
+      if (before === "degraded") return;
       const env = environments.list().find((candidate) => candidate.id === id);
       if (!env) return;
       for (const [phase, ms] of Object.entries(env.timings)) {
