@@ -2,7 +2,7 @@
  * previewd supervises what it started (process runtime): an app or Postgres killed with -9
  * shows as crashed and the environment as degraded, previewd restarts it (Postgres on its port,
  * with its data) and the environment is ready again; stopping the old process during a redeploy
- * is not a crash.
+ * is not a crash; a restarted previewd supervises the environments it adopts.
  */
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,8 +12,9 @@ import type {
   EnvironmentView,
 } from "../provisioner/environments/environment-schema.ts";
 import { createFixtureRepo, type FixtureRepo } from "./helpers/fixture-monorepo.ts";
-import { getViaProxy, startHarness, type Harness } from "./helpers/previewd-harness.ts";
+import { getViaProxy, startHarness, temporaryDataDir, type Harness } from "./helpers/previewd-harness.ts";
 import { alive, eventually } from "./helpers/processes.ts";
+import { freePort } from "./helpers/serve-process.ts";
 
 /** What the supervision reported, each with the environment as the API showed it at that moment. */
 interface Seen {
@@ -25,6 +26,8 @@ describe("supervision of a process environment", () => {
   let harness: Harness;
   let repo: FixtureRepo;
   let env: EnvironmentView;
+  let dataDir: string;
+  let port: number;
   const seen: Seen = { statuses: [], events: [] };
 
   const orchestrator = () => harness.previewd.orchestrator;
@@ -32,18 +35,24 @@ describe("supervision of a process environment", () => {
     orchestrator().record(env.id).deployment![kind][name]!.handle as Record<string, number | string>;
   const supervise = () => seen.events.filter((e) => e.event.step === "supervise");
 
-  beforeAll(async () => {
-    harness = await startHarness();
-    repo = createFixtureRepo();
-    const created = await harness.create({ repo: repo.dir, ref: "main" });
-    env = created.body;
-    expect(env.status, JSON.stringify(env.error)).toBe("ready");
+  const listen = () => {
     orchestrator().onStatusChange((id, status) => {
       if (id === env.id) seen.statuses.push(status);
     });
     orchestrator().subscribe(env.id, (event) =>
       seen.events.push({ event, view: orchestrator().get(env.id) }),
     );
+  };
+
+  beforeAll(async () => {
+    dataDir = temporaryDataDir();
+    port = await freePort();
+    harness = await startHarness({ dataDir, port });
+    repo = createFixtureRepo();
+    const created = await harness.create({ repo: repo.dir, ref: "main" });
+    env = created.body;
+    expect(env.status, JSON.stringify(env.error)).toBe("ready");
+    listen();
   }, 120_000);
 
   afterAll(async () => {
@@ -126,5 +135,19 @@ describe("supervision of a process environment", () => {
     const page = await getViaProxy(harness.url, new URL(env.apps.web!.url).host, "/");
     expect(page.body).toContain("<h1 id=version>second</h1>");
     expect(supervise()).toEqual([]);
+  });
+
+  it("supervises the environment a restarted previewd adopts", async () => {
+    await harness.close({ keepData: true });
+    harness = await startHarness({ dataDir, port });
+    expect(orchestrator().get(env.id).status).toBe("ready");
+    seen.statuses.length = 0;
+    seen.events.length = 0;
+    listen();
+    process.kill(-Number(handle("apps", "web").pgid), "SIGKILL");
+
+    await eventually(() => expect(seen.statuses).toEqual(["degraded", "ready"]), 30_000);
+    const proxied = await getViaProxy(harness.url, new URL(env.apps.web!.url).host, "/healthz");
+    expect(proxied.status).toBe(200);
   });
 });
