@@ -14,6 +14,7 @@ import { scenarioComponents, scenarioPaths } from "./scenario-openapi.ts";
 import { logAndFlagPaths } from "./log-and-flag-openapi.ts";
 import { devtoolsComponents, devtoolsPaths } from "./devtools-openapi.ts";
 import { githubComponents, githubPaths } from "./github-openapi.ts";
+import { shareComponents, sharePaths } from "./share-openapi.ts";
 import { idParam, json, jsonSchema, problem, ref } from "./openapi-parts.ts";
 import type { ComponentSchemas, Json, PathItems } from "./openapi-parts.ts";
 
@@ -27,6 +28,7 @@ export const componentSchemas: ComponentSchemas = {
   ...scenarioComponents,
   ...devtoolsComponents,
   ...githubComponents,
+  ...shareComponents,
 };
 
 const waitParams = [
@@ -125,6 +127,7 @@ const paths: PathItems = {
   ...logAndFlagPaths,
   ...devtoolsPaths,
   ...githubPaths,
+  ...sharePaths,
   "/healthz": {
     get: {
       summary: "Liveness",

@@ -18,6 +18,12 @@ export const shareRequestSchema = z.strictObject({
   ttl: z.union([ttlSchema.options[0], ttlSchema.options[1]]).optional(),
 });
 
+export const shareResponseSchema = z.object({
+  url: z.string().describe("the share link of the app asked for (or the first app)"),
+  expiresAt: z.string().nullable().describe("when the links stop working; null when previews are open"),
+  apps: z.record(z.string(), z.string()).describe("a share link per app"),
+});
+
 export function shareRoutes(orchestrator: Orchestrator, links: ShareLinks): Router {
   const router = Router();
 
@@ -35,11 +41,12 @@ export function shareRoutes(orchestrator: Orchestrator, links: ShareLinks): Rout
     const apps = Object.fromEntries(
       names.map((name) => [name, links.link(env, env.apps[name]!.url, ttl)] as const),
     );
-    res.json({
+    const body: z.infer<typeof shareResponseSchema> = {
       url: apps[app]!.url,
       expiresAt: apps[app]!.expiresAt,
       apps: Object.fromEntries(Object.entries(apps).map(([name, link]) => [name, link.url])),
-    });
+    };
+    res.json(body);
   });
 
   return router;
