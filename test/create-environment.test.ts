@@ -46,6 +46,7 @@ describe("an environment per branch", () => {
   it("gives apps the environment variables SPEC promises", async () => {
     const info = await json<{ env: Record<string, string> }>(`${main.apps.web!.directUrl}/info`);
     expect(info.env).toMatchObject({
+      HOST: "127.0.0.1",
       PREVIEW_ENV_ID: main.id,
       PREVIEW_REF: "main",
       PREVIEW_COMMIT: main.commit,

@@ -58,6 +58,7 @@ describe.skipIf(skipDocker)("environments on the docker runtime", () => {
       >;
       expect(env.DATABASE_URL).toMatch(/^postgres:\/\/postgres:[^@]+@db:5432\/app$/);
       expect(env.PREVIEW_ENV_ID).toBe(main.id);
+      expect(env.HOST).toBe("0.0.0.0"); // published ports reach the container's own interface
       expect(env.PREVIEW_FLAGS_URL).toMatch(
         new RegExp(`^http://host\\.docker\\.internal:\\d+/v1/environments/${main.id}$`),
       );

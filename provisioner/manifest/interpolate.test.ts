@@ -101,6 +101,7 @@ describe("appEnvironment", () => {
 
   it("interpolates the app's env and adds PORT and PREVIEW_*", () => {
     expect(appEnvironment(manifest, "api", values)).toEqual({
+      HOST: "127.0.0.1",
       DATABASE_URL: "postgres://u:p@127.0.0.1:5433/shop",
       WEB_URL: "http://web--shop-feature-x-3f2a.localhost:7070",
       PORT: "41000",
@@ -112,6 +113,13 @@ describe("appEnvironment", () => {
       PREVIEW_URL_ADMIN_UI: "http://admin-ui--shop-feature-x-3f2a.localhost:7070",
       PREVIEW_URL_WEB: "http://web--shop-feature-x-3f2a.localhost:7070",
     });
+  });
+
+  it("listens on the host its runtime names, unless the manifest's env says otherwise", () => {
+    expect(appEnvironment(manifest, "web", { ...values, host: "0.0.0.0" }).HOST).toBe("0.0.0.0");
+    const api = manifest.apps.api!;
+    const own = { ...manifest, apps: { ...manifest.apps, api: { ...api, env: { HOST: "::1" } } } };
+    expect(appEnvironment(own, "api", values).HOST).toBe("::1");
   });
 
   it("adds PREVIEW_FLAGS_TOKEN only when set", () => {

@@ -15,6 +15,11 @@ export interface InterpolationValues {
   apps: Record<string, { url: string; internalUrl: string }>;
   /** The port this app must listen on. */
   port: number;
+  /**
+   * The address it listens on (HOST); default 127.0.0.1, so a preview is reached through previewd
+   * only. A container says 0.0.0.0: its published port reaches it on its own interface.
+   */
+  host?: string;
   flagsUrl: string;
   flagsToken?: string;
 }
@@ -126,9 +131,9 @@ export function reservedEnvErrors(manifest: ManifestShape): FieldError[] {
 }
 
 /**
- * The environment variables previewd adds to an app's process or container: its interpolated
- * `env`, then PORT and PREVIEW_*. The reserved variables are applied last, so they win even if a
- * manifest that skipped validation sets them.
+ * The environment variables previewd adds to an app's process or container: HOST (which its
+ * `env` may change), its interpolated `env`, then PORT and PREVIEW_*. The reserved variables are
+ * applied last, so they win even if a manifest that skipped validation sets them.
  */
 export function appEnvironment(
   manifest: Manifest,
@@ -155,7 +160,7 @@ export function appEnvironment(
       path: formatPath(["apps", name]),
     });
   }
-  return { ...env, ...reserved };
+  return { HOST: values.host ?? "127.0.0.1", ...env, ...reserved };
 }
 
 function resolveReference(ref: string, values: InterpolationValues): string | undefined {

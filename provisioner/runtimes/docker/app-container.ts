@@ -36,6 +36,8 @@ export function containerValues(
     services,
     apps,
     port: env.manifest.apps[app]?.docker?.port ?? 80,
+    // Docker forwards the published port to the container's own interface, never to its loopback.
+    host: "0.0.0.0",
     flagsUrl,
     ...(env.flagsToken !== undefined && { flagsToken: env.flagsToken }),
   };

@@ -15,7 +15,7 @@ export interface ServeOptions {
 }
 
 /**
- * Listens on `HOST` (default 0.0.0.0, so it also works in a container) and `PORT`, logs one line
+ * Listens on `HOST` (default loopback; previewd sets it, and the images set 0.0.0.0) and `PORT`, logs one line
  * per request, and on SIGTERM/SIGINT stops accepting, finishes in-flight requests and exits.
  */
 export async function serve(options: ServeOptions): Promise<Server> {
@@ -36,7 +36,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     });
   });
   const port = Number(env.PORT ?? defaultPort);
-  const host = env.HOST ?? "0.0.0.0";
+  const host = env.HOST ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
