@@ -12,6 +12,18 @@ import type { PreviewCookie } from "./browser/preview-cookies.ts";
  */
 export type RequestGuard = (req: IncomingMessage) => PreviewdError | undefined;
 
+/**
+ * The unprivileged user browsers run as when previewd is root (so a page cannot read root's files
+ * through `file://`, nor previewd's token from `/proc`), and a folder that user can reach for
+ * their user-data-dirs. previewd's composition root makes both.
+ */
+export interface BrowserUser {
+  uid: number;
+  gid: number;
+  /** Parent of the user-data-dirs; every folder above it lets that user in. */
+  browsersDir: string;
+}
+
 /** Where browser lines go; matches `LogStore.append` in provisioner/logs/log-store.ts. */
 export interface BrowserLogSink {
   append(envId: string, entry: { app: string; stream: "browser"; line: string }): void;

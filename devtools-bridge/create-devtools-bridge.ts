@@ -11,7 +11,7 @@ import { Router, type ErrorRequestHandler } from "express";
 import type { Logger } from "../provisioner/logger.ts";
 import type { BridgeConfig } from "./bridge-config.ts";
 import { environmentLookup, protocolSource, type BridgeContext } from "./bridge-context.ts";
-import type { BridgeEnvironments, BrowserLogSink, RequestGuard } from "./bridge-deps.ts";
+import type { BridgeEnvironments, BrowserLogSink, BrowserUser, RequestGuard } from "./bridge-deps.ts";
 import { TooManyBrowsersError } from "./bridge-errors.ts";
 import { killStaleBrowsers } from "./browser/browser-labels.ts";
 import { BrowserPool } from "./browser/browser-pool.ts";
@@ -27,6 +27,8 @@ export interface DevtoolsBridgeOptions {
   owner: string;
   /** previewd's data dir; user-data-dirs live in `<dataDir>/browsers` while their browser runs. */
   dataDir: string;
+  /** As root: the user browsers run as, and where their user-data-dirs live instead. */
+  browserUser?: BrowserUser;
   baseDomain: string;
   token?: string;
   /** previewd's Host and Origin check, run again on every WebSocket upgrade the bridge takes. */
@@ -51,7 +53,7 @@ export interface DevtoolsBridge {
 /** Kills the browsers a previous run left behind, then serves. */
 export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Promise<DevtoolsBridge> {
   const { logger, config } = options;
-  const browsersDir = path.join(options.dataDir, "browsers");
+  const browsersDir = options.browserUser?.browsersDir ?? path.join(options.dataDir, "browsers");
   const stale = await killStaleBrowsers(options.owner);
   if (stale.length > 0)
     logger.info({ envIds: stale.map((b) => b.envId) }, "killed browsers of a previous run");
@@ -72,6 +74,7 @@ export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Prom
         envId,
         executable: chosen,
         browsersDir,
+        ...(options.browserUser && { user: options.browserUser }),
         owner: options.owner,
         baseDomain: options.baseDomain,
         sink: options.logs,

@@ -2,9 +2,9 @@
  * An environment's running browser as the bridge holds it: the Chromium process plus the bridge's
  * own DevTools connection (browser events into the logs, screenshots).
  */
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import type { Logger } from "../provisioner/logger.ts";
-import type { BrowserLogSink } from "./bridge-deps.ts";
+import type { BrowserLogSink, BrowserUser } from "./bridge-deps.ts";
 import { logBrowserEvents } from "./browser-events/browser-event-logger.ts";
 import { browserLabels } from "./browser/browser-labels.ts";
 import type { PooledBrowser } from "./browser/browser-pool.ts";
@@ -30,6 +30,8 @@ export interface StartBrowserOptions {
   executable: string;
   /** Parent of the user-data-dirs, e.g. `<dataDir>/browsers`. */
   browsersDir: string;
+  /** Who the browser runs as; undefined: previewd's own user. */
+  user?: Pick<BrowserUser, "uid" | "gid">;
   owner: string;
   baseDomain: string;
   sink: BrowserLogSink;
@@ -40,9 +42,12 @@ export interface StartBrowserOptions {
 
 export async function startManagedBrowser(options: StartBrowserOptions): Promise<ManagedBrowser> {
   await mkdir(options.browsersDir, { recursive: true });
+  // The user's user-data-dir is below it: let that user in (root's umask may be 077).
+  if (options.user) await chmod(options.browsersDir, 0o755);
   const chromium = await launchChromium({
     executable: options.executable,
     parentDir: options.browsersDir,
+    ...(options.user && { user: options.user }),
     baseDomain: options.baseDomain,
     labels: browserLabels(options.owner, options.envId),
   });

@@ -2,7 +2,7 @@
  * The composition root: the one place that wires real parts together. Tests wire the same
  * parts on a temporary data dir and port 0.
  */
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createApp } from "./api/create-app.ts";
 import type { Config } from "./config.ts";
@@ -26,6 +26,7 @@ import { countLogLines, instrumentProxy } from "./metrics/instrument.ts";
 import { acquireDataDirLock } from "./data-dir-lock.ts";
 import { createRepoSources } from "./sources/repo-source.ts";
 import { createWorktreeManager } from "./sources/worktree-manager.ts";
+import { browserUser, worktreePlace } from "./runtimes/process/runner-places.ts";
 import { bridgeConfigFromEnv } from "../devtools-bridge/bridge-config.ts";
 import { createDevtoolsBridge } from "../devtools-bridge/create-devtools-bridge.ts";
 import { devtoolsEndpoints } from "../devtools-bridge/devtools-endpoints.ts";
@@ -72,6 +73,8 @@ export async function startPreviewd(config: Config, options: PreviewdOptions): P
   // Only previewd's user may enter it: state.json holds each environment's database password.
   // (As root, what the postgres OS user must reach lives elsewhere: postgres-home.ts.)
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  // Also when it existed already: as root, nothing previewd starts may read it (child-identity.ts).
+  await chmod(config.dataDir, 0o700);
   // What has been started so far, undone in reverse if a later step fails: nothing half-started stays.
   const started: (() => Promise<void>)[] = [];
   try {
@@ -108,7 +111,7 @@ async function assemble(
     logger,
     logs,
     sources: createRepoSources({ cacheDir: path.join(config.dataDir, "repos"), logger }),
-    worktrees: createWorktreeManager({ worktreesDir: path.join(config.dataDir, "worktrees"), logger }),
+    worktrees: createWorktreeManager({ ...(await worktreePlace(config.dataDir, ownerId)), logger }),
     runtimes: {
       process: createProcessRuntime({
         ownerId,
@@ -154,6 +157,7 @@ async function assemble(
   const devtools = await createDevtoolsBridge({
     owner: ownerId,
     dataDir: config.dataDir,
+    ...(await browserUser(ownerId)),
     baseDomain: config.baseDomain,
     ...(config.token && { token: config.token }),
     environments: bridgeEnvironments(orchestrator, { access, cookieTtlSeconds: config.shareTtl }),

@@ -4,7 +4,7 @@
  * "DevTools listening on ws://…" line Chromium prints on stderr.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chown, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { BrowserUnavailableError } from "../bridge-errors.ts";
 import { chromiumArgs } from "./chromium-args.ts";
@@ -17,6 +17,8 @@ export interface LaunchChromiumOptions {
   baseDomain: string;
   labels: Record<string, string>;
   startTimeoutMs?: number;
+  /** Who it runs as (its user-data-dir is handed to that user); undefined: previewd's own user. */
+  user?: { uid: number; gid: number };
 }
 
 export interface RunningChromium {
@@ -40,6 +42,8 @@ export async function launchChromium(options: LaunchChromiumOptions): Promise<Ru
   const userDataDir = await mkdtemp(
     path.join(options.parentDir, `${options.labels.PREVIEWD_ENV_ID ?? "env"}-`),
   );
+  const user = options.user;
+  if (user) await chown(userDataDir, user.uid, user.gid);
   const args = chromiumArgs({
     userDataDir,
     baseDomain: options.baseDomain,
@@ -48,7 +52,9 @@ export async function launchChromium(options: LaunchChromiumOptions): Promise<Ru
   const child = spawn(options.executable, args, {
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
-    env: browserEnvironment(options.labels),
+    // Its HOME is its user-data-dir: root's is not the user's to write (~/.pki, ~/.cache).
+    env: { ...browserEnvironment(options.labels), ...(user && { HOME: userDataDir }) },
+    ...(user && { uid: user.uid, gid: user.gid }),
   });
   const tail: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

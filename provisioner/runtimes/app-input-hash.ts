@@ -11,6 +11,7 @@ import { lstat, readlink } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { promisify } from "node:util";
 import { SourceError } from "../errors.ts";
+import { worktreeGitArgs } from "../sources/worktree-git.ts";
 import type { Manifest } from "../manifest/manifest-schema.ts";
 
 const run = promisify(execFile);
@@ -28,7 +29,8 @@ function under(file: string, dir: string): boolean {
 }
 
 async function git(rootDir: string, args: string[], input?: string): Promise<string> {
-  const child = run("git", ["-C", rootDir, ...args], { maxBuffer: 512 * 1024 * 1024, encoding: "utf8" });
+  const where = await worktreeGitArgs(rootDir);
+  const child = run("git", [...where, ...args], { maxBuffer: 512 * 1024 * 1024, encoding: "utf8" });
   if (input !== undefined) {
     child.child.stdin?.end(input);
   }

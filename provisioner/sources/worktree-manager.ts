@@ -9,6 +9,7 @@ import { ConflictError, ValidationError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { exists, isDirectory } from "./fs-checks.ts";
 import { GitError, runGit } from "./git.ts";
+import { worktreeGitArgs } from "./worktree-git.ts";
 import { assertCommit, type ResolvedRepo } from "./repo-source.ts";
 import { sha256Hex, slug } from "./slug.ts";
 
@@ -39,11 +40,17 @@ export interface WorktreeManager {
 export interface WorktreeManagerDeps {
   worktreesDir: string;
   logger: Logger;
+  /** Makes worktreesDir (and sets its modes) before a worktree is added; default: mkdir. */
+  prepareDir?: (dir: string) => Promise<void>;
 }
 
 const namePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-export function createWorktreeManager({ worktreesDir, logger }: WorktreeManagerDeps): WorktreeManager {
+export function createWorktreeManager({
+  worktreesDir,
+  logger,
+  prepareDir = (dir) => mkdir(dir, { recursive: true }).then(() => undefined),
+}: WorktreeManagerDeps): WorktreeManager {
   const root = path.resolve(worktreesDir);
 
   /** Anything we rm -rf must be one of our own directories. */
@@ -71,7 +78,7 @@ export function createWorktreeManager({ worktreesDir, logger }: WorktreeManagerD
     async add(repo, name, commit, signal) {
       assertCommit(commit);
       const target = ownPath(path.join(root, name));
-      await mkdir(root, { recursive: true });
+      await prepareDir(root);
       if (await exists(target)) throw new ConflictError(`worktree ${JSON.stringify(target)} already exists`);
       try {
         const args = ["worktree", "add", "--detach", "--quiet", "--end-of-options", target, commit];
@@ -88,7 +95,8 @@ export function createWorktreeManager({ worktreesDir, logger }: WorktreeManagerD
     async checkout(worktreePath, commit, signal) {
       assertCommit(commit);
       // checkout has no --end-of-options in older git; a full hex commit cannot be read as an option.
-      await runGit(["-C", worktreePath, "checkout", "--detach", "--force", "--quiet", commit], { signal });
+      const where = await worktreeGitArgs(worktreePath);
+      await runGit([...where, "checkout", "--detach", "--force", "--quiet", commit], { signal });
     },
 
     async remove(repo, worktreePath) {

@@ -4,6 +4,7 @@ import { ProvisionError } from "../../errors.ts";
 import { appEnvironment, type InterpolationValues } from "../../manifest/interpolate.ts";
 import type { DeployedApp, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { unhealthyMessage, waitHealthy } from "../health-check.ts";
+import { childIdentity, identityVariables } from "./child-identity.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment } from "./process-labels.ts";
 import { spawnDetached, stopGroups, type DetachedProcess } from "./process-group.ts";
@@ -33,15 +34,21 @@ export async function spawnApp({
     );
   }
   const variables = appEnvironment(env.manifest, app, values);
+  // Not root's (child-identity.ts): an app must not read previewd's token from its /proc.
+  const identity = await childIdentity(env, owner);
   const files = await output.open(app, app);
   try {
     return await spawnDetached({
       command: "sh",
       args: ["-c", spec.start],
       cwd: join(env.rootDir, spec.path),
-      env: childEnvironment(variables, { owner, envId: env.id, role: "app", name: app }),
+      env: childEnvironment(
+        { ...identityVariables(identity), ...variables },
+        { owner, envId: env.id, role: "app", name: app },
+      ),
       stdout: files.stdout,
       stderr: files.stderr,
+      ...(identity && { uid: identity.uid, gid: identity.gid }),
     });
   } finally {
     await files.close();

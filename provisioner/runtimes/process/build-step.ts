@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { ProvisionError } from "../../errors.ts";
 import { appOwnsFile } from "../app-input-hash.ts";
 import type { RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
+import { childIdentity } from "./child-identity.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { runCommand } from "./run-command.ts";
 import { fileStamps, share, untrackedEntries, writtenSince, type SharedOutputs } from "./shared-outputs.ts";
@@ -41,7 +42,8 @@ export async function runBuild({
     return;
   }
   const key = `build-${inputHash}`;
-  if (shared && (await shared.restore(key, env.rootDir))) {
+  const identity = await childIdentity(env, owner);
+  if (shared && (await shared.restore(key, env.rootDir, identity))) {
     await cache.update((record) => (record.builds[app] = inputHash));
     const message = "copied from another environment's build of the same inputs";
     ctx.event({ step: "build", app, status: "skipped", message });
@@ -56,6 +58,7 @@ export async function runBuild({
     output,
     logApp: app,
     signal: ctx.signal,
+    identity,
   });
   if (result.exitCode !== 0) {
     const message = `build of ${app} failed: \`${command}\` exited with code ${result.exitCode}`;

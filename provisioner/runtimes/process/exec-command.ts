@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { NotFoundError } from "../../errors.ts";
 import { appEnvironment } from "../../manifest/interpolate.ts";
 import type { Deployment, ExecOptions, ExecResult, RuntimeEnvironment } from "../runtime.ts";
+import { childIdentity } from "./child-identity.ts";
 import { interpolationValues } from "./interpolation-values.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { appHandle } from "./process-handles.ts";
@@ -49,6 +50,7 @@ export async function execCommand(options: ExecCommandOptions): Promise<ExecResu
     signal,
     env: { ...variables, ...options.env },
     tailLines: 200,
+    identity: await childIdentity(runtimeEnv, options.owner),
   });
   const output = timeout.aborted
     ? [...result.tail, `stopped after ${options.timeoutMs ?? defaultTimeoutMs} ms`]

@@ -8,7 +8,9 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ProvisionError } from "../../errors.ts";
+import { worktreeGitArgs } from "../../sources/worktree-git.ts";
 import type { RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
+import { childIdentity } from "./child-identity.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { runCommand } from "./run-command.ts";
 import { share, untrackedEntries, type SharedOutputs } from "./shared-outputs.ts";
@@ -58,7 +60,7 @@ export async function sharedInstallKey(rootDir: string, command: string): Promis
   if (!present.some(Boolean)) return undefined;
   const hash = createHash("sha256").update(await installHash(rootDir, command));
   hash.update(`\0${process.version}\0${process.platform}\0${process.arch}`);
-  const { stdout } = await run("git", ["-C", rootDir, "ls-files", "-s", "-z"], {
+  const { stdout } = await run("git", [...(await worktreeGitArgs(rootDir)), "ls-files", "-s", "-z"], {
     maxBuffer: 256 * 1024 * 1024,
   });
   // `<mode> <blob> <stage>\t<path>`: the blob hash stands for the content.
@@ -113,7 +115,8 @@ export async function runInstall({
   // what the install made.
   const sharedKey = shared && (await sharedInstallKey(env.rootDir, command).catch(() => undefined));
   const key = sharedKey && `install-${sharedKey}`;
-  if (shared && key && (await shared.restore(key, env.rootDir))) {
+  const identity = await childIdentity(env, owner);
+  if (shared && key && (await shared.restore(key, env.rootDir, identity))) {
     await cache.update((record) => (record.install = hash));
     const message = "copied from another environment's install of the same lockfiles";
     ctx.event({ step: "install", status: "skipped", message });
@@ -127,6 +130,7 @@ export async function runInstall({
     output,
     logApp: "previewd",
     signal: ctx.signal,
+    identity,
   });
   if (result.exitCode !== 0) {
     const message = `install failed: \`${command}\` exited with code ${result.exitCode}`;

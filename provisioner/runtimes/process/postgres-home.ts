@@ -62,7 +62,7 @@ export function servicesDir(envDataDir: string): string {
 const isRoot = () => process.getuid?.() === 0;
 
 /** An owner id is a path segment here: anything but a plain name is hashed. */
-function ownerDir(home: string, owner: string): string {
+export function ownerDir(home: string, owner: string): string {
   return join(home, /^[A-Za-z0-9_-]{1,64}$/.test(owner) ? owner : sha256Hex(owner, 12));
 }
 
@@ -121,7 +121,7 @@ async function place(options: PlaceOptions): Promise<PostgresPlace> {
  * `dir` and every folder between `home` and it, made if missing and set to 0755: they are
  * previewd's own. Folders above `home` are left as they are; checkReach says if they are a problem.
  */
-async function traversableDirs(home: string, dir: string): Promise<void> {
+export async function traversableDirs(home: string, dir: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     // Another environment's delete may remove an empty parent at that very moment: try again.
     const made = await mkdir(dir, { recursive: true, mode: 0o755 }).then(

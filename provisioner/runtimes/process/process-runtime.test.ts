@@ -15,9 +15,11 @@ import { portFree } from "./port-allocator.ts";
 import { stopGroups } from "./process-group.ts";
 import { scanProcesses } from "./process-scan.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
+import { worktreePlace } from "./runner-places.ts";
 
 const pgModule = dirname(createRequire(import.meta.url).resolve("pg/package.json"));
 const owner = `test-${randomBytes(4).toString("hex")}`;
+const worktrees: string[] = [];
 const runtimeOptions = { ownerId: owner, logger: silentLogger, healthTimeoutMs: 15_000, stopGraceMs: 2_000 };
 
 const files: Record<string, string> = {
@@ -129,19 +131,25 @@ function newRuntime(): Runtime {
   return runtime;
 }
 
+/** A commit checked out as previewd checks one out: a worktree in previewd's worktree folder. */
 async function makeRepo(name: string): Promise<string> {
-  const root = join(base, name);
+  const repo = join(base, "repos", name);
   for (const [file, content] of Object.entries(files)) {
-    await mkdir(dirname(join(root, file)), { recursive: true });
-    await writeFile(join(root, file), content);
+    await mkdir(dirname(join(repo, file)), { recursive: true });
+    await writeFile(join(repo, file), content);
   }
   const git = (...args: string[]) =>
-    execFileSync("git", ["-C", root, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+    execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
       stdio: "ignore",
     });
   git("init", "-q");
   git("add", ".");
   git("commit", "-qm", "init");
+  const place = await worktreePlace(join(base, "data"), owner);
+  await (place.prepareDir ?? ((dir: string) => mkdir(dir, { recursive: true })))(place.worktreesDir);
+  const root = join(place.worktreesDir, name);
+  git("worktree", "add", "-q", "--detach", root, "HEAD");
+  worktrees.push(root);
   return root;
 }
 
@@ -205,6 +213,7 @@ afterAll(async () => {
   for (const id of envIds) await cleaner.destroy(id, join(base, "data", id));
   await cleaner.reconcile(new Set());
   await Promise.all(runtimes.map((r) => r.close()));
+  for (const worktree of worktrees) await rm(worktree, { recursive: true, force: true });
   await rm(base, { recursive: true, force: true });
 });
 

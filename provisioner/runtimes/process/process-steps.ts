@@ -8,6 +8,7 @@ import { appInputHashes } from "../app-input-hash.ts";
 import { settleAll, step } from "../provision-steps.ts";
 import type { Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { startApp } from "./app-process.ts";
+import { childIdentity, handOverWorktree } from "./child-identity.ts";
 import { runBuild } from "./build-step.ts";
 import type { EnvironmentPorts } from "./environment-ports.ts";
 import { runInstall } from "./install-step.ts";
@@ -62,6 +63,11 @@ export class ProcessSteps {
   /** Install, then the input hashes (after install, which may touch lockfiles), then each app's build. */
   async installAndBuild(): Promise<Record<string, string>> {
     const { env, ctx, owner, state } = this.#o;
+    // As root, what previewd checked out (add or redeploy) is handed to the user the steps run as.
+    if (!env.inPlace)
+      await step("install", undefined, async () =>
+        handOverWorktree(env.rootDir, await childIdentity(env, owner)),
+      );
     const cache = new StepCache(env.dataDir);
     // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
     // of one that is gone (a retry after a failure checks out a new worktree).

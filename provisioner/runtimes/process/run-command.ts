@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { LogStream } from "../../logs/log-store.ts";
+import { identityVariables, type ChildIdentity } from "./child-identity.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment, type ProcessLabels } from "./process-labels.ts";
 import { spawnDetached, stopGroups } from "./process-group.ts";
@@ -27,6 +28,8 @@ export interface RunCommandOptions {
   logApp: string;
   signal: AbortSignal;
   env?: Record<string, string>;
+  /** Who it runs as (child-identity.ts); undefined: previewd's own user. */
+  identity?: ChildIdentity | undefined;
   /** How many of the last output lines `tail` holds (default 30). */
   tailLines?: number;
 }
@@ -42,9 +45,10 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     command: "sh",
     args: ["-c", options.command],
     cwd: options.cwd,
-    env: childEnvironment(options.env ?? {}, options.labels),
+    env: childEnvironment({ ...identityVariables(options.identity), ...options.env }, options.labels),
     stdout: "pipe",
     stderr: "pipe",
+    ...(options.identity && { uid: options.identity.uid, gid: options.identity.gid }),
   });
   const read = (stream: Readable | null, name: LogStream): Promise<unknown> => {
     if (!stream) return Promise.resolve();

@@ -16,7 +16,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { errorMessage } from "../../errors.ts";
 import type { RuntimeContext } from "../runtime.ts";
+import { handOver, type ChildIdentity } from "./child-identity.ts";
 import { exists } from "../../sources/fs-checks.ts";
+import { worktreeGitArgs } from "../../sources/worktree-git.ts";
 
 const run = promisify(execFile);
 
@@ -25,7 +27,8 @@ const run = promisify(execFile);
  * collapsed to one entry each (`node_modules`, `apps/web/dist`), relative to `rootDir`.
  */
 export async function untrackedEntries(rootDir: string): Promise<string[]> {
-  const { stdout } = await run("git", ["-C", rootDir, "ls-files", "--others", "--directory", "-z"], {
+  const where = await worktreeGitArgs(rootDir);
+  const { stdout } = await run("git", [...where, "ls-files", "--others", "--directory", "-z"], {
     maxBuffer: 64 * 1024 * 1024,
   });
   return stdout
@@ -78,8 +81,11 @@ export class SharedOutputs {
     private readonly maxEntries = 48,
   ) {}
 
-  /** Copies entry `key` over `rootDir`. False when there is no such entry (or the copy failed). */
-  async restore(key: string, rootDir: string): Promise<boolean> {
+  /**
+   * Copies entry `key` over `rootDir`, then gives what it copied to `owner` (the worktree's
+   * runner, child-identity.ts) if given. False when there is no such entry (or the copy failed).
+   */
+  async restore(key: string, rootDir: string, owner?: Pick<ChildIdentity, "uid" | "gid">): Promise<boolean> {
     const entry = join(this.dir, key);
     this.#inUse.set(key, (this.#inUse.get(key) ?? 0) + 1);
     try {
@@ -88,6 +94,11 @@ export class SharedOutputs {
       await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
       // `<entry>/.` copies the entry's contents, merging into the directories already there.
       await run("cp", ["-a", "--reflink=auto", "--", `${entry}/.`, `${rootDir}/`]);
+      if (owner)
+        await handOver(
+          (await readdir(entry)).map((name) => join(rootDir, name)),
+          owner,
+        );
       return true;
     } catch {
       return false; // A full disk, say: the step runs instead and overwrites what was copied.

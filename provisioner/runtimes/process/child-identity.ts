@@ -1,0 +1,140 @@
+/**
+ * Who the processes of an environment run as: one value, passed to every place the process
+ * runtime spawns an install, build, app or exec (Postgres has its own user, postgres-user.ts).
+ *
+ * Not root: previewd's own user, as before (a same-user process can read previewd's
+ * `/proc/<pid>/environ`; README "Token" says to use a token file and a separate user).
+ *
+ * Root: the unprivileged `previewd-run` user, with a HOME of its own under the root layout
+ * (`/var/lib/previewd/<owner>/home`, postgres-home.ts), so npm, pnpm and corepack caches work and
+ * nothing of root's (its environment, `/proc/<previewd>/environ`, the data dir, the token file) is
+ * readable. The exception is a caller's own worktree run in place: that is the token holder's own
+ * code in their own folder, which `previewd-run` usually cannot write, so it runs as the folder's
+ * owner, or as root when root owns it.
+ */
+import { execFile } from "node:child_process";
+import { chmod, chown, mkdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { ProvisionError, errorMessage } from "../../errors.ts";
+import type { RuntimeEnvironment } from "../runtime.ts";
+import { ownerDir, rootHome, traversableDirs } from "./postgres-home.ts";
+import { runnerUser } from "../../runner-user.ts";
+import { systemUser } from "./system-user.ts";
+
+const run = promisify(execFile);
+
+export interface ChildIdentity {
+  uid: number;
+  gid: number;
+  /** Its HOME (also USER and LOGNAME are set from `user`). */
+  home: string;
+  user: string;
+}
+
+/** The variables a process needs to find its own home; empty for previewd's own identity. */
+export function identityVariables(identity: ChildIdentity | undefined): Record<string, string> {
+  if (!identity) return {};
+  return { HOME: identity.home, USER: identity.user, LOGNAME: identity.user };
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+const runners = new Map<string, Promise<ChildIdentity>>();
+
+/** Undefined: previewd's own user. */
+export async function childIdentity(
+  env: Pick<RuntimeEnvironment, "rootDir" | "inPlace">,
+  owner: string,
+  home = rootHome,
+): Promise<ChildIdentity | undefined> {
+  if (!isRoot()) return undefined;
+  if (env.inPlace) return folderOwner(env.rootDir);
+  return runnerIdentity(owner, home);
+}
+
+/** `previewd-run` with its HOME for this owner, made once per process. */
+export function runnerIdentity(owner: string, home = rootHome): Promise<ChildIdentity> {
+  const key = `${home}\0${owner}`;
+  let made = runners.get(key);
+  if (!made) {
+    made = makeRunner(owner, home);
+    runners.set(key, made);
+    made.catch(() => runners.delete(key)); // A failure is retried by the next caller.
+  }
+  return made;
+}
+
+async function makeRunner(owner: string, home: string): Promise<ChildIdentity> {
+  try {
+    const { uid, gid } = await systemUser(runnerUser, "install");
+    const ownerHome = ownerDir(home, owner);
+    await traversableDirs(home, ownerHome);
+    const runnerHome = join(ownerHome, "home");
+    await mkdir(runnerHome, { recursive: true });
+    await chown(runnerHome, uid, gid);
+    await chmod(runnerHome, 0o700);
+    return { uid, gid, home: runnerHome, user: runnerUser };
+  } catch (error) {
+    if (error instanceof ProvisionError) throw error;
+    throw new ProvisionError(
+      `could not prepare the ${runnerUser} OS user: ${errorMessage(error)}`,
+      "install",
+      undefined,
+      [],
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** The owner of a caller's folder, with the home and name its passwd entry gives; undefined when root. */
+async function folderOwner(dir: string): Promise<ChildIdentity | undefined> {
+  const { uid, gid } = await stat(dir);
+  if (uid === 0) return undefined;
+  // uid:gid of the folder when there is no passwd entry (a container's numeric user).
+  const entry = await run("getent", ["passwd", String(uid)]).then(
+    ({ stdout }) => stdout.trim().split(":"),
+    () => undefined,
+  );
+  return {
+    uid,
+    gid: entry?.[3] ? Number.parseInt(entry[3], 10) : gid,
+    home: entry?.[5] || dir,
+    user: entry?.[0] || String(uid),
+  };
+}
+
+/**
+ * Gives previewd's worktree to `identity` (what root checked out there becomes that user's), and
+ * checks that user can enter it: a worktree below a folder only root may enter (`/root`, `mktemp
+ * -d`) would fail every step with a bare EACCES otherwise.
+ */
+export async function handOverWorktree(rootDir: string, identity: ChildIdentity | undefined): Promise<void> {
+  if (!identity) return;
+  await handOver([rootDir], identity);
+  await run("sh", ["-c", 'cd -- "$1" && test -w .', "sh", rootDir], {
+    uid: identity.uid,
+    gid: identity.gid,
+    cwd: "/",
+  }).catch((error: unknown) => {
+    const message =
+      `the ${identity.user} OS user cannot enter and write ${rootDir}: every folder above it ` +
+      `must let others enter (mode o+x)`;
+    throw new ProvisionError(message, "install", undefined, [errorMessage(error)], { cause: error });
+  });
+}
+
+/** Gives `paths` (and all below them) to `identity`: what root checked out or copied there. */
+export async function handOver(
+  paths: readonly string[],
+  identity: Pick<ChildIdentity, "uid" | "gid"> | undefined,
+): Promise<void> {
+  if (!identity || paths.length === 0) return;
+  // -h and -R without -L: links themselves change hands, never what they point to (a link an
+  // app planted in its tree must not hand over a file of root's).
+  await run("chown", ["-R", "-h", `${identity.uid}:${identity.gid}`, "--", ...paths], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
