@@ -5,9 +5,10 @@
  * DevTools WebSocket with Host = Origin) and refused, while curl-like clients, the DevTools
  * clients agents use and a preview page's own OFREP calls keep working.
  */
+import { spawnSync } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import CDP from "chrome-remote-interface";
 import { chromium, type Browser } from "playwright-core";
@@ -16,7 +17,8 @@ import WebSocket from "ws";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
 import { chromiumPath, requireChromium, skipWithoutChromium } from "./helpers/chromium.ts";
 import { createFixtureRepo } from "./helpers/fixture-monorepo.ts";
-import { startHarness, type Harness } from "./helpers/previewd-harness.ts";
+import { startHarness, temporaryDataDir, type Harness } from "./helpers/previewd-harness.ts";
+import { cli, exited, freePort, spawnServe } from "./helpers/serve-process.ts";
 
 const manifest = `version: 1
 name: pages
@@ -52,9 +54,10 @@ function send(
   route: string,
   headers: Record<string, string>,
   body?: string,
+  to = port,
 ): Promise<RawReply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method, path: route, headers }, (res) => {
+    const req = http.request({ host: "127.0.0.1", port: to, method, path: route, headers }, (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (chunk) => (text += chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
@@ -332,5 +335,55 @@ describe.skipIf(skipWithoutChromium)("web pages cannot reach previewd", () => {
       expect(answer).toMatch(/^HTTP\/1\.1 503/);
       expect(answer).toContain("github-not-configured");
     });
+  });
+});
+
+describe("names and origins of previewd's own, configured on `previewd serve`", () => {
+  const env = {
+    PREVIEWD_PUBLIC_URL: "https://previewd.example.com",
+    PREVIEWD_ALLOWED_HOSTS: "box.lan,.corp.example",
+    PREVIEWD_ALLOWED_ORIGINS: "https://tools.example.net",
+  };
+
+  it("answers PREVIEWD_PUBLIC_URL's host and PREVIEWD_ALLOWED_HOSTS, and origins of PREVIEWD_ALLOWED_ORIGINS", async () => {
+    const dataDir = temporaryDataDir();
+    const servePort = await freePort();
+    const serve = await spawnServe(dataDir, servePort, env);
+    try {
+      const get = (headers: Record<string, string>) =>
+        send("GET", "/v1/environments", headers, undefined, servePort);
+      for (const host of [
+        "previewd.example.com",
+        "box.lan:8080",
+        "ci.corp.example",
+        `127.0.0.1:${servePort}`,
+      ])
+        expect((await get({ host })).status, host).toBe(200);
+      for (const host of ["evil.example", "box.lan.evil.example", "previewd.example.com.evil.example"])
+        expect((await get({ host })).status, host).toBe(403);
+      const host = "previewd.example.com";
+      for (const origin of ["https://previewd.example.com", "https://tools.example.net"])
+        expect((await get({ host, origin })).status, origin).toBe(200);
+      expect((await get({ host, origin: "https://evil.example" })).status).toBe(403);
+    } finally {
+      serve.kill("SIGTERM");
+      await exited(serve);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to start with a malformed entry, naming the variable", () => {
+    const dataDir = temporaryDataDir();
+    try {
+      const run = spawnSync(process.execPath, [cli, "serve", "--port", "0", "--data-dir", dataDir], {
+        env: { ...process.env, PREVIEWD_ALLOWED_HOSTS: "http://box.lan/" },
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr + run.stdout).toContain("PREVIEWD_ALLOWED_HOSTS");
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
