@@ -26,6 +26,7 @@ import { newRecord, toView, type EnvironmentRecord } from "./environment-record.
 import { OperationQueue } from "./operation-queue.ts";
 import { runOperation, type OperationDeps } from "./environment-operations.ts";
 import { EventHub } from "./event-hub.ts";
+import { EnvironmentSupervision } from "./environment-supervision.ts";
 import type { CreateResult, Orchestrator, SettleResult } from "./orchestrator.ts";
 import { settledWithin } from "./settled-within.ts";
 import { listScenarios, loadScenarioNow, requestedScenario } from "./scenario-operations.ts";
@@ -62,6 +63,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   readonly #deletedListeners = new Set<(id: string) => void | Promise<void>>();
   readonly #state: StateStore;
   readonly #now: () => Date;
+  readonly #supervision: EnvironmentSupervision = new EnvironmentSupervision(this);
 
   constructor(readonly deps: OrchestratorDeps) {
     this.#state = new StateStore(deps.dataDir);
@@ -196,7 +198,8 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
 
   resolveApp(id: string, app: string): { directUrl: string } | undefined {
     const deployed = this.#records.get(id)?.deployment?.apps[app];
-    return deployed && deployed.status !== "stopped" ? { directUrl: deployed.directUrl } : undefined;
+    const running = deployed && deployed.status !== "stopped" && deployed.status !== "crashed";
+    return running ? { directUrl: deployed.directUrl } : undefined;
   }
 
   /**
@@ -275,6 +278,16 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
    */
   exclusive<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.#queue.run(id, work);
+  }
+
+  /** Watch a ready environment's apps and services and restart what crashes (environment-supervision.ts). */
+  supervise(record: EnvironmentRecord): void {
+    this.#supervision.watch(record);
+  }
+
+  /** Stop every watch (shutdown; environments keep running, and a restarted previewd watches them again). */
+  stopSupervising(): Promise<void> {
+    return this.#supervision.stopAll();
   }
 
   /** Wait for every queued operation (tests and shutdown). */
@@ -408,11 +421,19 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
 
   /** Queue a lifecycle operation; nobody waits for it (progress goes to events and status). */
   #schedule(id: string, kind: OperationDeps["kind"], source?: ResolvedSource): void {
+    // What an operation stops or replaces on purpose is no crash: no restarts from now until it ends.
+    const unwatched = this.#supervision.stop(id);
     void this.#queue
       .run(id, async (signal) => {
+        // An operation queued ahead of this one may have started a watch again when it ended.
+        await Promise.all([unwatched, this.#supervision.stop(id)]);
         const record = this.#records.get(id);
         if (!record || (record.status === "deleting" && kind !== "delete")) return;
-        await runOperation({ kind, record, source, signal, orchestrator: this, deps: this.deps });
+        try {
+          await runOperation({ kind, record, source, signal, orchestrator: this, deps: this.deps });
+        } finally {
+          this.#supervision.watch(record);
+        }
       })
       .catch((error: unknown) => this.deps.logger.error({ env: id, err: error }, `${kind} crashed`));
   }

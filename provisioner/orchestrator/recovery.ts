@@ -70,7 +70,8 @@ async function recoverOne(
     report.deleted.push(record.id);
     return;
   }
-  if (record.status === "ready" && record.deployment) {
+  // A degraded environment was ready and had something down: adopted, its watch restarts that.
+  if ((record.status === "ready" || record.status === "degraded") && record.deployment) {
     const runtime = orchestrator.runtime(record.runtime as RuntimeName);
     const adopted = await runtime.adopt(
       orchestrator.runtimeEnvironment(record),
@@ -79,6 +80,7 @@ async function recoverOne(
     );
     if (adopted) {
       record.deployment = adopted;
+      orchestrator.supervise(record);
       report.adopted.push(record.id);
       return;
     }
