@@ -1,5 +1,6 @@
 /** Where the client commands find previewd: `--server`, else PREVIEWD_URL, else loopback on PREVIEWD_PORT. */
 import type { Command } from "commander";
+import { readTokenFile } from "../token-file.ts";
 import { PreviewdClient } from "./client.ts";
 
 export function addServerOption(command: Command): Command {
@@ -19,6 +20,8 @@ export function clientFor(
 ): PreviewdClient {
   return new PreviewdClient({
     baseUrl: serverUrl(options.server, env),
-    token: env.PREVIEWD_TOKEN || undefined,
+    // The same token file serve reads, when the token is kept out of environments.
+    token:
+      env.PREVIEWD_TOKEN || (env.PREVIEWD_TOKEN_FILE ? readTokenFile(env.PREVIEWD_TOKEN_FILE) : undefined),
   });
 }
