@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
@@ -92,7 +92,8 @@ describe("delete", () => {
     ).env.DATABASE_URL!;
     ports.push(Number(new URL(dbUrl).port));
     expect(labelledProcesses(env.id).length).toBeGreaterThanOrEqual(3);
-    const worktrees = readdirSync(path.join(harness.dataDir, "worktrees"));
+    const worktree = harness.previewd.orchestrator.record(env.id).worktreePath!;
+    expect(existsSync(worktree)).toBe(true);
 
     // Someone following the environment's events sees the stream end with the environment.
     const events = await fetch(`${harness.url}/v1/environments/${env.id}/events`);
@@ -110,7 +111,7 @@ describe("delete", () => {
     expect(labelledProcesses(env.id)).toEqual([]);
     for (const port of ports) expect(await isPortOpen(port)).toBe(false);
     expect(existsSync(path.join(harness.dataDir, "environments", env.id))).toBe(false);
-    expect(readdirSync(path.join(harness.dataDir, "worktrees")).length).toBe(worktrees.length - 1);
+    expect(existsSync(worktree)).toBe(false);
     expect(repo.git("worktree", "list")).not.toContain("to-delete");
   });
 

@@ -2,7 +2,8 @@
  * Environments share install and build outputs by content hash: a second environment of the same
  * lockfile copies the first one's install, an app whose inputs another environment already built
  * is copied, not rebuilt, and what is copied belongs to that environment alone. The fixture's
- * install and builds count their runs in a file outside every worktree.
+ * install and builds say that they ran in their output, which lands in the environment's logs
+ * (as root they run as previewd-run, which may write nothing of the test's).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -13,17 +14,14 @@ import type { EnvironmentView } from "../provisioner/environments/environment-sc
 import { createFixtureRepo, fixtureManifest, type FixtureRepo } from "./helpers/fixture-monorepo.ts";
 import { startHarness, type Harness } from "./helpers/previewd-harness.ts";
 
-const runsDir = mkdtempSync(path.join(os.tmpdir(), "previewd-share-runs-"));
-const runsFile = path.join(runsDir, "runs.log");
-
 /** install: a package in node_modules; each build: its app's dist, and api's also the shared package's. */
 const installScript = `import fs from "node:fs";
-fs.appendFileSync(${JSON.stringify(runsFile)}, "install\\n");
+console.log("step ran: install");
 fs.mkdirSync("node_modules/marker", { recursive: true });
 fs.writeFileSync("node_modules/marker/index.js", "export const installed = " + Date.now() + ";\\n");
 `;
 const buildScript = (app: string, extra = "") => `import fs from "node:fs";
-fs.appendFileSync(${JSON.stringify(runsFile)}, "build ${app}\\n");
+console.log("step ran: build ${app}");
 fs.mkdirSync("dist", { recursive: true });
 fs.writeFileSync("dist/out.txt", fs.readFileSync("src.txt", "utf8"));
 ${extra}`;
@@ -44,7 +42,13 @@ const manifest = fixtureManifest()
 let harness: Harness;
 let repo: FixtureRepo;
 
-const runs = (): string[] => readFileSync(runsFile, "utf8").split("\n").filter(Boolean);
+/** Every install and build run so far, environment after environment (they are made one at a time). */
+const runs = (): string[] =>
+  harness.previewd.orchestrator
+    .list()
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .flatMap((env) => harness.previewd.logs.query(env.id, { grep: "step ran: " }))
+    .map((entry) => entry.line.replace(/^.*step ran: /, ""));
 const worktreeOf = (env: EnvironmentView): string =>
   harness.previewd.orchestrator.record(env.id).worktreePath!;
 const stepEvents = (env: EnvironmentView) =>
@@ -55,7 +59,6 @@ const stepEvents = (env: EnvironmentView) =>
     .map((e) => `${e.step}${e.app ? ` ${e.app}` : ""}: ${e.status}`);
 
 beforeAll(async () => {
-  writeFileSync(runsFile, "");
   repo = createFixtureRepo({
     files: {
       "preview.yaml": manifest,

@@ -37,7 +37,9 @@ async function git(rootDir: string, args: string[], input?: string): Promise<str
   try {
     return (await child).stdout;
   } catch (error) {
-    throw new SourceError(`cannot hash the inputs in ${rootDir}: git ${args[0]} failed`, { cause: error });
+    const why = (error as { stderr?: string }).stderr?.trim().split("\n")[0];
+    const message = `cannot hash the inputs in ${rootDir}: git ${args[0]} failed${why ? `: ${why}` : ""}`;
+    throw new SourceError(message, { cause: error });
   }
 }
 

@@ -30,9 +30,10 @@ export async function worktreeGitArgs(dir: string): Promise<string[]> {
   const here = ["-C", dir];
   if (process.getuid?.() !== 0) return here;
   const owner = await lstat(dir).then((info) => info.uid);
-  if (owner === 0) return here;
   const dotGit = path.join(dir, ".git");
   const info = await lstat(dotGit).catch(() => undefined);
+  // Root's own checkout: git's discovery is safe (and its ownership check passes).
+  if (owner === 0 && (!info || info.uid === 0)) return here;
   if (!info?.isFile()) {
     // A repository of its own: a caller's checkout run in place is that caller's, trusted in its
     // own folder; one the runner user owns is code previewd runs, never trusted by root's git.

@@ -15,6 +15,7 @@ import { portFree } from "./port-allocator.ts";
 import { stopGroups } from "./process-group.ts";
 import { scanProcesses } from "./process-scan.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
+import { ownerDir, rootHome } from "./postgres-home.ts";
 import { worktreePlace } from "./runner-places.ts";
 
 const pgModule = dirname(createRequire(import.meta.url).resolve("pg/package.json"));
@@ -214,6 +215,8 @@ afterAll(async () => {
   await cleaner.reconcile(new Set());
   await Promise.all(runtimes.map((r) => r.close()));
   for (const worktree of worktrees) await rm(worktree, { recursive: true, force: true });
+  // As root, this owner's folder in the root layout (its worktrees, previewd-run's HOME) goes too.
+  if (process.getuid?.() === 0) await rm(ownerDir(rootHome, owner), { recursive: true, force: true });
   await rm(base, { recursive: true, force: true });
 });
 

@@ -94,11 +94,8 @@ export class SharedOutputs {
       await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
       // `<entry>/.` copies the entry's contents, merging into the directories already there.
       await run("cp", ["-a", "--reflink=auto", "--", `${entry}/.`, `${rootDir}/`]);
-      if (owner)
-        await handOver(
-          (await readdir(entry)).map((name) => join(rootDir, name)),
-          owner,
-        );
+      // `cp -a <entry>/.` also gives `rootDir` itself the entry's (root's) owner: hand it all back.
+      await handOver([rootDir], owner);
       return true;
     } catch {
       return false; // A full disk, say: the step runs instead and overwrites what was copied.
