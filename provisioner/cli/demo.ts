@@ -30,7 +30,7 @@ async function runDemo(): Promise<void> {
     const subject = event.app ? `${event.step} ${event.app}` : event.step;
     console.error(`  ${event.status === "failed" ? "✗" : "·"} ${subject}: ${event.message}`);
   });
-  const ready = await orchestrator.waitFor(environment.id, ["ready", "failed"], 15 * 60_000);
+  const ready = await orchestrator.waitFor(environment.id, ["ready", "degraded", "failed"], 15 * 60_000);
   stop();
 
   let stopping = false;

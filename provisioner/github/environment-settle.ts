@@ -8,7 +8,8 @@ import type { CreateResult, Orchestrator } from "../orchestrator/orchestrator.ts
 import type { EnvironmentStatus, EnvironmentView } from "../environments/environment-schema.ts";
 
 const busy: EnvironmentStatus[] = ["provisioning", "updating"];
-const settled: EnvironmentStatus[] = ["ready", "failed", "deleting"];
+// `degraded` is provisioned and running (an app crashed since and is being restarted): settled.
+const settled: EnvironmentStatus[] = ["ready", "degraded", "failed", "deleting"];
 /** If the expected work never shows up (the branch moved back), stop waiting after this. */
 const NOTHING_HAPPENS_MS = 10_000;
 

@@ -89,7 +89,7 @@ export class PullRequestHandler {
     if (this.deps.signal?.aborted) return;
     log.info({ env: envId, status: view.status, commit: view.commit }, "pull request preview settled");
     await this.#report(target, {
-      phase: view.status === "ready" ? "ready" : "failed",
+      phase: view.status === "ready" || view.status === "degraded" ? "ready" : "failed",
       sha,
       environment: view,
     });
