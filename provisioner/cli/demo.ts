@@ -41,12 +41,12 @@ async function runDemo(): Promise<void> {
     await orchestrator.delete(environment.id).catch(() => undefined);
     await orchestrator.waitForDeletion(environment.id, 60_000).catch(() => undefined);
     await previewd.close();
-    process.exit(ready.status === "ready" ? 0 : 1);
+    process.exit(ready.status === "failed" ? 1 : 0);
   };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
 
-  if (ready.status !== "ready") {
+  if (ready.status === "failed") {
     console.error(
       `\nprovisioning failed at ${ready.error?.step}${ready.error?.app ? ` (${ready.error.app})` : ""}: ${ready.error?.message}`,
     );
