@@ -48,6 +48,13 @@ function clusterPlaces(dataDir: string, envId: string): string[] {
   ];
 }
 
+/** What lies in previewd's worktree folder: the data dir's, or as root runner-places.ts's place. */
+function worktrees(dataDir: string): string[] {
+  return [path.join(dataDir, "worktrees"), path.join(rootHome, ownerIdOf(dataDir), "worktrees")].flatMap(
+    (dir) => (existsSync(dir) ? readdirSync(dir) : []),
+  );
+}
+
 async function start(dataDir: string, port: number): Promise<ChildProcess> {
   const child = await spawnServe(dataDir, port);
   children.push(child);
@@ -75,6 +82,7 @@ describe("kill -9 of previewd, then a restart", () => {
       "provisioning",
     );
     expect(clusterPlaces(dataDir, id).some((dir) => existsSync(dir))).toBe(true);
+    expect(worktrees(dataDir)).toHaveLength(1);
     await crash(first);
     expect(labelledProcesses(id).length).toBeGreaterThan(0); // the orphans exist until previewd comes back
 
@@ -83,7 +91,7 @@ describe("kill -9 of previewd, then a restart", () => {
     expect(after.body.status).toBe("failed");
     expect(after.body.error).toMatchObject({ step: "provisioning" });
     await eventually(() => expect(labelledProcesses({ owner: ownerIdOf(dataDir) })).toEqual([]));
-    expect(readdirSync(path.join(dataDir, "worktrees"))).toEqual([]);
+    expect(worktrees(dataDir)).toEqual([]);
     expect(clusterPlaces(dataDir, id).filter((dir) => existsSync(dir))).toEqual([]);
 
     // Asking again retries from nothing and works.
