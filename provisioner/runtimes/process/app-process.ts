@@ -4,7 +4,7 @@ import { ProvisionError } from "../../errors.ts";
 import { appEnvironment, type InterpolationValues } from "../../manifest/interpolate.ts";
 import type { DeployedApp, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { unhealthyMessage, waitHealthy } from "../health-check.ts";
-import { childIdentity, identityVariables } from "./child-identity.ts";
+import { childIdentity, identityBase, identityVariables } from "./child-identity.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment } from "./process-labels.ts";
 import { spawnDetached, stopGroups, type DetachedProcess } from "./process-group.ts";
@@ -45,6 +45,7 @@ export async function spawnApp({
       env: childEnvironment(
         { ...identityVariables(identity), ...variables },
         { owner, envId: env.id, role: "app", name: app },
+        identityBase(identity),
       ),
       stdout: files.stdout,
       stderr: files.stderr,

@@ -38,6 +38,19 @@ export function identityVariables(identity: ChildIdentity | undefined): Record<s
   return { HOME: identity.home, USER: identity.user, LOGNAME: identity.user };
 }
 
+/**
+ * previewd's environment as the base of a child's: as another user, without the `npm_*` variables
+ * of an `npm run` that started previewd (`npm_config_cache=/root/.npm` and the like name root's
+ * folders, which that user's npm cannot write).
+ */
+export function identityBase(
+  identity: ChildIdentity | undefined,
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  if (!identity) return base;
+  return Object.fromEntries(Object.entries(base).filter(([key]) => !/^npm_/i.test(key)));
+}
+
 const isRoot = () => process.getuid?.() === 0;
 
 const runners = new Map<string, Promise<ChildIdentity>>();

@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { LogStream } from "../../logs/log-store.ts";
-import { identityVariables, type ChildIdentity } from "./child-identity.ts";
+import { identityBase, identityVariables, type ChildIdentity } from "./child-identity.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment, type ProcessLabels } from "./process-labels.ts";
 import { spawnDetached, stopGroups } from "./process-group.ts";
@@ -45,7 +45,11 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
     command: "sh",
     args: ["-c", options.command],
     cwd: options.cwd,
-    env: childEnvironment({ ...identityVariables(options.identity), ...options.env }, options.labels),
+    env: childEnvironment(
+      { ...identityVariables(options.identity), ...options.env },
+      options.labels,
+      identityBase(options.identity),
+    ),
     stdout: "pipe",
     stderr: "pipe",
     ...(options.identity && { uid: options.identity.uid, gid: options.identity.gid }),
