@@ -29,25 +29,25 @@ async function ownedByRunner(uid: number): Promise<boolean> {
 export async function worktreeGitArgs(dir: string): Promise<string[]> {
   const here = ["-C", dir];
   if (process.getuid?.() !== 0) return here;
-  const owner = await lstat(dir).then((info) => info.uid);
-  const dotGit = path.join(dir, ".git");
-  const info = await lstat(dotGit).catch(() => undefined);
+  // `dir` may be a monorepo in a subfolder of the worktree: the worktree is where `.git` is.
+  const top = await worktreeTop(dir);
+  if (!top) return here; // Not in a repository: git says so itself.
+  const owner = await lstat(top).then((info) => info.uid);
+  const dotGit = path.join(top, ".git");
+  const info = await lstat(dotGit);
   // Root's own checkout: git's discovery is safe (and its ownership check passes).
-  if (owner === 0 && (!info || info.uid === 0)) return here;
-  if (!info?.isFile()) {
+  if (owner === 0 && info.uid === 0) return here;
+  const refuse = (why: string) =>
+    new SourceError(`refusing to run git as root in ${JSON.stringify(top)}: ${why}`);
+  if (!info.isFile()) {
     // A repository of its own: a caller's checkout run in place is that caller's, trusted in its
     // own folder; one the runner user owns is code previewd runs, never trusted by root's git.
-    if (await ownedByRunner(owner))
-      throw new SourceError(
-        `refusing to run git as root in ${JSON.stringify(dir)}: ${runnerUser} owns it and it is not previewd's worktree`,
-      );
-    return [...here, "-c", `safe.directory=${dir}`];
+    if (await ownedByRunner(owner)) throw refuse(`${runnerUser} owns it and it is not previewd's worktree`);
+    return [...here, "-c", `safe.directory=${top}`];
   }
-  const refuse = (why: string) =>
-    new SourceError(`refusing to run git in ${JSON.stringify(dir)} as root: ${why}`);
   const match = /^gitdir: (.+)$/m.exec(await readFile(dotGit, "utf8"));
   if (!match?.[1]) throw refuse("its .git file names no gitdir");
-  const adminDir = path.resolve(dir, match[1].trim());
+  const adminDir = path.resolve(top, match[1].trim());
   const admin = await lstat(adminDir).catch(() => undefined);
   const back = await lstat(path.join(adminDir, "gitdir")).catch(() => undefined);
   if (!admin?.isDirectory() || admin.uid !== 0 || !back?.isFile() || back.uid !== 0) {
@@ -59,5 +59,19 @@ export async function worktreeGitArgs(dir: string): Promise<string[]> {
     () => false,
   );
   if (!same) throw refuse(`${adminDir} belongs to another worktree`);
-  return [...here, `--git-dir=${adminDir}`, `--work-tree=${dir}`];
+  return [...here, `--git-dir=${adminDir}`, `--work-tree=${top}`];
+}
+
+/** The nearest folder from `dir` up that holds a `.git` entry. */
+async function worktreeTop(dir: string): Promise<string | undefined> {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if (
+      await lstat(path.join(current, ".git")).then(
+        () => true,
+        () => false,
+      )
+    )
+      return current;
+    if (path.dirname(current) === current) return undefined;
+  }
 }
