@@ -20,8 +20,10 @@ export type RequestGuard = (req: IncomingMessage) => PreviewdError | undefined;
 export interface BrowserUser {
   uid: number;
   gid: number;
-  /** Parent of the user-data-dirs; every folder above it lets that user in. */
+  /** Parent of the user-data-dirs. */
   browsersDir: string;
+  /** Makes browsersDir, with every folder above it letting that user in. */
+  prepare(): Promise<void>;
 }
 
 /** Where browser lines go; matches `LogStore.append` in provisioner/logs/log-store.ts. */

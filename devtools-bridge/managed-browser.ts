@@ -2,7 +2,7 @@
  * An environment's running browser as the bridge holds it: the Chromium process plus the bridge's
  * own DevTools connection (browser events into the logs, screenshots).
  */
-import { chmod, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type { Logger } from "../provisioner/logger.ts";
 import type { BrowserLogSink, BrowserUser } from "./bridge-deps.ts";
 import { logBrowserEvents } from "./browser-events/browser-event-logger.ts";
@@ -31,7 +31,7 @@ export interface StartBrowserOptions {
   /** Parent of the user-data-dirs, e.g. `<dataDir>/browsers`. */
   browsersDir: string;
   /** Who the browser runs as; undefined: previewd's own user. */
-  user?: Pick<BrowserUser, "uid" | "gid">;
+  user?: BrowserUser;
   owner: string;
   baseDomain: string;
   sink: BrowserLogSink;
@@ -41,9 +41,9 @@ export interface StartBrowserOptions {
 }
 
 export async function startManagedBrowser(options: StartBrowserOptions): Promise<ManagedBrowser> {
-  await mkdir(options.browsersDir, { recursive: true });
-  // The user's user-data-dir is below it: let that user in (root's umask may be 077).
-  if (options.user) await chmod(options.browsersDir, 0o755);
+  // The user's user-data-dir is below it: that user must get in (root's umask may be 077).
+  if (options.user) await options.user.prepare();
+  else await mkdir(options.browsersDir, { recursive: true });
   const chromium = await launchChromium({
     executable: options.executable,
     parentDir: options.browsersDir,

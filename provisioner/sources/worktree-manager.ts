@@ -42,6 +42,8 @@ export interface WorktreeManagerDeps {
   logger: Logger;
   /** Makes worktreesDir (and sets its modes) before a worktree is added; default: mkdir. */
   prepareDir?: (dir: string) => Promise<void>;
+  /** Called with worktreesDir after a worktree is removed (to remove folders left empty). */
+  tidyDir?: (dir: string) => Promise<void>;
 }
 
 const namePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -50,6 +52,7 @@ export function createWorktreeManager({
   worktreesDir,
   logger,
   prepareDir = (dir) => mkdir(dir, { recursive: true }).then(() => undefined),
+  tidyDir = async () => undefined,
 }: WorktreeManagerDeps): WorktreeManager {
   const root = path.resolve(worktreesDir);
 
@@ -116,6 +119,7 @@ export function createWorktreeManager({
       await rm(target, { recursive: true, force: true });
       // git could not remove it (already gone, repo moved): drop its stale metadata instead.
       if (!removed) await prune(repo);
+      await tidyDir(root);
       logger.info({ worktree: target }, "worktree removed");
     },
 

@@ -6,7 +6,8 @@
  * `/proc/<pid>/environ`; README "Token" says to use a token file and a separate user).
  *
  * Root: the unprivileged `previewd-run` user, with a HOME of its own under the root layout
- * (`/var/lib/previewd/<owner>/home`, postgres-home.ts), so npm, pnpm and corepack caches work and
+ * (`/var/lib/previewd/<owner>/environments/<env>/.home`, postgres-home.ts), so npm, pnpm and
+ * corepack caches work and
  * nothing of root's (its environment, `/proc/<previewd>/environ`, the data dir, the token file) is
  * readable. The exception is a caller's own worktree run in place: that is the token holder's own
  * code in their own folder, which `previewd-run` usually cannot write, so it runs as the folder's
@@ -20,7 +21,7 @@ import { ProvisionError, errorMessage } from "../../errors.ts";
 import type { RuntimeEnvironment } from "../runtime.ts";
 import { ownerDir, rootHome, traversableDirs } from "./postgres-home.ts";
 import { runnerUser } from "../../runner-user.ts";
-import { systemUser } from "./system-user.ts";
+import { systemUser, type RunAs } from "./system-user.ts";
 
 const run = promisify(execFile);
 
@@ -53,52 +54,40 @@ export function identityBase(
 
 const isRoot = () => process.getuid?.() === 0;
 
-const runners = new Map<string, Promise<ChildIdentity>>();
+let runner: Promise<RunAs> | undefined;
+
+/** The `previewd-run` user's ids, created if missing (once per process). */
+export function runnerIds(): Promise<RunAs> {
+  if (!runner) {
+    runner = systemUser(runnerUser, "install");
+    runner.catch(() => (runner = undefined)); // A failure is retried by the next caller.
+  }
+  return runner;
+}
 
 /** Undefined: previewd's own user. */
 export async function childIdentity(
-  env: Pick<RuntimeEnvironment, "rootDir" | "inPlace">,
+  env: Pick<RuntimeEnvironment, "id" | "rootDir" | "inPlace">,
   owner: string,
   home = rootHome,
 ): Promise<ChildIdentity | undefined> {
   if (!isRoot()) return undefined;
   if (env.inPlace) return folderOwner(env.rootDir);
-  return runnerIdentity(owner, home);
-}
-
-/** `previewd-run` with its HOME for this owner, made once per process. */
-export function runnerIdentity(owner: string, home = rootHome): Promise<ChildIdentity> {
-  const key = `${home}\0${owner}`;
-  let made = runners.get(key);
-  if (!made) {
-    made = makeRunner(owner, home);
-    runners.set(key, made);
-    made.catch(() => runners.delete(key)); // A failure is retried by the next caller.
-  }
-  return made;
-}
-
-async function makeRunner(owner: string, home: string): Promise<ChildIdentity> {
   try {
-    const { uid, gid } = await systemUser(runnerUser, "install");
-    const ownerHome = ownerDir(home, owner);
-    await traversableDirs(home, ownerHome);
-    const runnerHome = join(ownerHome, "home");
+    const { uid, gid } = await runnerIds();
+    // The environment's own HOME, beside its Postgres clusters: it goes when the environment goes
+    // (postgres-home.ts removes that folder), and environments do not share npm caches.
+    const envDir = join(ownerDir(home, owner), "environments", env.id);
+    await traversableDirs(home, envDir);
+    const runnerHome = join(envDir, ".home"); // A dot: no service can be named so.
     await mkdir(runnerHome, { recursive: true });
     await chown(runnerHome, uid, gid);
     await chmod(runnerHome, 0o700);
     return { uid, gid, home: runnerHome, user: runnerUser };
   } catch (error) {
     if (error instanceof ProvisionError) throw error;
-    throw new ProvisionError(
-      `could not prepare the ${runnerUser} OS user: ${errorMessage(error)}`,
-      "install",
-      undefined,
-      [],
-      {
-        cause: error,
-      },
-    );
+    const message = `could not prepare the ${runnerUser} OS user: ${errorMessage(error)}`;
+    throw new ProvisionError(message, "install", undefined, [], { cause: error });
   }
 }
 

@@ -3,14 +3,15 @@
  * the data dir, which is 0700 (state, logs, caches: nothing an app may read), but in the root
  * layout (postgres-home.ts) under the owner's folder:
  *
- *     <owner>/home/        the user's HOME (npm, pnpm, corepack caches)
+ *     <owner>/environments/<env>/.home/  the user's HOME (child-identity.ts)
  *     <owner>/worktrees/   previewd's worktrees, handed to the user after each checkout
  *     <owner>/browsers/    the environments' Chromium user-data-dirs
  *
  * Not root: everything stays in the data dir, as before.
  */
+import { rmdir } from "node:fs/promises";
 import path from "node:path";
-import { runnerIdentity } from "./child-identity.ts";
+import { runnerIds } from "./child-identity.ts";
 import { ownerDir, rootHome, traversableDirs } from "./postgres-home.ts";
 
 const isRoot = () => process.getuid?.() === 0;
@@ -18,6 +19,7 @@ const isRoot = () => process.getuid?.() === 0;
 export interface WorktreePlace {
   worktreesDir: string;
   prepareDir?: (dir: string) => Promise<void>;
+  tidyDir?: (dir: string) => Promise<void>;
 }
 
 export async function worktreePlace(dataDir: string, owner: string, home = rootHome): Promise<WorktreePlace> {
@@ -25,6 +27,7 @@ export async function worktreePlace(dataDir: string, owner: string, home = rootH
   return {
     worktreesDir: path.join(ownerDir(home, owner), "worktrees"),
     prepareDir: (dir) => traversableDirs(home, dir),
+    tidyDir: removeIfEmpty,
   };
 }
 
@@ -32,10 +35,16 @@ export async function worktreePlace(dataDir: string, owner: string, home = rootH
 export async function browserUser(
   owner: string,
   home = rootHome,
-): Promise<{ browserUser?: { uid: number; gid: number; browsersDir: string } }> {
+): Promise<{ browserUser?: { uid: number; gid: number; browsersDir: string; prepare(): Promise<void> } }> {
   if (!isRoot()) return {};
-  const { uid, gid } = await runnerIdentity(owner, home);
+  const { uid, gid } = await runnerIds();
   const browsersDir = path.join(ownerDir(home, owner), "browsers");
-  await traversableDirs(home, path.dirname(browsersDir));
-  return { browserUser: { uid, gid, browsersDir } };
+  return { browserUser: { uid, gid, browsersDir, prepare: () => traversableDirs(home, browsersDir) } };
+}
+
+/** The worktrees folder, and the owner's folder above it, once nothing is left in them. */
+async function removeIfEmpty(dir: string): Promise<void> {
+  // rmdir refuses a folder that is not empty: another environment's worktree keeps both.
+  await rmdir(dir).catch(() => undefined);
+  await rmdir(path.dirname(dir)).catch(() => undefined);
 }
