@@ -1,16 +1,13 @@
 /**
  * A small real monorepo for end-to-end suites: an `api` on Postgres and a `web` page that
  * shows which branch's code it runs, plus a WebSocket echo. Plain JavaScript, no install step:
- * the apps load `pg` and `ws` from previewd's own node_modules by absolute path.
+ * `pg` and `ws` are committed in the repo's own node_modules (vendored-modules.ts).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const nodeModules = path.join(repoRoot, "node_modules");
+import { vendorModules } from "./vendored-modules.ts";
 
 export function fixtureManifest(options: { webStart?: string } = {}): string {
   return manifest.replace("start: node server.js # web", `start: ${options.webStart ?? "node server.js"}`);
@@ -41,7 +38,7 @@ flags:
 `;
 
 /** `pg`, loaded by the fixtures' apps by absolute path (they have no install step). */
-export const pgModule = JSON.stringify(path.join(nodeModules, "pg/lib/index.js"));
+export const pgModule = JSON.stringify("pg");
 
 /**
  * A plain JavaScript api on Postgres: `setup` makes `pool` (and its tables); `routes` are
@@ -78,7 +75,7 @@ await pool.query("create table if not exists notes (id serial primary key, text 
 
 const webServer = `import http from "node:http";
 import { readFileSync } from "node:fs";
-import { WebSocketServer } from ${JSON.stringify(path.join(nodeModules, "ws/wrapper.mjs"))};
+import { WebSocketServer } from "ws";
 const version = readFileSync(new URL("./version.txt", import.meta.url), "utf8").trim();
 const server = http.createServer(async (req, res) => {
   if (req.url === "/healthz") { res.writeHead(200); return res.end("ok"); }
@@ -137,6 +134,7 @@ export function createFixtureRepo(
     },
   };
   git("init", "-q", "-b", "main");
+  vendorModules(dir, ["pg", "ws"]);
   repo.commit(
     {
       "preview.yaml": fixtureManifest(options),

@@ -1,7 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,8 +16,8 @@ import { scanProcesses } from "./process-scan.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
 import { ownerDir, rootHome } from "./postgres-home.ts";
 import { worktreePlace } from "./runner-places.ts";
+import { vendorModules } from "../../../test/helpers/vendored-modules.ts";
 
-const pgModule = dirname(createRequire(import.meta.url).resolve("pg/package.json"));
 const owner = `test-${randomBytes(4).toString("hex")}`;
 const worktrees: string[] = [];
 const runtimeOptions = { ownerId: owner, logger: silentLogger, healthTimeoutMs: 15_000, stopGraceMs: 2_000 };
@@ -31,7 +30,7 @@ const files: Record<string, string> = {
   "apps/api/server.js": `
 const http = require("node:http");
 const greeting = require("../../packages/shared/greeting.js");
-const { Client } = require(process.env.PG_MODULE);
+const { Client } = require("pg");
 let client;
 async function db() {
   if (!client) {
@@ -109,7 +108,7 @@ const shopManifest: Manifest = {
   services: { db: { type: "postgres", database: "shop" } },
   apps: {
     api: app("apps/api", "node server.js", {
-      env: { DATABASE_URL: "${services.db.url}", WEB_URL: "${apps.web.url}", PG_MODULE: pgModule },
+      env: { DATABASE_URL: "${services.db.url}", WEB_URL: "${apps.web.url}" },
       depends_on: ["db"],
     }),
     web: app("apps/web", "node server.js", {
@@ -139,6 +138,7 @@ async function makeRepo(name: string): Promise<string> {
     await mkdir(dirname(join(repo, file)), { recursive: true });
     await writeFile(join(repo, file), content);
   }
+  vendorModules(repo, ["pg"]);
   const git = (...args: string[]) =>
     execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
       stdio: "ignore",
