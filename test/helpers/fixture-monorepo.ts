@@ -135,6 +135,8 @@ export function createFixtureRepo(
   };
   git("init", "-q", "-b", "main");
   vendorModules(dir, ["pg", "ws"]);
+  // Committed even where the fixture ignores node_modules (what an install adds stays untracked).
+  git("add", "-f", "node_modules");
   repo.commit(
     {
       "preview.yaml": fixtureManifest(options),

@@ -145,6 +145,7 @@ async function makeRepo(name: string): Promise<string> {
     });
   git("init", "-q");
   git("add", ".");
+  git("add", "-f", "node_modules"); // pg ships dist/, which the fixture ignores
   git("commit", "-qm", "init");
   const place = await worktreePlace(join(base, "data"), owner);
   await (place.prepareDir ?? ((dir: string) => mkdir(dir, { recursive: true })))(place.worktreesDir);
