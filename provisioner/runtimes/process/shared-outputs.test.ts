@@ -43,6 +43,20 @@ describe("untrackedEntries", () => {
 });
 
 describe("SharedOutputs", () => {
+  it("never copies through a symlink the tree already has: a committed link out of the tree", async () => {
+    const shared = new SharedOutputs(mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-")));
+    const from = tree({ "node_modules/p/index.js": "p" });
+    await shared.save("k", from, ["node_modules"]);
+    // `cp` writes through a file link at the destination: a host file would get the entry's content.
+    const outside = path.join(mkdtempSync(path.join(os.tmpdir(), "previewd-outside-")), "host-file");
+    writeFileSync(outside, "host");
+    const to = tree({ "package.json": "{}" });
+    mkdirSync(path.join(to, "node_modules", "p"), { recursive: true });
+    symlinkSync(outside, path.join(to, "node_modules", "p", "index.js"));
+    expect(await shared.restore("k", to)).toBe(false);
+    expect(readFileSync(outside, "utf8")).toBe("host");
+  });
+
   it("stores paths with their directories and symlinks, and restores them into another tree", async () => {
     const from = tree({ "node_modules/p/index.js": "p", "apps/web/dist/a.js": "a" });
     symlinkSync("../apps/web", path.join(from, "node_modules/web"));

@@ -90,6 +90,9 @@ export class SharedOutputs {
     this.#inUse.set(key, (this.#inUse.get(key) ?? 0) + 1);
     try {
       if (!(await exists(entry))) return false;
+      // previewd copies as root: a committed symlink where the entry has a file or folder would
+      // make `cp` write through it, outside the worktree. Such a tree runs the step instead.
+      if (await meetsLink(entry, rootDir)) return false;
       const now = new Date();
       await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
       // `<entry>/.` copies the entry's contents, merging into the directories already there.
@@ -177,4 +180,16 @@ export async function share(
     const message = `not shared with other environments: ${errorMessage(error)}`;
     ctx.event({ step, ...(app && { app }), status: "info", message });
   }
+}
+
+/** Whether copying `entry` over `rootDir` would meet a symlink already in `rootDir`. */
+async function meetsLink(entry: string, rootDir: string, relative = ""): Promise<boolean> {
+  for (const item of await readdir(join(entry, relative), { withFileTypes: true })) {
+    const path = join(relative, item.name);
+    const there = await lstat(join(rootDir, path)).catch(() => undefined);
+    if (!there) continue; // Created fresh by the copy: nothing below it can be a link.
+    if (there.isSymbolicLink()) return true;
+    if (item.isDirectory() && there.isDirectory() && (await meetsLink(entry, rootDir, path))) return true;
+  }
+  return false;
 }
