@@ -77,7 +77,8 @@ async function logLines(
 }
 
 async function page(): Promise<{ pid: number; greeting: string; reason: string; error: string | null }> {
-  const response = await getViaProxy(harness.url, new URL(env.apps.web!.url).host, "/");
+  // With a token set, previews ask for it too.
+  const response = await getViaProxy(harness.url, new URL(env.apps.web!.url).host, "/", auth);
   expect(response.status, response.body).toBe(200);
   return JSON.parse(response.body);
 }
@@ -164,7 +165,7 @@ describe("reading an environment's logs", () => {
   it("greps with RE2: the pattern that froze previewd answers at once; backreferences are a 400", async () => {
     // Anyone who can reach a preview plants the line: the app logs "served /aaa…a! with greeting …".
     const planted = `/${"a".repeat(27)}!`;
-    expect((await getViaProxy(harness.url, new URL(env.apps.web!.url).host, planted)).status).toBe(200);
+    expect((await getViaProxy(harness.url, new URL(env.apps.web!.url).host, planted, auth)).status).toBe(200);
     await eventually(async () => expect(await logLines(`?app=web&grep=${planted}`)).toHaveLength(1));
     // With JavaScript's backtracking RegExp this took 17.6 s, doubling with each `a`, and froze
     // the API, the proxy and the bridge meanwhile.

@@ -125,14 +125,18 @@ export function getViaProxy(
   origin: string,
   host: string,
   route = "/",
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: string }> {
   const { port } = new URL(origin);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path: route, headers: { host } }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (chunk) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port, path: route, headers: { ...headers, host } },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8").on("data", (chunk) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on("error", reject).end();
   });
 }
