@@ -14,6 +14,7 @@ import { postgresApi } from "./helpers/fixture-monorepo.ts";
 import { createGitRepo, type GitFixture } from "./helpers/git-fixture.ts";
 import { getViaProxy, startHarness, type Harness } from "./helpers/previewd-harness.ts";
 import { labelledProcesses, ownerIdOf } from "./helpers/processes.ts";
+import { vendorModules } from "./helpers/vendored-modules.ts";
 
 interface Problem {
   status: number;
@@ -75,6 +76,8 @@ beforeAll(async () => {
   await symlink("../../packages/shared", path.join(repo.dir, "apps/api/shared"));
   await symlink("../packages/fixtures", path.join(repo.dir, "seed-scenarios/fixtures"));
   await symlink(path.join(host, "secret.sql"), path.join(repo.dir, "seed-scenarios/leak.sql"));
+  vendorModules(repo.dir, ["pg"]);
+  await repo.git("add", "-f", "node_modules");
   await repo.git("add", "--", "apps/api/shared", "seed-scenarios/fixtures", "seed-scenarios/leak.sql");
   await repo.git("commit", "-q", "-m", "links");
 
