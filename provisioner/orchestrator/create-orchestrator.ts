@@ -277,7 +277,16 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
    * resolves with its result. A delete aborts `signal`.
    */
   exclusive<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.#queue.run(id, work);
+    return this.#queue.run(id, async (signal) => {
+      // A scenario load resets data on purpose (connections dropped, databases swapped): no crash.
+      await this.#supervision.stop(id);
+      try {
+        return await work(signal);
+      } finally {
+        const record = this.#records.get(id);
+        if (record) this.#supervision.watch(record);
+      }
+    });
   }
 
   /** Watch a ready environment's apps and services and restart what crashes (environment-supervision.ts). */
