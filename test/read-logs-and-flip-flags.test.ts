@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
 import { SseReader } from "../provisioner/api/sse-reader.test-helper.ts";
 import { createFixtureRepo, type FixtureRepo } from "./helpers/fixture-monorepo.ts";
+import { vendorModules } from "./helpers/vendored-modules.ts";
 import { getViaProxy, startHarness, temporaryDataDir, type Harness } from "./helpers/previewd-harness.ts";
 import { eventually, labelledProcesses } from "./helpers/processes.ts";
 import { cli, freePort } from "./helpers/serve-process.ts";
@@ -22,7 +23,7 @@ const auth = { authorization: `Bearer ${token}` };
 // The web app reads its flags with OpenFeature and the OFREP provider, as any app would.
 const flagsServer = `import http from "node:http";
 import { createRequire } from "node:module";
-const require = createRequire(${JSON.stringify(`${shopModules}/`)});
+const require = createRequire(import.meta.url);
 const { OpenFeature } = require("@openfeature/server-sdk");
 const { OFREPProvider } = require("@openfeature/ofrep-provider");
 await OpenFeature.setProviderAndWait(new OFREPProvider({
@@ -97,6 +98,10 @@ flags:
   page-size: { type: number, default: 20 }
 `;
   repo = createFixtureRepo({ files: { "preview.yaml": manifest, "apps/web/flags-server.js": flagsServer } });
+  // The OpenFeature SDK the flags app imports, committed like the fixture's other packages.
+  vendorModules(repo.dir, ["@openfeature/server-sdk", "@openfeature/ofrep-provider"], shopModules);
+  repo.git("add", "-f", "node_modules");
+  repo.git("commit", "-q", "-m", "vendor the OpenFeature SDK");
   // A fixed port: the apps' PREVIEW_FLAGS_URL must still reach previewd after its restart.
   port = await freePort();
   harness = await startHarness({ dataDir, token, port });
