@@ -3,7 +3,7 @@
  * folder only root may enter (`mktemp -d` is 0700), with the default data dir in a home that is
  * 0700 too (like /root). Postgres runs as the `postgres` OS user there, which enters neither.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import os from "node:os";
@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { rootHome } from "../provisioner/runtimes/process/postgres-home.ts";
 import { getViaProxy } from "./helpers/previewd-harness.ts";
 import { labelledProcesses, ownerIdOf } from "./helpers/processes.ts";
-import { exited, freePort, repoRoot } from "./helpers/serve-process.ts";
+import { startDemo } from "./helpers/demo-process.ts";
+import { freePort, repoRoot } from "./helpers/serve-process.ts";
 
 const root = process.getuid?.() === 0;
 if (!root && process.env.PREVIEWD_REQUIRE_ALL === "1")
@@ -61,29 +62,9 @@ describe.skipIf(!root)("npm run demo as root, from a clone in a 0700 folder, wit
         throw new Error(`npm run prepare failed in a clone of HEAD:\n${stdout}${stderr}`, { cause: error });
       }
 
-      // Its own process group, like a terminal's foreground job, so Ctrl-C (SIGINT) reaches npm and node.
-      const demo = spawn("npm", ["run", "demo"], {
-        cwd: clone,
-        detached: true,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      demo.stdout.on("data", (chunk) => (stdout += chunk));
-      demo.stderr.on("data", (chunk) => (stderr += chunk));
+      const demo = await startDemo(clone, env);
       try {
-        await new Promise<void>((resolve, reject) => {
-          const check = setInterval(() => {
-            if (stdout.includes("Press Ctrl-C")) resolve();
-            else if (demo.exitCode !== null) reject(new Error(`demo exited early:\n${stdout}\n${stderr}`));
-            else return;
-            clearInterval(check);
-          }, 200);
-        });
-        const urls = Object.fromEntries(
-          [...stdout.matchAll(/^\s+(\w+)\s+(http:\/\/\S+)/gm)].map((m) => [m[1], m[2]] as const),
-        );
+        const { urls } = demo;
         expect(Object.keys(urls).sort()).toEqual(["admin", "api", "web"]);
         const origin = `http://127.0.0.1:${env.PREVIEWD_PORT}`;
         const web = await getViaProxy(origin, new URL(urls.web!).host);
@@ -94,13 +75,7 @@ describe.skipIf(!root)("npm run demo as root, from a clone in a 0700 folder, wit
         expect(api.status).toBe(200);
         expect(existsSync(path.join(rootHome, owner, "environments"))).toBe(true);
       } finally {
-        // Ctrl-C; a demo that already exited (its error is the one worth seeing) has no group left.
-        try {
-          process.kill(-demo.pid!, "SIGINT");
-        } catch {
-          // ESRCH
-        }
-        await exited(demo);
+        await demo.stop();
       }
       expect(labelledProcesses({ owner })).toEqual([]);
       // The environment's clusters went with it; nobody loosened the user's folders.
