@@ -21,6 +21,7 @@ import { chmod, mkdir, readdir, rm, rmdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { ProvisionError, errorMessage } from "../../errors.ts";
+import { exists } from "../../sources/fs-checks.ts";
 import { sha256Hex } from "../../sources/slug.ts";
 import { loadPostgresBinaries, type PostgresBinaries } from "../postgres-binaries.ts";
 import { copiedBinaries } from "./postgres-binaries-copy.ts";
@@ -94,6 +95,8 @@ async function place(options: PlaceOptions): Promise<PostgresPlace> {
   const envDir = join(ownerDir(home, options.owner), "environments", options.envId);
   const binariesDir = join(home, "postgres");
   const templatesDir = options.templatesDir === undefined ? undefined : join(home, "templates");
+  // A restart of a running cluster, or a second service, finds the folder there: it holds data.
+  const existed = await exists(envDir);
   try {
     const dirs = [envDir, binariesDir, ...(templatesDir ? [templatesDir] : [])];
     for (const dir of dirs) await traversableDirs(home, dir);
@@ -111,8 +114,8 @@ async function place(options: PlaceOptions): Promise<PostgresPlace> {
       scratchDir: envDir,
     };
   } catch (error) {
-    // Nothing of this environment stays; the binaries and templates are caches, kept.
-    await removePostgresData(options.owner, options.envId, home).catch(() => undefined);
+    // Nothing this call made stays; the binaries and templates are caches, kept.
+    if (!existed) await removePostgresData(options.owner, options.envId, home).catch(() => undefined);
     throw error;
   }
 }
