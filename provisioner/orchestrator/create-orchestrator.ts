@@ -155,13 +155,9 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   async delete(id: string): Promise<EnvironmentView> {
     const record = this.record(id);
     if (record.status !== "deleting") {
-      const previous = record.status;
-      this.#setStatus(record, "deleting");
-      // Only a delete that is on disk interrupts what runs: a failed write changes nothing.
-      await this.#persist().catch((error: unknown) => {
-        this.#setStatus(record, previous);
-        throw error;
-      });
+      // Only a delete that is on disk interrupts what runs: a failed write changes nothing,
+      // and nobody is told of a `deleting` that did not happen.
+      await this.setStatusDurably(record, "deleting");
       this.#queue.abort(id);
       this.#schedule(id, "delete");
     }
@@ -278,7 +274,8 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
    */
   exclusive<T>(id: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return this.#queue.run(id, async (signal) => {
-      // A scenario load resets data on purpose (connections dropped, databases swapped): no crash.
+      // What runs here stops, replaces or resets things on purpose (an update, a delete, a
+      // scenario load): no crash. An operation queued ahead may have started a watch again.
       await this.#supervision.stop(id);
       try {
         return await work(signal);
@@ -432,19 +429,12 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
   #schedule(id: string, kind: OperationDeps["kind"], source?: ResolvedSource): void {
     // What an operation stops or replaces on purpose is no crash: no restarts from now until it ends.
     const unwatched = this.#supervision.stop(id);
-    void this.#queue
-      .run(id, async (signal) => {
-        // An operation queued ahead of this one may have started a watch again when it ended.
-        await Promise.all([unwatched, this.#supervision.stop(id)]);
-        const record = this.#records.get(id);
-        if (!record || (record.status === "deleting" && kind !== "delete")) return;
-        try {
-          await runOperation({ kind, record, source, signal, orchestrator: this, deps: this.deps });
-        } finally {
-          this.#supervision.watch(record);
-        }
-      })
-      .catch((error: unknown) => this.deps.logger.error({ env: id, err: error }, `${kind} crashed`));
+    void this.exclusive(id, async (signal) => {
+      await unwatched;
+      const record = this.#records.get(id);
+      if (!record || (record.status === "deleting" && kind !== "delete")) return;
+      await runOperation({ kind, record, source, signal, orchestrator: this, deps: this.deps });
+    }).catch((error: unknown) => this.deps.logger.error({ env: id, err: error }, `${kind} crashed`));
   }
 
   /**
