@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { ProvisionError, errorMessage } from "../../errors.ts";
 import type { RuntimeEnvironment } from "../runtime.ts";
-import { ownerDir, rootHome, traversableDirs } from "./postgres-home.ts";
+import { isRoot, ownerDir, rootHome, traversableDirs } from "./postgres-home.ts";
 import { runnerUser } from "../../runner-user.ts";
 import { systemUser, type RunAs } from "./system-user.ts";
 
@@ -51,8 +51,6 @@ export function identityBase(
   if (!identity) return base;
   return Object.fromEntries(Object.entries(base).filter(([key]) => !/^npm_/i.test(key)));
 }
-
-const isRoot = () => process.getuid?.() === 0;
 
 let runner: Promise<RunAs> | undefined;
 

@@ -60,7 +60,7 @@ export function servicesDir(envDataDir: string): string {
   return join(envDataDir, "services");
 }
 
-const isRoot = () => process.getuid?.() === 0;
+export const isRoot = () => process.getuid?.() === 0;
 
 /** An owner id is a path segment here: anything but a plain name is hashed. */
 export function ownerDir(home: string, owner: string): string {
@@ -187,8 +187,8 @@ export async function removeOrphanPostgresData(
 }
 
 /** An owner with no environment left leaves no folder behind (tests make many owners). */
-async function removeIfEmpty(environments: string): Promise<void> {
-  // rmdir refuses a folder that is not empty: an environment being provisioned keeps both.
-  await rmdir(environments).catch(() => undefined);
-  await rmdir(join(environments, "..")).catch(() => undefined);
+/** Removes `dir` and then its parent, each only if empty (another environment's files keep them). */
+export async function removeIfEmpty(dir: string): Promise<void> {
+  await rmdir(dir).catch(() => undefined);
+  await rmdir(join(dir, "..")).catch(() => undefined);
 }

@@ -9,12 +9,9 @@
  *
  * Not root: everything stays in the data dir, as before.
  */
-import { rmdir } from "node:fs/promises";
 import path from "node:path";
 import { runnerIds } from "./child-identity.ts";
-import { ownerDir, rootHome, traversableDirs } from "./postgres-home.ts";
-
-const isRoot = () => process.getuid?.() === 0;
+import { isRoot, ownerDir, removeIfEmpty, rootHome, traversableDirs } from "./postgres-home.ts";
 
 export interface WorktreePlace {
   worktreesDir: string;
@@ -40,11 +37,4 @@ export async function browserUser(
   const { uid, gid } = await runnerIds();
   const browsersDir = path.join(ownerDir(home, owner), "browsers");
   return { browserUser: { uid, gid, browsersDir, prepare: () => traversableDirs(home, browsersDir) } };
-}
-
-/** The worktrees folder, and the owner's folder above it, once nothing is left in them. */
-async function removeIfEmpty(dir: string): Promise<void> {
-  // rmdir refuses a folder that is not empty: another environment's worktree keeps both.
-  await rmdir(dir).catch(() => undefined);
-  await rmdir(path.dirname(dir)).catch(() => undefined);
 }
