@@ -45,7 +45,7 @@ describe("manifestReferenceErrors", () => {
   });
 
   it("names the bad reference and lists what is allowed", () => {
-    const env = { DATABASE_URL: "${services.dbx.url}", X: "${apps.api.port}", Y: "${env.id", Z: "${env}" };
+    const env = { DATABASE_URL: "${services.dbx.url}", X: "${apps.api.bogus}", Y: "${env.id", Z: "${env}" };
     const errors = manifestReferenceErrors({ ...shape, apps: { ...shape.apps, api: { env } } });
     expect(errors.map((e) => e.path)).toEqual([
       "apps.api.env.DATABASE_URL",
@@ -54,8 +54,10 @@ describe("manifestReferenceErrors", () => {
       "apps.api.env.Z",
     ]);
     expect(errors[0]?.message).toBe(
-      "unknown reference ${services.dbx.url} (expected one of: ${services.db.url}, ${apps.api.url}, " +
-        "${apps.api.internalUrl}, ${apps.admin-ui.url}, ${apps.admin-ui.internalUrl}, ${env.id}, ${env.ref}, ${env.commit})",
+      "unknown reference ${services.dbx.url} (expected one of: ${services.db.url}, ${services.db.host}, " +
+        "${services.db.port}, ${apps.api.url}, ${apps.api.internalUrl}, ${apps.api.host}, ${apps.api.port}, " +
+        "${apps.admin-ui.url}, ${apps.admin-ui.internalUrl}, ${apps.admin-ui.host}, ${apps.admin-ui.port}, " +
+        "${env.id}, ${env.ref}, ${env.commit})",
     );
     expect(errors[2]?.message).toContain("unterminated");
   });

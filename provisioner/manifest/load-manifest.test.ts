@@ -72,11 +72,12 @@ describe("parseManifest", () => {
     const error = manifestError("version: 1\nfoo: 1\napps:\n  api: { start: x, helth: /h }\n");
     expect(error.errors).toContainEqual({
       path: "apps.api.helth",
-      message: "unknown field (expected one of: path, build, start, health, env, depends_on, docker)",
+      message:
+        "unknown field (expected one of: path, build, build_env, release, start, health, env, depends_on, docker)",
     });
     expect(error.errors).toContainEqual({
       path: "foo",
-      message: "unknown field (expected one of: version, name, install, services, apps, flags, seed)",
+      message: "unknown field (expected one of: version, name, env, install, services, apps, flags, seed)",
     });
   });
 
@@ -103,7 +104,7 @@ describe("parseManifest", () => {
     expect(error.errors).toEqual(
       expect.arrayContaining([
         { path: "version", message: "expected 1 (got 2)" },
-        { path: "services.db.type", message: 'expected "postgres" (got "mysql")' },
+        { path: "services.db.type", message: 'expected one of "postgres", "redis", "command" (got "mysql")' },
         { path: "apps.Api", message: expect.stringMatching(/^expected a lowercase name .* \(got "Api"\)$/) },
         { path: "apps.web.start", message: 'expected a non-empty shell command (got "")' },
         {

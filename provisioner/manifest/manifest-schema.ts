@@ -21,11 +21,18 @@ const relativePathSchema = z
     message: 'expected a path relative to the monorepo root, without ".."',
   });
 
-export const serviceSchema = z.strictObject({
-  type: z.literal("postgres"),
-  image: z.string().min(1).optional().describe("docker/kubernetes only; default postgres:16"),
-  database: keySchema.optional().describe("default: the service key"),
-});
+const envNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name");
+const envSchema = z.record(envNameSchema, z.string());
+
+const healthPathSchema = z.string().regex(/^\//, 'expected a path starting with "/"');
+/** `/healthz`, or `{path, timeout}` with the timeout in seconds (default 60). */
+const healthSchema = z.union([
+  healthPathSchema,
+  z.strictObject({
+    path: healthPathSchema.default("/"),
+    timeout: z.number().positive().max(3600).optional().describe("seconds; default 60"),
+  }),
+]);
 
 export const appDockerSchema = z
   .strictObject({
@@ -42,14 +49,45 @@ export const appDockerSchema = z
     message: "expected exactly one of dockerfile or image",
   });
 
+const postgresServiceSchema = z.strictObject({
+  type: z.literal("postgres"),
+  image: z.string().min(1).optional().describe("docker/kubernetes only; default postgres:16"),
+  database: keySchema.optional().describe("default: the service key"),
+});
+
+const redisServiceSchema = z.strictObject({
+  type: z.literal("redis"),
+  image: z.string().min(1).optional().describe("docker/kubernetes only; default redis:7"),
+});
+
+/** Any process or container with a port: a digital twin of a third-party API, a mail catcher, a queue. */
+const commandServiceSchema = z.strictObject({
+  type: z.literal("command"),
+  path: relativePathSchema.default("."),
+  run: commandSchema.optional().describe("how the process runtime starts it, with PORT set"),
+  health: healthPathSchema.optional().describe('omit for "accepts TCP connections on PORT"'),
+  env: envSchema.default({}),
+  docker: appDockerSchema.optional(),
+});
+
+export const serviceSchema = z.discriminatedUnion("type", [
+  postgresServiceSchema,
+  redisServiceSchema,
+  commandServiceSchema,
+]);
+
 export const appSchema = z.strictObject({
   path: relativePathSchema.default("."),
   build: commandSchema.optional(),
+  build_env: envSchema
+    .optional()
+    .describe("build-time variables (NEXT_PUBLIC_*, VITE_*); part of the build's cache key"),
+  release: commandSchema
+    .optional()
+    .describe("one-shot command after the app's dependencies are up and before it starts"),
   start: commandSchema.optional().describe("how the process runtime starts the app"),
-  health: z.string().regex(/^\//, 'expected a path starting with "/"').default("/"),
-  env: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"), z.string())
-    .default({}),
+  health: healthSchema.default("/"),
+  env: envSchema.default({}),
   depends_on: z.array(keySchema).default([]),
   docker: appDockerSchema.optional(),
 });
@@ -79,6 +117,7 @@ export const seedSchema = z.strictObject({
 export const manifestSchema = z.strictObject({
   version: z.literal(1),
   name: keySchema.optional().describe("default: the folder's name"),
+  env: envSchema.optional().describe("given to every install, build, release, service and app command"),
   install: commandSchema.optional(),
   services: z.record(keySchema, serviceSchema).default({}),
   apps: z.record(keySchema, appSchema).refine((apps) => Object.keys(apps).length > 0, {
@@ -94,4 +133,13 @@ export type ManifestInput = z.input<typeof manifestSchema>;
 export type Manifest = z.output<typeof manifestSchema> & { name: string };
 export type AppSpec = z.output<typeof appSchema>;
 export type ServiceSpec = z.output<typeof serviceSchema>;
+export type CommandServiceSpec = z.output<typeof commandServiceSchema>;
+export type ServiceType = ServiceSpec["type"];
+
+/** The health check an app's `health` asks for; a bare path means the default timeout. */
+export function appHealth(spec: Pick<AppSpec, "health"> | undefined): { path: string; timeoutMs?: number } {
+  const health = spec?.health ?? "/";
+  if (typeof health === "string") return { path: health };
+  return { path: health.path, ...(health.timeout !== undefined && { timeoutMs: health.timeout * 1000 }) };
+}
 export type FlagSpec = z.output<typeof flagSchema>;

@@ -3,9 +3,13 @@
  * A validated `Manifest` fits it; `looseManifestShape` pulls it out of a manifest that failed
  * schema validation, so reference and dependency errors are reported alongside schema errors.
  */
+type Env = Readonly<Record<string, string>>;
+
 export interface ManifestShape {
-  services: Readonly<Record<string, unknown>>;
-  apps: Readonly<Record<string, { env?: Readonly<Record<string, string>>; depends_on?: readonly string[] }>>;
+  /** Top-level `env`, given to every command. */
+  env?: Env;
+  services: Readonly<Record<string, { type?: unknown; env?: Env }>>;
+  apps: Readonly<Record<string, { env?: Env; build_env?: Env; depends_on?: readonly string[] }>>;
 }
 
 export function looseManifestShape(raw: unknown): ManifestShape {
@@ -14,18 +18,34 @@ export function looseManifestShape(raw: unknown): ManifestShape {
   const apps = Object.fromEntries(
     Object.entries(asRecord(root.apps)).map(([name, value]) => {
       const app = asRecord(value);
-      // Non-string values are already schema errors; leave them out rather than report them twice.
-      const env = Object.fromEntries(
-        Object.entries(asRecord(app.env)).filter(
-          (entry): entry is [string, string] => typeof entry[1] === "string",
-        ),
-      );
       const dependsOn = app.depends_on;
       const allStrings = Array.isArray(dependsOn) && dependsOn.every((d) => typeof d === "string");
-      return [name, { env, depends_on: allStrings ? (dependsOn as string[]) : [] }];
+      return [
+        name,
+        {
+          env: stringValues(app.env),
+          build_env: stringValues(app.build_env),
+          depends_on: allStrings ? (dependsOn as string[]) : [],
+        },
+      ];
     }),
   );
-  return { services: asRecord(root.services), apps };
+  const services = Object.fromEntries(
+    Object.entries(asRecord(root.services)).map(([name, value]) => {
+      const service = asRecord(value);
+      return [name, { type: service.type, env: stringValues(service.env) }];
+    }),
+  );
+  return { env: stringValues(root.env), services, apps };
+}
+
+// Non-string values are already schema errors; leave them out rather than report them twice.
+function stringValues(value: unknown): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(asRecord(value)).filter(
+      (entry): entry is [string, string] => typeof entry[1] === "string",
+    ),
+  );
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

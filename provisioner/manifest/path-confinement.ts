@@ -10,14 +10,20 @@ import type { MonorepoPaths } from "./monorepo-paths.ts";
 
 /** The manifest's paths, each with its field path. */
 export function manifestPaths(
-  manifest: Pick<Manifest, "apps" | "seed">,
+  manifest: Pick<Manifest, "apps" | "seed"> & Partial<Pick<Manifest, "services">>,
 ): Array<[field: string, file: string]> {
   const named: Array<[string, string]> = [];
-  for (const [app, spec] of Object.entries(manifest.apps)) {
-    named.push([formatPath(["apps", app, "path"]), spec.path]);
+  const runnable = [
+    ...Object.entries(manifest.apps).map(([name, spec]) => ["apps", name, spec] as const),
+    ...Object.entries(manifest.services ?? {}).flatMap(([name, spec]) =>
+      spec.type === "command" ? [["services", name, spec] as const] : [],
+    ),
+  ];
+  for (const [section, name, spec] of runnable) {
+    named.push([formatPath([section, name, "path"]), spec.path]);
     if (spec.docker?.dockerfile)
-      named.push([formatPath(["apps", app, "docker", "dockerfile"]), spec.docker.dockerfile]);
-    if (spec.docker) named.push([formatPath(["apps", app, "docker", "context"]), spec.docker.context]);
+      named.push([formatPath([section, name, "docker", "dockerfile"]), spec.docker.dockerfile]);
+    if (spec.docker) named.push([formatPath([section, name, "docker", "context"]), spec.docker.context]);
   }
   named.push([formatPath(["seed", "scenarios"]), manifest.seed.scenarios]);
   return named;
@@ -25,7 +31,7 @@ export function manifestPaths(
 
 /** A field error for each path that leads outside the monorepo (empty when all stay inside). */
 export async function pathConfinementErrors(
-  manifest: Pick<Manifest, "apps" | "seed">,
+  manifest: Pick<Manifest, "apps" | "seed"> & Partial<Pick<Manifest, "services">>,
   paths: MonorepoPaths,
 ): Promise<FieldError[]> {
   const errors: FieldError[] = [];

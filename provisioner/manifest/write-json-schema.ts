@@ -18,8 +18,9 @@ export function manifestJsonSchema(): Record<string, unknown> {
     title: "previewd manifest (preview.yaml)",
     description:
       "Apps, backing services, feature flags and seed scenarios of a monorepo previewed by previewd. " +
-      "Env values may reference ${services.<s>.url}, ${apps.<a>.url}, ${apps.<a>.internalUrl}, " +
-      "${env.id}, ${env.ref} and ${env.commit}.",
+      "App env values may reference ${services.<s>.url|host|port} (Postgres also user, password, database), " +
+      "${apps.<a>.url|internalUrl|host|port}, ${env.id}, ${env.ref} and ${env.commit}; build_env and a command " +
+      "service's env only ${apps.<a>.url|host|port} and ${env.*}; the top-level env only ${env.*}.",
     ...schema,
   };
 }

@@ -3,6 +3,7 @@
  * on 127.0.0.1, its environment interpolated for container-to-container addresses, then waited
  * for on its health path through the published port.
  */
+import { appHealth } from "../../manifest/manifest-schema.ts";
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
@@ -95,7 +96,7 @@ export interface StartAppContainerOptions {
 
 export async function startAppContainer(options: StartAppContainerOptions): Promise<DeployedApp> {
   const { docker, env, ctx, app, spec } = options;
-  const health = env.manifest.apps[app]?.health ?? "/";
+  const { path: health, timeoutMs = options.healthTimeoutMs } = appHealth(env.manifest.apps[app]);
   ctx.event({ step: "start", app, status: "started", message: `container from ${spec.image}` });
   const create = (hostPort?: number) =>
     startContainer(
@@ -149,14 +150,14 @@ export async function startAppContainer(options: StartAppContainerOptions): Prom
   const result = await waitHealthy({
     port: started.hostPort,
     path: health,
-    timeoutMs: options.healthTimeoutMs,
+    timeoutMs,
     signal: ctx.signal,
     // Asking the engine on every probe is wasteful; every fifth is quick enough to notice a crash.
     exitCode: () => (checks++ % 5 === 0 ? exitCodeOf(docker, started.id) : undefined),
   });
   if (!result.ok) {
     await sleep(200); // Let the last lines of output arrive.
-    const message = unhealthyMessage(app, health, options.healthTimeoutMs, result);
+    const message = unhealthyMessage(app, health, timeoutMs, result);
     throw new ProvisionError(message, "health", app, options.logs.tail(app));
   }
   ctx.event({ step: "health", app, status: "succeeded", message: `healthy on port ${started.hostPort}` });

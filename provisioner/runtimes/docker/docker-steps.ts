@@ -122,6 +122,8 @@ export class DockerSteps {
         step("services", name, async () => {
           const spec = env.manifest.services[name];
           if (!spec) return;
+          if (spec.type !== "postgres")
+            throw new Error(`services of type ${spec.type} are not supported yet`);
           ctx.event({ step: "services", app: name, status: "started", message: "postgres container" });
           const image = await ensurePostgresImage(docker, {
             ...(spec.image && { image: spec.image }),

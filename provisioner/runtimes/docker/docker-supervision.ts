@@ -4,6 +4,7 @@
  * starts the same container again (its volume, so its data, kept) and follows its logs again;
  * the engine may publish it on another loopback port, which the new handle records.
  */
+import { appHealth } from "../../manifest/manifest-schema.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { ProvisionError } from "../../errors.ts";
@@ -41,7 +42,7 @@ async function running(docker: Docker, id: string | undefined): Promise<Probe> {
 }
 
 function appUnit(o: DockerSupervisionOptions, deployment: Deployment, app: string): SupervisedUnit {
-  const path = o.env.manifest.apps[app]?.health ?? "/";
+  const { path, timeoutMs = o.healthTimeoutMs } = appHealth(o.env.manifest.apps[app]);
   const containerPort = o.env.manifest.apps[app]?.docker?.port ?? 80;
   return {
     kind: "app",
@@ -65,7 +66,7 @@ function appUnit(o: DockerSupervisionOptions, deployment: Deployment, app: strin
       const result = await waitHealthy({
         port: hostPort,
         path,
-        timeoutMs: o.healthTimeoutMs,
+        timeoutMs,
         signal,
         exitCode: () => exitCodeOf(o.docker, handle.containerId),
         intervalMs: 200,
@@ -75,7 +76,7 @@ function appUnit(o: DockerSupervisionOptions, deployment: Deployment, app: strin
         .getContainer(handle.containerId)
         .stop({ t: 2 })
         .catch(() => undefined);
-      throw new ProvisionError(unhealthyMessage(app, path, o.healthTimeoutMs, result), "supervise", app);
+      throw new ProvisionError(unhealthyMessage(app, path, timeoutMs, result), "supervise", app);
     },
     report(status) {
       const current = deployment.apps[app];

@@ -1,4 +1,5 @@
 /** Starting one app: `sh -c <start>` in its own process group, then waiting for its health path. */
+import { appHealth } from "../../manifest/manifest-schema.ts";
 import { join } from "node:path";
 import { ProvisionError } from "../../errors.ts";
 import { appEnvironment, type InterpolationValues } from "../../manifest/interpolate.ts";
@@ -96,7 +97,7 @@ export interface StartAppOptions extends SpawnAppOptions {
 export async function startApp(options: StartAppOptions): Promise<DeployedApp> {
   const { ctx, app, port } = options;
   const spec = options.env.manifest.apps[app];
-  const health = spec?.health ?? "/";
+  const { path: health, timeoutMs = options.healthTimeoutMs } = appHealth(spec);
   ctx.event({ step: "start", app, status: "started", message: spec?.start ?? "" });
   const child = await step("start", app, () => spawnApp(options));
   const started: DeployedApp = {
@@ -113,7 +114,7 @@ export async function startApp(options: StartAppOptions): Promise<DeployedApp> {
     port,
     process: child,
     output: options.output,
-    timeoutMs: options.healthTimeoutMs,
+    timeoutMs,
     stopGraceMs: options.stopGraceMs,
     signal: ctx.signal,
   });

@@ -4,6 +4,7 @@
  * answer. A restart stops what is left of the group and starts it again on the same port, with
  * the same cluster and password.
  */
+import { appHealth } from "../../manifest/manifest-schema.ts";
 import type { Deployment, RuntimeEnvironment, Supervision, SupervisionContext } from "../runtime.ts";
 import { checkHealth } from "../health-check.ts";
 import { startSupervisor, type SupervisedUnit } from "../supervision/supervisor.ts";
@@ -42,7 +43,7 @@ async function portBack(port: number, name: string): Promise<void> {
 }
 
 function appUnit(o: ProcessSupervisionOptions, deployment: Deployment, app: string): SupervisedUnit {
-  const path = o.env.manifest.apps[app]?.health ?? "/";
+  const { path } = appHealth(o.env.manifest.apps[app]);
   return {
     kind: "app",
     name: app,

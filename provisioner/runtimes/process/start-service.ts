@@ -21,6 +21,7 @@ export async function startService(options: StartServiceOptions): Promise<Deploy
   const { env, ctx, name, port } = options;
   const spec = env.manifest.services[name];
   if (!spec) return undefined;
+  if (spec.type !== "postgres") throw new Error(`services of type ${spec.type} are not supported yet`);
   ctx.event({ step: "services", app: name, status: "started", message: `starting ${spec.type}` });
   const { handle } = await startPostgres({
     owner: options.owner,
