@@ -5,9 +5,9 @@
  * `<dir>/<key>/` that mirrors the monorepo root and holds what the step wrote there (files git
  * does not track: `node_modules/`, `dist/`, …). It is written under a temporary name, synced and
  * renamed, so a crash or a concurrent writer never leaves half an entry; the least recently used
- * entries beyond `maxEntries` are removed, never one being copied. Copies (reflinks where the
- * filesystem has them), never hard links: an environment that writes into its `node_modules` must
- * not change another's.
+ * entries beyond `maxEntries`, or beyond the cache's size cap (cache-budget.ts), are removed,
+ * never one being copied. Copies (reflinks where the filesystem has them), never hard links: an
+ * environment that writes into its `node_modules` must not change another's.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { errorMessage } from "../../errors.ts";
 import type { RuntimeContext } from "../runtime.ts";
+import type { CacheBudget } from "./cache-budget.ts";
 import { handOver, type ChildIdentity } from "./child-identity.ts";
 import { exists } from "../../sources/fs-checks.ts";
 import { worktreeGitArgs } from "../../sources/worktree-git.ts";
@@ -79,6 +80,8 @@ export class SharedOutputs {
   constructor(
     private readonly dir: string,
     private readonly maxEntries = 48,
+    /** The size cap shared with the package managers' stores (cache-budget.ts); none: no cap. */
+    private readonly budget?: CacheBudget,
   ) {}
 
   /**
@@ -86,6 +89,11 @@ export class SharedOutputs {
    * runner, child-identity.ts) if given. False when there is no such entry (or the copy failed).
    */
   async restore(key: string, rootDir: string, owner?: Pick<ChildIdentity, "uid" | "gid">): Promise<boolean> {
+    const restore = () => this.#restore(key, rootDir, owner);
+    return this.budget ? this.budget.use(join(this.dir, key), restore) : restore();
+  }
+
+  async #restore(key: string, rootDir: string, owner?: Pick<ChildIdentity, "uid" | "gid">): Promise<boolean> {
     const entry = join(this.dir, key);
     this.#inUse.set(key, (this.#inUse.get(key) ?? 0) + 1);
     try {
@@ -133,6 +141,7 @@ export class SharedOutputs {
       await rm(temporary, { recursive: true, force: true });
     }
     await this.#evict();
+    await this.budget?.enforce();
   }
 
   async #evict(): Promise<void> {
