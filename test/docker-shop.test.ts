@@ -7,15 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
-import { nodeBaseImage, npmCacheFor } from "./helpers/docker-base-image.ts";
 import { docker, labelledObjects, skipDocker } from "./helpers/docker-engine.ts";
+import { examplesNodeImage } from "./helpers/example-base-image.ts";
 import { startDockerHarness, type DockerHarness } from "./helpers/docker-harness.ts";
 import { skipWithoutChromium } from "./helpers/chromium.ts";
 import { getViaProxy } from "./helpers/previewd-harness.ts";
 import { eventually } from "./helpers/processes.ts";
 import { repoRoot } from "./helpers/serve-process.ts";
-
-const shop = `${repoRoot}/examples/shop`;
 
 describe.skipIf(skipDocker)("examples/shop on the docker runtime", () => {
   let harness: DockerHarness;
@@ -23,8 +21,7 @@ describe.skipIf(skipDocker)("examples/shop on the docker runtime", () => {
 
   beforeAll(async () => {
     harness = await startDockerHarness();
-    const cache = await npmCacheFor(shop, ["apps/api", "apps/web", "apps/admin", "packages/shared"]);
-    await nodeBaseImage(docker, { tags: ["node:20-slim"], npmCache: cache });
+    await examplesNodeImage(docker);
   }, 300_000);
 
   afterAll(async () => {
