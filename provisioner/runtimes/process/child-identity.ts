@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { ProvisionError, errorMessage } from "../../errors.ts";
 import type { RuntimeEnvironment } from "../runtime.ts";
+import { corepackVariables } from "./corepack.ts";
 import { isRoot, ownerDir, rootHome, traversableDirs } from "./postgres-home.ts";
 import { runnerUser } from "../../runner-user.ts";
 import { systemUser, type RunAs } from "./system-user.ts";
@@ -42,14 +43,17 @@ export function identityVariables(identity: ChildIdentity | undefined): Record<s
 /**
  * previewd's environment as the base of a child's: as another user, without the `npm_*` variables
  * of an `npm run` that started previewd (`npm_config_cache=/root/.npm` and the like name root's
- * folders, which that user's npm cannot write).
+ * folders, which that user's npm cannot write). Either way with the pnpm and yarn shims first on
+ * PATH, which run the version package.json's `packageManager` pins (corepack.ts).
  */
 export function identityBase(
   identity: ChildIdentity | undefined,
   base: NodeJS.ProcessEnv = process.env,
 ): NodeJS.ProcessEnv {
-  if (!identity) return base;
-  return Object.fromEntries(Object.entries(base).filter(([key]) => !/^npm_/i.test(key)));
+  const own = identity
+    ? Object.fromEntries(Object.entries(base).filter(([key]) => !/^npm_/i.test(key)))
+    : base;
+  return { ...own, ...corepackVariables(own.PATH) };
 }
 
 let runner: Promise<RunAs> | undefined;
