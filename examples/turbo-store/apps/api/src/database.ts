@@ -6,6 +6,9 @@ import pg from "pg";
 import type { Book, Order } from "@turbo-store/catalog";
 
 export const pool = new pg.Pool({ max: 5 });
+// An idle client whose connection the server ends (a restart, or previewd resetting the database
+// for a scenario) is dropped from the pool; without a listener that error would end the process.
+pool.on("error", (error) => console.error(`postgres: idle client: ${error.message}`));
 
 interface BookRow {
   id: number;
