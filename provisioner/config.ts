@@ -7,6 +7,7 @@ import path from "node:path";
 import { z } from "zod";
 import { runtimeNameSchema } from "./environments/environment-schema.ts";
 import { ValidationError } from "./errors.ts";
+import { pipelineModes } from "./runtimes/deploy-schedule.ts";
 import { readTokenFile, tokenFileVariable } from "./token-file.ts";
 
 export const configSchema = z.object({
@@ -29,6 +30,13 @@ export const configSchema = z.object({
     .int()
     .min(60)
     .default(7 * 86_400),
+  /**
+   * How provisioning orders builds and starts (deploy-schedule.ts): `concurrent` builds side by
+   * side and starts each app once it is ready; `sequential` is the old way, to measure against.
+   */
+  pipeline: z.enum(pipelineModes).default("concurrent"),
+  /** How many builds run at once; default: one per core. */
+  buildConcurrency: z.coerce.number().int().min(1).optional(),
 });
 export type Config = z.infer<typeof configSchema>;
 
@@ -42,6 +50,8 @@ const envVars: Record<keyof Config, string> = {
   defaultTtl: "PREVIEWD_DEFAULT_TTL",
   publicPreviews: "PREVIEWD_PUBLIC_PREVIEWS",
   shareTtl: "PREVIEWD_SHARE_TTL",
+  pipeline: "PREVIEWD_PIPELINE",
+  buildConcurrency: "PREVIEWD_BUILD_CONCURRENCY",
 };
 
 export function loadConfig(

@@ -104,6 +104,10 @@ async function assemble(
   countLogLines(logs, metrics);
   started.push(() => logs.close());
   const ownerId = ownerIdOf(config.dataDir);
+  const pipeline = {
+    mode: config.pipeline,
+    ...(config.buildConcurrency && { buildConcurrency: config.buildConcurrency }),
+  };
   let origin = `http://127.0.0.1:${config.port}`;
   let publicPort = config.port;
   const orchestrator = new EnvironmentOrchestrator({
@@ -117,10 +121,11 @@ async function assemble(
         ownerId,
         logger,
         cacheDir: path.join(config.dataDir, "cache"),
+        pipeline,
         ...(options.healthTimeoutMs && { healthTimeoutMs: options.healthTimeoutMs }),
       }),
       // Always registered: without an engine, checkAvailable() says what is missing (503).
-      docker: createDockerRuntime({ ownerId, logger }),
+      docker: createDockerRuntime({ ownerId, logger, pipeline }),
       // Not in this build: registered so that asking for it is a 503 saying why, not a 400.
       kubernetes: createUnavailableKubernetesRuntime(),
     },

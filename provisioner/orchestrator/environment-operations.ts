@@ -10,6 +10,7 @@ import { environmentError } from "./environment-error.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
 import type { ResolvedSource } from "./source-resolver.ts";
 import { seedAfterProvision, snapshotNewServices } from "./scenario-operations.ts";
+import { PhaseClock } from "./timing-phases.ts";
 
 export interface OperationDeps {
   kind: "provision" | "update" | "delete";
@@ -155,18 +156,12 @@ function adoptSource(record: EnvironmentRecord, source: ResolvedSource): void {
 
 function runtimeContext(op: OperationDeps): RuntimeContext {
   const { record, orchestrator } = op;
+  const clock = new PhaseClock(() => record.timings);
   return {
     signal: op.signal,
     logs: op.deps.logs,
     event: (event) => orchestrator.emit(record.id, event),
-    async phase(name, work) {
-      const started = performance.now();
-      try {
-        return await work();
-      } finally {
-        record.timings[name] = (record.timings[name] ?? 0) + Math.round(performance.now() - started);
-      }
-    },
+    phase: (name, work) => clock.measure(name, work),
     async checkpoint(deployment: Deployment) {
       record.deployment = deployment;
       await orchestrator.persist();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Manifest } from "../manifest/manifest-schema.ts";
-import { appInputHash, appInputHashes } from "./app-input-hash.ts";
+import { appHashes, appInputHash, appInputHashes } from "./app-input-hash.ts";
 
 let root: string;
 
@@ -96,5 +96,57 @@ describe("appInputHash", () => {
     const after = await appInputHashes(root, changed);
     expect(after.api).not.toBe(before.api);
     expect(after.web).toBe(before.web);
+  });
+});
+
+describe("appHashes", () => {
+  const withApi = (change: Partial<Manifest["apps"][string]>, top: Partial<Manifest> = {}): Manifest => ({
+    ...manifest,
+    ...top,
+    apps: { ...manifest.apps, api: { ...app("apps/api"), ...change } },
+  });
+
+  it("keeps the build hash when only env, start, release or health change, and the input hash follows them", async () => {
+    const base = (await appHashes(root, withApi({ build: "npm run build" }))).api!;
+    for (const change of [
+      { env: { GREETING: "hi" } },
+      { start: "node other.js" },
+      { release: "npm run migrate" },
+      { health: "/healthz" },
+    ]) {
+      const changed = (await appHashes(root, withApi({ build: "npm run build", ...change }))).api!;
+      expect(changed.build, JSON.stringify(change)).toBe(base.build);
+      expect(changed.input, JSON.stringify(change)).not.toBe(base.input);
+    }
+  });
+
+  it("changes the build hash with the build, its build_env, the top-level env and its files", async () => {
+    const base = (await appHashes(root, withApi({ build: "npm run build" }))).api!;
+    const changes: Manifest[] = [
+      withApi({ build: "npm run build:prod" }),
+      withApi({ build: "npm run build", build_env: { VITE_API: "x" } }),
+      withApi({ build: "npm run build" }, { env: { NODE_ENV: "production" } }),
+    ];
+    for (const changed of changes) {
+      const hashes = (await appHashes(root, changed)).api!;
+      expect(hashes.build).not.toBe(base.build);
+      expect(hashes.input).not.toBe(base.input);
+    }
+    await write("apps/api/server.js", "api v2");
+    expect((await appHashes(root, withApi({ build: "npm run build" }))).api!.build).not.toBe(base.build);
+  });
+
+  it("hashes the build environment as interpolated: the same template naming another value rebuilds", async () => {
+    const spec = withApi({ build: "npm run build", build_env: { VITE_URL: "${apps.api.url}" } });
+    const one = await appHashes(root, spec, { buildEnvironments: { api: { VITE_URL: "http://api--one" } } });
+    const two = await appHashes(root, spec, { buildEnvironments: { api: { VITE_URL: "http://api--two" } } });
+    expect(one.api!.build).not.toBe(two.api!.build);
+    expect(one.api!.input).not.toBe(two.api!.input);
+    expect(one.web).toEqual(two.web);
+  });
+
+  it("gives an app without build variables one input hash, build environments given or not", async () => {
+    const hashes = await appHashes(root, manifest, { buildEnvironments: { api: {}, web: {} } });
+    expect(hashes.api!.input).toBe((await appInputHashes(root, manifest)).api);
   });
 });

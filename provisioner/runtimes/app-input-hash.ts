@@ -1,9 +1,11 @@
 /**
- * What decides an app's build and process, as one hash per app (shared by every runtime): the
+ * What decides an app's build and process, as hashes per app (shared by every runtime): the
  * files under the app's path, every file under no other app's path (shared packages, root config,
- * lockfiles), and the app's manifest entry. Changing `apps/web/**` changes web's hash only;
+ * lockfiles), and the app's manifest entry. Changing `apps/web/**` changes web's hashes only;
  * changing `packages/shared/**` changes everyone's. Git lists and hashes the files, which works
  * for committed and uncommitted worktrees alike; `.gitignore`d output and node_modules never count.
+ * The build hash covers only what a build reads (files, install, `build`, its build environment,
+ * the docker block), so a change to `env`, `start`, `release` or `health` restarts without a rebuild.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -80,24 +82,62 @@ export function appOwnsFile(manifest: Manifest, app: string): (file: string) => 
   return (file) => under(file, own) || !others.some((dir) => under(file, dir));
 }
 
-/** The input hash of every app in the manifest (or of `only`), listing and hashing the files once. */
+export interface AppHashes {
+  /** Decides the app's build: its files, `install`, `build`, build environment and docker block. */
+  build: string;
+  /** Decides whether it restarts: the build hash's inputs and the rest of its entry, and the top-level env. */
+  input: string;
+}
+
+export interface AppHashOptions {
+  /**
+   * Each app's build environment, interpolated (buildEnvironment()): what it bakes in may name the
+   * environment, so the hashes do too. Without it the manifest's templates count as written.
+   */
+  buildEnvironments?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  only?: readonly string[];
+}
+
+/** The build and input hashes of every app in the manifest (or of `only`), listing and hashing the files once. */
+export async function appHashes(
+  rootDir: string,
+  manifest: Manifest,
+  options: AppHashOptions = {},
+): Promise<Record<string, AppHashes>> {
+  const files = await fileHashes(rootDir);
+  const result: Record<string, AppHashes> = {};
+  for (const app of options.only ?? Object.keys(manifest.apps)) {
+    const spec = manifest.apps[app];
+    const owns = appOwnsFile(manifest, app);
+    const built = options.buildEnvironments?.[app];
+    const buildEnv = built ?? { env: manifest.env ?? {}, build_env: spec?.build_env ?? {} };
+    const install = manifest.install ?? null;
+    const build = createHash("sha256").update(
+      JSON.stringify({ app, path: spec?.path, install, build: spec?.build, buildEnv, docker: spec?.docker }),
+    );
+    // Unchanged for a manifest without `env` or build variables, so upgrading restarts nothing.
+    const variables = Object.keys(built ?? {}).length > 0 ? built : undefined;
+    const input = createHash("sha256").update(
+      JSON.stringify({ app, spec: spec ?? null, install, env: manifest.env, buildEnv: variables }),
+    );
+    for (const [file, content] of files) {
+      if (!owns(file)) continue;
+      build.update(`\0${file}\0${content}`);
+      input.update(`\0${file}\0${content}`);
+    }
+    result[app] = { build: build.digest("hex"), input: input.digest("hex") };
+  }
+  return result;
+}
+
+/** The input hash of every app in the manifest (or of `only`). */
 export async function appInputHashes(
   rootDir: string,
   manifest: Manifest,
   only?: readonly string[],
 ): Promise<Record<string, string>> {
-  const files = await fileHashes(rootDir);
-  const result: Record<string, string> = {};
-  for (const app of only ?? Object.keys(manifest.apps)) {
-    const owns = appOwnsFile(manifest, app);
-    const hash = createHash("sha256");
-    hash.update(JSON.stringify({ app, spec: manifest.apps[app] ?? null, install: manifest.install ?? null }));
-    for (const [file, content] of files) {
-      if (owns(file)) hash.update(`\0${file}\0${content}`);
-    }
-    result[app] = hash.digest("hex");
-  }
-  return result;
+  const hashes = await appHashes(rootDir, manifest, { ...(only && { only }) });
+  return Object.fromEntries(Object.entries(hashes).map(([app, { input }]) => [app, input]));
 }
 
 export async function appInputHash(rootDir: string, manifest: Manifest, app: string): Promise<string> {

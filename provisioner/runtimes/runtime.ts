@@ -68,8 +68,9 @@ export interface RuntimeContext {
   /** Report one provisioning step (becomes an SSE event and a `previewd` log line). */
   event(event: Omit<EnvironmentEvent, "ts">): void;
   /**
-   * Run one phase (`install`, `build`, `services`, `start`) and add its duration to the
-   * environment's timings. Phases may run more than once (per app); durations add up.
+   * Run one phase (`install`, `build`, `services`, `release`, `start`) and add its duration to
+   * the environment's timings. Phases may run more than once (per app): runs that overlap count
+   * once (the time at least one was under way), the others add up.
    */
   phase<T>(name: string, work: () => Promise<T>): Promise<T>;
   /** Persist a partial deployment so a crash mid-provision can still find what was started. */

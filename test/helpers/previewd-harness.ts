@@ -53,6 +53,9 @@ export async function startHarness(
     github?: GitHubConfig;
     /** Default: silent. */
     logger?: Logger;
+    /** How builds and starts are ordered (PREVIEWD_PIPELINE, PREVIEWD_BUILD_CONCURRENCY). */
+    pipeline?: "concurrent" | "sequential";
+    buildConcurrency?: number;
   } = {},
 ): Promise<Harness> {
   const dataDir = options.dataDir ?? temporaryDataDir();
@@ -62,6 +65,8 @@ export async function startHarness(
       port: options.port ?? 0,
       ...(options.token && { token: options.token }),
       ...(options.publicPreviews && { publicPreviews: true }),
+      ...(options.pipeline && { pipeline: options.pipeline }),
+      ...(options.buildConcurrency && { buildConcurrency: options.buildConcurrency }),
     },
     {},
   );

@@ -73,7 +73,10 @@ export function appContainerSpec(
   // A new commit alone does not restart an app whose inputs did not change (as with processes).
   const decisive = list.filter((entry) => !entry.startsWith("PREVIEW_COMMIT="));
   const hash = createHash("sha256")
-    .update(JSON.stringify({ image, port, env: decisive, limits, health: spec.health }))
+    // `release` is left out when there is none, so the hash of an app without one stays as it was.
+    .update(
+      JSON.stringify({ image, port, env: decisive, limits, health: spec.health, release: spec.release }),
+    )
     .digest("hex");
   return { image, port, env: list, limits, hash };
 }

@@ -19,12 +19,24 @@ export interface AppImagePlanOptions {
   rootDir: string;
   manifest: Manifest;
   app: string;
+  /**
+   * Its build environment (the top-level env and `build_env`, interpolated: build-values.ts),
+   * passed as build args under the docker block's own `buildArgs`; part of the content hash.
+   */
+  variables?: Record<string, string>;
 }
 
 /** What an app's image takes: a named image (pulled if missing), or a build of its context. */
 export type AppImagePlan =
   | { app: string; ref: string; kind: "named" }
-  | { app: string; ref: string; kind: "build"; context: BuildContext; inputs: string };
+  | {
+      app: string;
+      ref: string;
+      kind: "build";
+      context: BuildContext;
+      buildArgs: Record<string, string>;
+      inputs: string;
+    };
 
 export interface AppImageOptions {
   docker: Docker;
@@ -89,16 +101,17 @@ export async function planAppImage(options: AppImagePlanOptions): Promise<AppIma
   if (spec.image) return { app, ref: spec.image, kind: "named" };
   const contextDir = join(options.rootDir, spec.context);
   const owns = appOwnsFile(options.manifest, app);
+  const buildArgs = { ...options.variables, ...spec.buildArgs };
   const context = await buildContext({
     rootDir: options.rootDir,
     contextDir,
     dockerfilePath: join(options.rootDir, spec.dockerfile ?? "Dockerfile"),
-    ...(spec.buildArgs && { buildArgs: spec.buildArgs }),
+    buildArgs,
     hashes: (file) => owns(relative(options.rootDir, join(contextDir, file)).split(sep).join(posix.sep)),
   });
   const ref = `previewd-${options.manifest.name}-${app}:${context.hash.slice(0, 16)}`;
-  const inputs = JSON.stringify([contextDir, Object.entries(spec.buildArgs ?? {}).sort()]);
-  return { app, ref, kind: "build", context, inputs };
+  const inputs = JSON.stringify([contextDir, Object.entries(buildArgs).sort()]);
+  return { app, ref, kind: "build", context, buildArgs, inputs };
 }
 
 /** Pulls a missing named image, or builds one whose content hash no image has yet. */
@@ -140,7 +153,7 @@ function startBuild(plan: Extract<AppImagePlan, { kind: "build" }>, options: App
 }
 
 /** `work`'s result, or a rejection as soon as `signal` aborts (the work goes on for others). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
@@ -155,7 +168,6 @@ async function build(
 ): Promise<void> {
   const { docker } = options;
   const { app } = plan;
-  const spec = options.manifest.apps[app]?.docker;
   // SPEC: every object carries an environment id; an image, shared by every environment with
   // the same inputs (its tag is their hash), carries that of the environment that built it.
   const labels = labelsOf({
@@ -185,7 +197,7 @@ async function build(
     const stream = await docker.buildImage(tarStream(context.entries), {
       t: plan.ref,
       dockerfile: context.dockerfile,
-      buildargs: spec?.buildArgs ?? {},
+      buildargs: plan.buildArgs,
       labels,
       rm: true,
       forcerm: true,

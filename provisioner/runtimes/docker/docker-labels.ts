@@ -12,7 +12,8 @@ export const NAME_LABEL = "dev.previewd.name";
 /** Hash of what decided the object (an app's input hash, an image's content hash). */
 export const SPEC_LABEL = "dev.previewd.spec-hash";
 
-export type DockerRole = "app" | "service" | "network" | "volume" | "image";
+/** `release`: the one-shot container of an app's `release`. */
+export type DockerRole = "app" | "release" | "service" | "network" | "volume" | "image";
 
 export interface DockerLabels {
   owner: string;

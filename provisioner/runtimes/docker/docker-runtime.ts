@@ -8,7 +8,7 @@ import type Docker from "dockerode";
 import { ConflictError, errorMessage } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import type { LogStore } from "../../logs/log-store.ts";
-import { provisionWith, updateWith } from "../deploy-flow.ts";
+import { provisionWith, updateWith, type PipelineOptions } from "../deploy-flow.ts";
 import type {
   Deployment,
   ExecOptions,
@@ -44,6 +44,8 @@ export interface DockerRuntimeOptions {
    * to an operation that is still finishing.
    */
   orphanGraceMs?: number;
+  /** How builds and starts are ordered (deploy-schedule.ts); default concurrent, one build per core. */
+  pipeline?: PipelineOptions;
 }
 
 export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
@@ -59,6 +61,7 @@ class DockerRuntime implements Runtime {
   readonly #healthTimeoutMs: number;
   readonly #serviceTimeoutMs: number;
   readonly #orphanGraceMs: number;
+  readonly #pipeline: PipelineOptions;
   readonly #envs = new Map<string, DockerEnvironment>();
   readonly #timers = new Set<NodeJS.Timeout>();
 
@@ -70,6 +73,7 @@ class DockerRuntime implements Runtime {
     this.#healthTimeoutMs = options.healthTimeoutMs ?? 60_000;
     this.#serviceTimeoutMs = options.serviceTimeoutMs ?? 60_000;
     this.#orphanGraceMs = options.orphanGraceMs ?? 5_000;
+    this.#pipeline = options.pipeline ?? {};
   }
 
   checkAvailable(): Promise<void> {
@@ -85,8 +89,10 @@ class DockerRuntime implements Runtime {
       async () => {
         const connected = await steps.connect();
         return {
-          build: () => steps.images(),
+          pipeline: this.#pipeline,
+          prepareBuilds: () => steps.prepareBuilds(),
           startServices: (names) => steps.startServices(connected.network, names),
+          release: (app, images) => steps.release(connected, app, images),
           startApp: (app, images) => steps.startApp(connected, app, images),
         };
       },
@@ -106,9 +112,12 @@ class DockerRuntime implements Runtime {
         appRunning: (app) => this.#running(env, appContainerHandle(deployment.apps[app])?.containerId),
         removeService: (name) => steps.removeService(name),
         removeApp: (app) => steps.removeApp(app),
-        build: () => steps.images(),
+        pipeline: this.#pipeline,
+        prepareBuilds: () => steps.prepareBuilds(),
         startServices: (names) => steps.startServices(connected.network, names),
-        // An app restarts if its container is gone or anything deciding it (image, env, limits) changed.
+        // Beside the old container, before it is replaced: a failing release keeps the old one serving.
+        release: (app, images) => steps.release(connected, app, images),
+        // An app restarts if its container is gone or anything deciding it (image, env, limits, release) changed.
         inputsChanged: (app, images) =>
           deployment.apps[app]?.inputHash !== steps.appSpecHash(app, images, connected.gateway),
         keptMessage: "image and settings unchanged: kept running",

@@ -6,6 +6,8 @@
 import type Docker from "dockerode";
 import type { Logger } from "../../logger.ts";
 import { startOrder } from "../../manifest/dependency-graph.ts";
+import { buildEnvironments } from "../build-values.ts";
+import type { AppBuilds } from "../deploy-flow.ts";
 import { settleAll, step } from "../provision-steps.ts";
 import type { Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { appContainerSpec, startAppContainer } from "./app-container.ts";
@@ -15,9 +17,11 @@ import { ignoreGone } from "./docker-engine.ts";
 import { appContainerHandle, serviceContainerHandle } from "./docker-handles.ts";
 import { ensureNetwork, type EnvironmentNetwork } from "./docker-objects.ts";
 import { startFlagsGateway, type FlagsGateway } from "./flags-gateway.ts";
-import { runImageJobs } from "./image-builds.ts";
+import { ImageBuildOrder, type JobControl } from "./image-builds.ts";
 import { startPostgresContainer } from "./postgres-container.ts";
 import { ensurePostgresImage } from "./postgres-image.ts";
+import { runReleaseContainer } from "./release-container.ts";
+import { imageExists } from "./rootfs-image.ts";
 
 /** What the docker runtime holds in memory per environment: its log streams and flags gateway. */
 export interface DockerEnvironment {
@@ -73,27 +77,48 @@ export class DockerSteps {
     return { network, gateway: state.gateway };
   }
 
-  /** Each app's image reference: built (or found by content hash) or pulled, concurrently (image-builds.ts). */
-  async images(): Promise<Record<string, string>> {
+  /**
+   * Hashes every app's build context (its image's tag is the hash), then each app's image: found
+   * by that tag, pulled, or built with its build environment as build args (image-builds.ts
+   * orders builds that share leading steps). Only a pull or build counts in the `build` phase.
+   */
+  async prepareBuilds(): Promise<AppBuilds> {
     const { docker, env, ctx, state } = this.#o;
-    return ctx.phase("build", async () => {
-      const apps = startOrder(env.manifest).flat();
-      const plans = await settleAll(
-        apps.map((app) =>
-          step("build", app, () => planAppImage({ rootDir: env.rootDir, manifest: env.manifest, app })),
-        ),
-      );
-      const jobs = plans.map((plan) => ({
-        plan,
-        app: plan.app,
-        ...(plan.kind === "build" && { steps: plan.context.steps, inputs: plan.inputs }),
-      }));
-      const refs = await runImageJobs(jobs, ctx.signal, ({ plan, app }, control) =>
+    const apps = startOrder(env.manifest).flat();
+    const variables = await step("build", undefined, async () => buildEnvironments(env));
+    const plans = await settleAll(
+      apps.map((app) =>
         step("build", app, async () => {
+          const plan = await planAppImage({
+            rootDir: env.rootDir,
+            manifest: env.manifest,
+            app,
+            ...(variables[app] && { variables: variables[app] }),
+          });
+          return { plan, found: await imageExists(docker, plan.ref) };
+        }),
+      ),
+    );
+    const order = new ImageBuildOrder(
+      plans.map(({ plan, found }) => ({
+        plan,
+        found,
+        app: plan.app,
+        ...(plan.kind === "build" && !found && { steps: plan.context.steps, inputs: plan.inputs }),
+      })),
+    );
+    const image = (job: (typeof order.jobs)[number], control: JobControl) =>
+      step("build", job.app, async () => {
+        const { plan, app } = job;
+        if (job.found) {
+          ctx.event({ step: "build", app, status: "skipped", message: `${plan.ref} already built` });
+          return plan.ref;
+        }
+        return ctx.phase("build", async () => {
           const after =
             control.after && ` (its first ${control.after.steps} steps from ${control.after.app}'s)`;
           ctx.event({ step: "build", app, status: "started", message: `image${after ?? ""}` });
-          const image = await ensureAppImage(plan, {
+          const made = await ensureAppImage(plan, {
             docker,
             owner: this.#o.owner,
             envId: env.id,
@@ -105,14 +130,16 @@ export class DockerSteps {
           ctx.event({
             step: "build",
             app,
-            status: image.built ? "succeeded" : "skipped",
-            message: image.built ? `built ${image.ref}` : `${image.ref} already built`,
+            status: made.built ? "succeeded" : "skipped",
+            message: made.built ? `built ${made.ref}` : `${made.ref} already built`,
           });
-          return image.ref;
-        }),
-      );
-      return Object.fromEntries(apps.map((app, index) => [app, refs[index]!]));
-    });
+          return made.ref;
+        });
+      });
+    return {
+      sharedWorktree: false,
+      build: (app, signal) => order.run(apps.indexOf(app), signal, image),
+    };
   }
 
   async startServices(network: EnvironmentNetwork, names: string[]): Promise<void> {
@@ -190,6 +217,23 @@ export class DockerSteps {
         },
       });
       await ctx.checkpoint(structuredClone(deployment));
+    });
+  }
+
+  /** The app's `release` in a one-shot container of its image, with its env, on the environment's network. */
+  async release(connected: Connected, app: string, images: Record<string, string>): Promise<void> {
+    const { env, ctx, deployment } = this.#o;
+    const { network, gateway } = connected;
+    const spec = appContainerSpec(env, deployment, app, images[app] ?? "", gateway.containerFlagsUrl);
+    await runReleaseContainer({
+      docker: this.#o.docker,
+      owner: this.#o.owner,
+      env,
+      ctx,
+      app,
+      spec,
+      network,
+      logs: this.#o.state.logs,
     });
   }
 

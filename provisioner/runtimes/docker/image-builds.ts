@@ -1,12 +1,11 @@
 /**
- * An environment's app images, built concurrently. The classic builder shares no work between
- * builds that run at the same time: Dockerfiles beginning with the same steps (the shop's three
- * run the same `npm ci`) would each run them. So a build whose first steps match an earlier
- * build's waits until that one has committed them, then takes them from the layer cache; other
- * builds start at once, a few at a time. The first failure aborts the rest.
+ * The order of an environment's app image builds, which run side by side (deploy-schedule.ts).
+ * The classic builder shares no work between builds that run at the same time: Dockerfiles
+ * beginning with the same steps (the shop's three run the same `npm ci`) would each run them. So
+ * a build whose first steps match an earlier build's waits until that one has committed them,
+ * then takes them from the layer cache; other builds start at once.
  */
-import { availableParallelism } from "node:os";
-import { Semaphore } from "async-mutex";
+import { untilAborted } from "./app-image.ts";
 import { sharedSteps } from "./dockerfile-steps.ts";
 
 export interface ImageJob {
@@ -50,59 +49,51 @@ class Progress {
 /** Waiting for a shared FROM alone gains nothing. */
 const minimumShared = 2;
 
-/**
- * Runs every job; resolves with their results in order, or rejects with the first failure once
- * every job has ended. A build uses CPU in its RUN steps and the engine's disk between them (each
- * step commits a layer), so one build more than there are cores keeps both busy.
- */
-export async function runImageJobs<J extends ImageJob, T>(
-  jobs: J[],
-  signal: AbortSignal,
-  run: (job: J, control: JobControl) => Promise<T>,
-  limit = availableParallelism() + 1,
-): Promise<T[]> {
-  const abort = new AbortController();
-  const jobSignal = AbortSignal.any([signal, abort.signal]);
-  const slots = new Semaphore(limit);
-  const progress = jobs.map(() => new Progress());
-  let failure: { error: unknown } | undefined;
-  const results = await Promise.allSettled(
-    jobs.map(async (job, index) => {
-      try {
-        const after = leader(jobs, index);
-        if (after) await progress[after.index]!.passed(after.steps);
-        jobSignal.throwIfAborted();
-        // Only a leader that ran its steps (rather than finding its image) left layers to reuse.
-        const reused = after && progress[after.index]!.step > 0 ? after : undefined;
-        const control: JobControl = {
-          signal: jobSignal,
-          onStep: (step) => progress[index]!.update(step),
-          ...(reused && { after: { app: jobs[reused.index]!.app, steps: reused.steps } }),
-        };
-        return await slots.runExclusive(() => run(job, control));
-      } catch (error) {
-        failure ??= { error };
-        abort.abort();
-        throw error;
-      } finally {
-        progress[index]!.update(0, true);
-      }
-    }),
-  );
-  if (failure) throw failure.error;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
+export class ImageBuildOrder<J extends ImageJob> {
+  readonly #progress: Progress[];
 
-/** The earlier build sharing the most leading steps with this one, if it shares enough to wait for. */
-function leader(jobs: ImageJob[], index: number): { index: number; steps: number } | undefined {
-  const job = jobs[index]!;
-  if (!job.steps) return undefined;
-  let best: { index: number; steps: number } | undefined;
-  for (let earlier = 0; earlier < index; earlier++) {
-    const other = jobs[earlier]!;
-    if (!other.steps) continue;
-    const steps = sharedSteps(other.steps, job.steps, other.inputs === job.inputs);
-    if (steps >= minimumShared && steps > (best?.steps ?? 0)) best = { index: earlier, steps };
+  constructor(readonly jobs: readonly J[]) {
+    this.#progress = jobs.map(() => new Progress());
   }
-  return best;
+
+  /**
+   * Runs job `index` once the earlier build it shares the most leading steps with has committed
+   * them (or ended). Every job is run or `signal` aborts: a build waiting for a leader that never
+   * runs gives up with the signal.
+   */
+  async run<T>(
+    index: number,
+    signal: AbortSignal,
+    work: (job: J, control: JobControl) => Promise<T>,
+  ): Promise<T> {
+    const progress = this.#progress;
+    try {
+      const after = this.#leader(index);
+      if (after) await untilAborted(progress[after.index]!.passed(after.steps), signal);
+      signal.throwIfAborted();
+      // Only a leader that ran its steps (rather than finding its image) left layers to reuse.
+      const reused = after && progress[after.index]!.step > 0 ? after : undefined;
+      return await work(this.jobs[index]!, {
+        signal,
+        onStep: (step) => progress[index]!.update(step),
+        ...(reused && { after: { app: this.jobs[reused.index]!.app, steps: reused.steps } }),
+      });
+    } finally {
+      progress[index]!.update(0, true);
+    }
+  }
+
+  /** The earlier build sharing the most leading steps with this one, if it shares enough to wait for. */
+  #leader(index: number): { index: number; steps: number } | undefined {
+    const job = this.jobs[index]!;
+    if (!job.steps) return undefined;
+    let best: { index: number; steps: number } | undefined;
+    for (let earlier = 0; earlier < index; earlier++) {
+      const other = this.jobs[earlier]!;
+      if (!other.steps) continue;
+      const steps = sharedSteps(other.steps, job.steps, other.inputs === job.inputs);
+      if (steps >= minimumShared && steps > (best?.steps ?? 0)) best = { index: earlier, steps };
+    }
+    return best;
+  }
 }

@@ -1,6 +1,8 @@
 /**
- * One app's `build`, run in its path; skipped while its input hash equals that of its last
- * successful build, copied when another environment already built the same inputs.
+ * One app's `build`, run in its path with its build environment (the top-level env and its
+ * `build_env`); skipped while its build hash equals that of its last successful build, copied
+ * when another environment already built the same inputs. Only a build that runs or is copied
+ * counts in the `build` phase.
  */
 import { join } from "node:path";
 import { ProvisionError } from "../../errors.ts";
@@ -19,32 +21,34 @@ export interface BuildStepOptions {
   output: OutputCapture;
   cache: StepCache;
   app: string;
-  inputHash: string;
-  /** Builds other environments made, by input hash; given only for a fresh worktree, else undefined. */
+  /** What decides the build (app-input-hash.ts): its key in the cache and among shared outputs. */
+  buildHash: string;
+  /** Its build environment, interpolated (build-values.ts). */
+  variables: Record<string, string>;
+  /** Stops the build (the provision failed elsewhere); default the context's. */
+  signal?: AbortSignal;
+  /** Builds other environments made, by build hash; given only for a fresh worktree, else undefined. */
   shared?: SharedOutputs;
 }
 
-export async function runBuild({
-  env,
-  ctx,
-  owner,
-  output,
-  cache,
-  app,
-  inputHash,
-  shared,
-}: BuildStepOptions): Promise<void> {
-  const spec = env.manifest.apps[app];
-  const command = spec?.build;
-  if (!spec || !command) return;
-  if ((await cache.read()).builds[app] === inputHash) {
+export async function runBuild(options: BuildStepOptions): Promise<void> {
+  const { env, ctx, cache, app, buildHash } = options;
+  const command = env.manifest.apps[app]?.build;
+  if (!command) return;
+  if ((await cache.read()).builds[app] === buildHash) {
     ctx.event({ step: "build", app, status: "skipped", message: "inputs unchanged since the last build" });
     return;
   }
-  const key = `build-${inputHash}`;
+  await ctx.phase("build", () => buildOrCopy(options, command));
+}
+
+async function buildOrCopy(options: BuildStepOptions, command: string): Promise<void> {
+  const { env, ctx, owner, output, cache, app, buildHash, shared } = options;
+  const spec = env.manifest.apps[app]!;
+  const key = `build-${buildHash}`;
   const identity = await childIdentity(env, owner);
   if (shared && (await shared.restore(key, env.rootDir, identity))) {
-    await cache.update((record) => (record.builds[app] = inputHash));
+    await cache.update((record) => (record.builds[app] = buildHash));
     const message = "copied from another environment's build of the same inputs";
     ctx.event({ step: "build", app, status: "skipped", message });
     return;
@@ -57,14 +61,15 @@ export async function runBuild({
     labels: { owner, envId: env.id, role: "build", name: app },
     output,
     logApp: app,
-    signal: ctx.signal,
+    signal: options.signal ?? ctx.signal,
+    env: options.variables,
     identity,
   });
   if (result.exitCode !== 0) {
     const message = `build of ${app} failed: \`${command}\` exited with code ${result.exitCode}`;
     throw new ProvisionError(message, "build", app, result.tail);
   }
-  await cache.update((record) => (record.builds[app] = inputHash));
+  await cache.update((record) => (record.builds[app] = buildHash));
   if (shared && before) {
     const save = async () => shared.save(key, env.rootDir, writtenSince(before, await appOutputs(env, app)));
     await share(ctx, "build", save, app);

@@ -8,7 +8,7 @@ export const ENV_LABEL = "PREVIEWD_ENV_ID";
 export const ROLE_LABEL = "PREVIEWD_ROLE";
 export const NAME_LABEL = "PREVIEWD_NAME";
 
-export type ProcessRole = "app" | "service" | "install" | "build" | "exec";
+export type ProcessRole = "app" | "service" | "install" | "build" | "release" | "exec";
 
 export interface ProcessLabels {
   owner: string;
@@ -18,7 +18,7 @@ export interface ProcessLabels {
   name: string;
 }
 
-const roles: readonly string[] = ["app", "service", "install", "build", "exec"];
+const roles: readonly string[] = ["app", "service", "install", "build", "release", "exec"];
 
 export function labelVariables(labels: ProcessLabels): Record<string, string> {
   return {

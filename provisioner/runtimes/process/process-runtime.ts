@@ -9,7 +9,7 @@ import type { Logger } from "../../logger.ts";
 import { ConflictError, RuntimeUnavailableError } from "../../errors.ts";
 import type { LogStore } from "../../logs/log-store.ts";
 import type { Manifest } from "../../manifest/manifest-schema.ts";
-import { provisionWith, updateWith } from "../deploy-flow.ts";
+import { provisionWith, updateWith, type PipelineOptions } from "../deploy-flow.ts";
 import type {
   Deployment,
   ExecOptions,
@@ -49,6 +49,8 @@ export interface ProcessRuntimeOptions {
    * postgres-template.ts). Without it every environment installs, builds and runs initdb itself.
    */
   cacheDir?: string;
+  /** How builds and starts are ordered (deploy-schedule.ts); default concurrent, one build per core. */
+  pipeline?: PipelineOptions;
 }
 
 function usesService(manifest: Manifest, app: string, service: string): boolean {
@@ -75,6 +77,7 @@ class ProcessRuntime implements Runtime {
   readonly #envs = new Map<string, ProcessEnvironment>();
   readonly #cacheDir: string | undefined;
   readonly #shared: SharedOutputs | undefined;
+  readonly #pipeline: PipelineOptions;
 
   constructor(options: ProcessRuntimeOptions) {
     this.#owner = options.ownerId;
@@ -83,6 +86,7 @@ class ProcessRuntime implements Runtime {
     this.#stopGraceMs = options.stopGraceMs ?? 5_000;
     this.#serviceTimeoutMs = options.serviceTimeoutMs ?? 60_000;
     this.#cacheDir = options.cacheDir;
+    this.#pipeline = options.pipeline ?? {};
     this.#shared = options.cacheDir ? new SharedOutputs(join(options.cacheDir, "outputs")) : undefined;
   }
 
@@ -102,8 +106,10 @@ class ProcessRuntime implements Runtime {
       env.manifest,
       ctx,
       async () => ({
-        build: () => steps.installAndBuild(),
+        pipeline: this.#pipeline,
+        prepareBuilds: () => steps.prepareBuilds(),
         startServices: (names) => steps.startServices(names),
+        release: (app) => steps.release(app, ports),
         beforeApps: async () => {
           for (const app of Object.keys(env.manifest.apps)) ports[app] = await steps.ports.allocate();
         },
@@ -133,8 +139,11 @@ class ProcessRuntime implements Runtime {
       appRunning: (app) => steps.isOurs(app, appHandle(deployment.apps[app])?.pid),
       removeService: (name) => steps.removeService(name),
       removeApp: (app) => steps.stopApp(app, true),
-      build: () => steps.installAndBuild(),
+      pipeline: this.#pipeline,
+      prepareBuilds: () => steps.prepareBuilds(),
       startServices: (names) => steps.startServices(names),
+      // Beside the old process, before it stops: a failing release keeps the old one serving.
+      release: (app) => steps.release(app, ports),
       inputsChanged: (app, hashes) =>
         deployment.apps[app]?.inputHash !== hashes[app] || usesMovedService(app),
       keptMessage: "inputs unchanged: kept running",

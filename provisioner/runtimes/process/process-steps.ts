@@ -3,13 +3,16 @@
  * Postgres processes, app processes on their ports, and stopping what is no longer wanted.
  */
 import { rm } from "node:fs/promises";
-import { startOrder } from "../../manifest/dependency-graph.ts";
-import { appInputHashes } from "../app-input-hash.ts";
+import { appEnvironment } from "../../manifest/interpolate.ts";
+import { appHashes } from "../app-input-hash.ts";
+import { buildEnvironments } from "../build-values.ts";
+import type { AppBuilds } from "../deploy-flow.ts";
 import { settleAll, step } from "../provision-steps.ts";
 import type { Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { startApp } from "./app-process.ts";
 import { childIdentity, handOverWorktree } from "./child-identity.ts";
 import { runBuild } from "./build-step.ts";
+import { runRelease } from "./release-step.ts";
 import type { EnvironmentPorts } from "./environment-ports.ts";
 import { runInstall } from "./install-step.ts";
 import { interpolationValues } from "./interpolation-values.ts";
@@ -60,8 +63,12 @@ export class ProcessSteps {
     return pid !== undefined && (await isOurs(pid, this.#o.owner, this.#o.env.id, name));
   }
 
-  /** Install, then the input hashes (after install, which may touch lockfiles), then each app's build. */
-  async installAndBuild(): Promise<Record<string, string>> {
+  /**
+   * Install, then the hashes (after install, which may touch lockfiles); then each app's build, in
+   * this worktree (so an app's build waits for those of the apps it depends on). Each app's build
+   * gives its input hash, which its process records.
+   */
+  async prepareBuilds(): Promise<AppBuilds> {
     const { env, ctx, owner, state } = this.#o;
     // As root, what previewd checked out (add or redeploy) is handed to the user the steps run as.
     if (!env.inPlace)
@@ -78,14 +85,20 @@ export class ProcessSteps {
     const fresh = this.#o.shared && !env.inPlace && untouched;
     const common = { env, ctx, owner, output: state.output, cache, ...(fresh && { shared: this.#o.shared }) };
     await ctx.phase("install", () => step("install", undefined, () => runInstall(common)));
-    const hashes = await step("build", undefined, () => appInputHashes(env.rootDir, env.manifest));
-    for (const app of startOrder(env.manifest).flat()) {
-      if (!env.manifest.apps[app]?.build) continue;
-      await ctx.phase("build", () =>
-        step("build", app, () => runBuild({ ...common, app, inputHash: hashes[app] ?? "" })),
-      );
-    }
-    return hashes;
+    const environments = await step("build", undefined, async () => buildEnvironments(env));
+    const hashes = await step("build", undefined, () =>
+      appHashes(env.rootDir, env.manifest, { buildEnvironments: environments }),
+    );
+    return {
+      sharedWorktree: true,
+      build: async (app, signal) => {
+        const { build = "", input = "" } = hashes[app] ?? {};
+        await step("build", app, () =>
+          runBuild({ ...common, app, buildHash: build, variables: environments[app] ?? {}, signal }),
+        );
+        return input;
+      },
+    };
   }
 
   async startServices(names: string[]): Promise<void> {
@@ -135,6 +148,19 @@ export class ProcessSteps {
       },
     });
     await ctx.checkpoint(structuredClone(deployment));
+  }
+
+  /** The app's `release`, with the environment its process gets (on the ports `ports` gives). */
+  async release(app: string, ports: Record<string, number>): Promise<void> {
+    const { env, ctx, deployment, state, owner } = this.#o;
+    await runRelease({
+      env,
+      ctx,
+      app,
+      owner,
+      output: state.output,
+      variables: appEnvironment(env.manifest, app, interpolationValues(env, deployment, ports, app)),
+    });
   }
 
   /** Stops the app; with `remove`, also gives back its port and drops it from the deployment. */

@@ -9,12 +9,13 @@ import { dirname, join } from "node:path";
 export interface StepCacheRecord {
   /** Hash of the lockfiles and install command of the last successful install. */
   install?: string;
-  /** App name → input hash of its last successful build. */
+  /** App name → build hash (app-input-hash.ts) of its last successful build. */
   builds: Record<string, string>;
 }
 
 export class StepCache {
   readonly #file: string;
+  #updates: Promise<void> = Promise.resolve();
 
   constructor(dataDir: string) {
     this.#file = join(dataDir, "cache", "process-steps.json");
@@ -34,7 +35,14 @@ export class StepCache {
     await rm(this.#file, { force: true });
   }
 
-  async update(change: (record: StepCacheRecord) => void): Promise<void> {
+  /** One change at a time: builds running side by side each record theirs, none lost. */
+  update(change: (record: StepCacheRecord) => void): Promise<void> {
+    const updated = this.#updates.then(() => this.#update(change));
+    this.#updates = updated.catch(() => undefined);
+    return updated;
+  }
+
+  async #update(change: (record: StepCacheRecord) => void): Promise<void> {
     const record = await this.read();
     change(record);
     await mkdir(dirname(this.#file), { recursive: true });
