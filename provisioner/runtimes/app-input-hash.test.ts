@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Manifest } from "../manifest/manifest-schema.ts";
-import { appHashes, appInputHash, appInputHashes } from "./app-input-hash.ts";
+import { appHashes, appInputHash, appInputHashes, appOwnsFile } from "./app-input-hash.ts";
 
 let root: string;
 
@@ -143,6 +143,14 @@ describe("appHashes", () => {
     expect(one.api!.build).not.toBe(two.api!.build);
     expect(one.api!.input).not.toBe(two.api!.input);
     expect(one.web).toEqual(two.web);
+  });
+
+  it("leaves the manifest file out of every app's files: its entry counts instead", () => {
+    const owns = appOwnsFile(manifest, "api");
+    expect(owns("preview.yaml")).toBe(false);
+    expect(owns("package.json")).toBe(true);
+    expect(owns("apps/api/server.js")).toBe(true);
+    expect(owns("apps/web/server.js")).toBe(false);
   });
 
   it("gives an app without build variables one input hash, build environments given or not", async () => {

@@ -71,7 +71,9 @@ async function fileHashes(rootDir: string): Promise<Map<string, string>> {
 
 /**
  * Which files count for an app (paths relative to the monorepo root): its own folder, plus
- * everything under no other app's folder. The docker runtime hashes its build contexts by it too.
+ * everything under no other app's folder, but not the manifest, which counts through the app's
+ * own entry (so a change to another app's entry, or to this one's `env`, rebuilds nothing). The
+ * docker runtime hashes its build contexts by it too.
  */
 export function appOwnsFile(manifest: Manifest, app: string): (file: string) => boolean {
   const own = normalize(manifest.apps[app]?.path ?? ".");
@@ -79,7 +81,7 @@ export function appOwnsFile(manifest: Manifest, app: string): (file: string) => 
     .map((spec) => normalize(spec.path))
     // An app at the root claims nothing exclusively: its siblings still see the shared files.
     .filter((path) => path !== own && path !== "");
-  return (file) => under(file, own) || !others.some((dir) => under(file, dir));
+  return (file) => file !== manifestFile && (under(file, own) || !others.some((dir) => under(file, dir)));
 }
 
 export interface AppHashes {
