@@ -1,90 +1,32 @@
 /**
- * The manifest's top-level `install`: run in the monorepo root once per lockfile content and
- * command; skipped while both are unchanged, copied when another environment already ran it.
+ * The manifest's top-level `install`: run in the monorepo root, with the manifest's top-level
+ * `env`, once per lockfile content and command; skipped while both are unchanged.
+ *
+ * Shared between environments (install-key.ts says how it is keyed):
+ * - pnpm and yarn (but Plug'n'Play) run every install against one store or cache for all
+ *   environments (install-stores.ts): packages another environment downloaded are linked or
+ *   unpacked, not downloaded, and the project's own install scripts see this branch's files.
+ * - npm and others: an install another environment made from the same inputs is copied, then the
+ *   project's own install scripts run again here (lifecycle-scripts.ts).
+ * - `full-copies` (the way before, to compare against): every install copied whole.
+ * Before anything runs, corepack fetches the pnpm or yarn that `packageManager` pins (corepack.ts).
  */
-import { createHash } from "node:crypto";
-import { execFile } from "node:child_process";
-import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { ProvisionError } from "../../errors.ts";
-import { worktreeGitArgs } from "../../sources/worktree-git.ts";
+import { sharedEnvironment } from "../../manifest/interpolate.ts";
 import type { RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
-import { childIdentity } from "./child-identity.ts";
+import { childIdentity, type ChildIdentity } from "./child-identity.ts";
+import { preparePackageManager } from "./corepack.ts";
+import { installHash, sharedInstallKey, type InstallSharing } from "./install-key.ts";
+import { linksFromStore, type InstallStores, type StoreUse } from "./install-stores.ts";
+import { ownInstallScripts, scriptCommand } from "./lifecycle-scripts.ts";
 import type { OutputCapture } from "./output-capture.ts";
+import { detectPackageManager, type PackageManager } from "./package-manager.ts";
 import { runCommand } from "./run-command.ts";
 import { share, untrackedEntries, type SharedOutputs } from "./shared-outputs.ts";
 import type { StepCache } from "./step-cache.ts";
 
-const run = promisify(execFile);
-
-const lockfiles = [
-  "package-lock.json",
-  "npm-shrinkwrap.json",
-  "pnpm-lock.yaml",
-  "yarn.lock",
-  "bun.lock",
-  "bun.lockb",
-];
-
-export async function installHash(rootDir: string, command: string): Promise<string> {
-  const hash = createHash("sha256").update(command).update("\0");
-  for (const name of lockfiles) {
-    const content = await readFile(join(rootDir, name)).catch(() => undefined);
-    if (content) hash.update(name).update("\0").update(content).update("\0");
-  }
-  return hash.digest("hex");
-}
-
-/** Files besides the lockfiles that decide what an install makes: package manifests, settings, patches, schemas it generates from. */
-const installInputs =
-  /(^|\/)(package\.json|\.npmrc|\.yarnrc(\.yml)?|pnpm-workspace\.yaml|bunfig\.toml|[^/]+\.prisma)$|(^|\/)patches\//;
-const lifecycleScripts = ["preinstall", "install", "postinstall", "prepare"];
-
-/**
- * The key under which an install is shared with other environments, or undefined when it cannot be
- * shared safely: without a lockfile nothing pins what gets installed. Beyond the lockfiles it
- * covers the tracked package manifests, package-manager settings, patches and Prisma schemas,
- * and Node's version, platform and architecture (native addons). When the project's own packages
- * run install scripts, which may read any file, it covers every tracked file.
- */
-export async function sharedInstallKey(rootDir: string, command: string): Promise<string | undefined> {
-  const present = await Promise.all(
-    lockfiles.map((name) =>
-      stat(join(rootDir, name)).then(
-        () => true,
-        () => false,
-      ),
-    ),
-  );
-  if (!present.some(Boolean)) return undefined;
-  const hash = createHash("sha256").update(await installHash(rootDir, command));
-  hash.update(`\0${process.version}\0${process.platform}\0${process.arch}`);
-  const { stdout } = await run("git", [...(await worktreeGitArgs(rootDir)), "ls-files", "-s", "-z"], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  // `<mode> <blob> <stage>\t<path>`: the blob hash stands for the content.
-  const tracked = stdout.split("\0").filter(Boolean);
-  let scripted = false;
-  for (const line of tracked) {
-    const path = line.slice(line.indexOf("\t") + 1);
-    if (!installInputs.test(path)) continue;
-    hash.update(`\0${line}`);
-    if (path.endsWith("package.json") && !scripted) scripted = await runsInstallScripts(join(rootDir, path));
-  }
-  if (scripted) for (const line of tracked) hash.update(`\0${line}`);
-  return hash.digest("hex");
-}
-
-async function runsInstallScripts(file: string): Promise<boolean> {
-  try {
-    const scripts = (JSON.parse(await readFile(file, "utf8")) as { scripts?: Record<string, unknown> })
-      .scripts;
-    return lifecycleScripts.some((name) => scripts?.[name] !== undefined);
-  } catch {
-    return true; // Unreadable: assume the worst.
-  }
-}
+export { installHash, sharedInstallKey } from "./install-key.ts";
 
 export interface InstallStepOptions {
   env: RuntimeEnvironment;
@@ -94,16 +36,33 @@ export interface InstallStepOptions {
   cache: StepCache;
   /** Installs other environments made, by hash; given only for a fresh worktree, else undefined. */
   shared?: SharedOutputs;
+  /** How installs are shared between environments; undefined: `package-manager`, with no shared stores. */
+  installs?: SharedInstalls;
 }
 
-export async function runInstall({
-  env,
-  ctx,
-  owner,
-  output,
-  cache,
-  shared,
-}: InstallStepOptions): Promise<void> {
+export interface SharedInstalls {
+  sharing: InstallSharing;
+  /** The package managers' shared stores (not for `full-copies`); never used for a worktree run in place. */
+  stores?: InstallStores;
+}
+
+interface Install extends InstallStepOptions {
+  sharing: InstallSharing;
+  command: string;
+  hash: string;
+  manager: PackageManager | undefined;
+  identity: ChildIdentity | undefined;
+  /** The manifest's top-level env, interpolated. */
+  variables: Record<string, string>;
+}
+
+export async function runInstall(options: InstallStepOptions): Promise<void> {
+  const { env, ctx, owner, cache } = options;
+  const manager = await detectPackageManager(env.rootDir);
+  if (manager?.pinned) {
+    const report = (message: string) => ctx.event({ step: "install", status: "info", message });
+    await preparePackageManager(env.rootDir, manager.pinned, report);
+  }
   const command = env.manifest.install;
   if (!command) return;
   const hash = await installHash(env.rootDir, command);
@@ -111,36 +70,112 @@ export async function runInstall({
     ctx.event({ step: "install", status: "skipped", message: "lockfiles unchanged since the last install" });
     return;
   }
+  const sharing = options.installs?.sharing ?? "package-manager";
+  const stores = env.inPlace ? undefined : options.installs?.stores;
+  const install: Install = {
+    ...options,
+    sharing,
+    command,
+    hash,
+    manager,
+    identity: await childIdentity(env, owner),
+    variables: sharedEnvironment(env.manifest, { env: { id: env.id, ref: env.ref, commit: env.commit } }),
+  };
+  if (sharing === "package-manager" && linksFromStore(manager)) {
+    await (stores
+      ? stores.use(manager!, install.identity, (store) => installFromStore(install, store))
+      : installFromStore(install, undefined));
+  } else if (stores && manager) {
+    await stores.use(manager, install.identity, (store) => copyOrInstall(install, store));
+  } else {
+    await copyOrInstall(install, undefined);
+  }
+}
+
+/** Runs the install with the package manager's shared store: it links what it already has. */
+async function installFromStore(install: Install, store: StoreUse | undefined): Promise<void> {
+  const { env, ctx, command, manager } = install;
+  const key =
+    store &&
+    (await sharedInstallKey(env.rootDir, command, { env: env.manifest.env ?? {} }).catch(() => undefined));
+  const before = key !== undefined && (await store!.installedBefore(key));
+  const message = before
+    ? `${command} (shared: another environment installed the same lockfile and workspace manifests; ` +
+      `${manager!.name} takes their packages from the shared store)`
+    : command;
+  ctx.event({ step: "install", status: "started", message });
+  await runInstallCommand(install, store);
+  await install.cache.update((record) => (record.install = install.hash));
+  if (store && key) await store.installed(key);
+  const done = before ? "installed from the shared store" : "installed";
+  ctx.event({ step: "install", status: "succeeded", message: done });
+}
+
+/** Copies another environment's install of the same inputs, or runs it and offers it to them. */
+async function copyOrInstall(install: Install, store: StoreUse | undefined): Promise<void> {
+  const { env, ctx, command, shared, identity, sharing } = install;
   // The caller passes `shared` only for a fresh worktree, so everything untracked afterwards is
-  // what the install made.
-  const sharedKey = shared && (await sharedInstallKey(env.rootDir, command).catch(() => undefined));
-  const key = sharedKey && `install-${sharedKey}`;
-  const identity = await childIdentity(env, owner);
+  // what the install made. yarn's Plug'n'Play names its cache, in this environment's home.
+  const sharedKey =
+    shared &&
+    !install.manager?.plugAndPlay &&
+    (await sharedInstallKey(env.rootDir, command, { sharing, env: env.manifest.env ?? {} }).catch(
+      () => undefined,
+    ));
+  const key = sharedKey && `install-${sharing === "full-copies" ? "" : "pm-"}${sharedKey}`;
   if (shared && key && (await shared.restore(key, env.rootDir, identity))) {
-    await cache.update((record) => (record.install = hash));
     const message = "copied from another environment's install of the same lockfiles";
     ctx.event({ step: "install", status: "skipped", message });
+    if (sharing === "package-manager") await runOwnScripts(install);
+    await install.cache.update((record) => (record.install = install.hash));
     return;
   }
   ctx.event({ step: "install", status: "started", message: command });
-  const result = await runCommand({
-    command,
-    cwd: env.rootDir,
-    labels: { owner, envId: env.id, role: "install", name: "install" },
-    output,
-    logApp: "previewd",
-    signal: ctx.signal,
-    identity,
-  });
-  if (result.exitCode !== 0) {
-    const message = `install failed: \`${command}\` exited with code ${result.exitCode}`;
-    throw new ProvisionError(message, "install", undefined, result.tail);
-  }
-  await cache.update((record) => (record.install = hash));
+  await runInstallCommand(install, store);
+  await install.cache.update((record) => (record.install = install.hash));
   if (shared && key) {
     await share(ctx, "install", async () =>
       shared.save(key, env.rootDir, await untrackedEntries(env.rootDir)),
     );
   }
   ctx.event({ step: "install", status: "succeeded", message: "installed" });
+}
+
+/** After a copy: the project's own install scripts, which may read files the key does not cover. */
+async function runOwnScripts(install: Install): Promise<void> {
+  const { env, ctx } = install;
+  const packages = await ownInstallScripts(env.rootDir);
+  if (packages.length === 0) return;
+  const list = packages.map((p) => `${p.scripts.join(", ")} in ${p.dir}`).join("; ");
+  ctx.event({
+    step: "install",
+    status: "started",
+    message: `the project's own install scripts, with this branch's files: ${list}`,
+  });
+  for (const { dir, scripts } of packages) {
+    for (const script of scripts) {
+      const command = scriptCommand(install.manager?.name, script);
+      await runInstallCommand({ ...install, command }, undefined, join(env.rootDir, dir));
+    }
+  }
+  ctx.event({ step: "install", status: "succeeded", message: "the project's own install scripts ran" });
+}
+
+async function runInstallCommand(install: Install, store: StoreUse | undefined, cwd?: string): Promise<void> {
+  const { env, ctx, owner, command } = install;
+  const result = await runCommand({
+    command,
+    cwd: cwd ?? env.rootDir,
+    labels: { owner, envId: env.id, role: "install", name: "install" },
+    output: install.output,
+    logApp: "previewd",
+    signal: ctx.signal,
+    // The manifest's env wins: a project that sets its own store or cache keeps it.
+    env: { ...store?.variables, ...install.variables },
+    identity: install.identity,
+  });
+  if (result.exitCode !== 0) {
+    const message = `install failed: \`${command}\` exited with code ${result.exitCode}`;
+    throw new ProvisionError(message, "install", undefined, result.tail);
+  }
 }
