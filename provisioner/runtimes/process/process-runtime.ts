@@ -28,7 +28,10 @@ import { appHandle, serviceHandle } from "./process-handles.ts";
 import { stopGroups } from "./process-group.ts";
 import { isOurs, scanProcesses } from "./process-scan.ts";
 import { ProcessSteps, type ProcessEnvironment } from "./process-steps.ts";
-import { SharedOutputs } from "./shared-outputs.ts";
+import type { SharedOutputs } from "./shared-outputs.ts";
+import { sharedCaches } from "./shared-caches.ts";
+import type { InstallSharing } from "./install-key.ts";
+import type { SharedInstalls } from "./install-step.ts";
 import { servicesDir } from "./postgres-service.ts";
 import { superviseProcesses } from "./process-supervision.ts";
 import { removeOrphanPostgresData, removePostgresData } from "./postgres-home.ts";
@@ -49,6 +52,14 @@ export interface ProcessRuntimeOptions {
    * postgres-template.ts). Without it every environment installs, builds and runs initdb itself.
    */
   cacheDir?: string;
+  /**
+   * How installs are shared between environments (install-key.ts): `package-manager` (default:
+   * the package managers' own stores, keyed on what they read) or `full-copies` (the way before:
+   * whole copies, keyed on every tracked file when the project runs install scripts).
+   */
+  installSharing?: InstallSharing;
+  /** Size cap of the shared outputs and package-manager stores, in bytes (default 10 GiB). */
+  cacheMaxBytes?: number;
   /** How builds and starts are ordered (deploy-schedule.ts); default concurrent, one build per core. */
   pipeline?: PipelineOptions;
 }
@@ -77,6 +88,7 @@ class ProcessRuntime implements Runtime {
   readonly #envs = new Map<string, ProcessEnvironment>();
   readonly #cacheDir: string | undefined;
   readonly #shared: SharedOutputs | undefined;
+  readonly #installs: SharedInstalls | undefined;
   readonly #pipeline: PipelineOptions;
 
   constructor(options: ProcessRuntimeOptions) {
@@ -87,7 +99,17 @@ class ProcessRuntime implements Runtime {
     this.#serviceTimeoutMs = options.serviceTimeoutMs ?? 60_000;
     this.#cacheDir = options.cacheDir;
     this.#pipeline = options.pipeline ?? {};
-    this.#shared = options.cacheDir ? new SharedOutputs(join(options.cacheDir, "outputs")) : undefined;
+    const caches =
+      options.cacheDir &&
+      sharedCaches({
+        cacheDir: options.cacheDir,
+        owner: options.ownerId,
+        logger: options.logger,
+        sharing: options.installSharing,
+        maxBytes: options.cacheMaxBytes,
+      });
+    this.#shared = caches ? caches.outputs : undefined;
+    this.#installs = caches ? caches.installs : undefined;
   }
 
   async checkAvailable(): Promise<void> {
@@ -280,6 +302,7 @@ class ProcessRuntime implements Runtime {
       stopGraceMs: this.#stopGraceMs,
       serviceTimeoutMs: this.#serviceTimeoutMs,
       ...(this.#shared && { shared: this.#shared }),
+      ...(this.#installs && { installs: this.#installs }),
       ...(this.#cacheDir && { postgresTemplates: join(this.#cacheDir, "postgres") }),
     });
   }

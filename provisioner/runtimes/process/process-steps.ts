@@ -14,7 +14,7 @@ import { childIdentity, handOverWorktree } from "./child-identity.ts";
 import { runBuild } from "./build-step.ts";
 import { runRelease } from "./release-step.ts";
 import type { EnvironmentPorts } from "./environment-ports.ts";
-import { runInstall } from "./install-step.ts";
+import { runInstall, type SharedInstalls } from "./install-step.ts";
 import { interpolationValues } from "./interpolation-values.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { waitPortFree } from "./port-allocator.ts";
@@ -43,6 +43,8 @@ export interface ProcessStepsOptions {
   serviceTimeoutMs: number;
   /** Install and build outputs shared between environments; undefined: none. */
   shared?: SharedOutputs;
+  /** How installs are shared (install-step.ts); undefined: no shared stores. */
+  installs?: SharedInstalls;
   /** Where initialised Postgres clusters are kept to be copied; undefined: initdb each time. */
   postgresTemplates?: string;
 }
@@ -84,7 +86,9 @@ export class ProcessSteps {
     // exactly what it wrote, and nobody's runtime files.
     const fresh = this.#o.shared && !env.inPlace && untouched;
     const common = { env, ctx, owner, output: state.output, cache, ...(fresh && { shared: this.#o.shared }) };
-    await ctx.phase("install", () => step("install", undefined, () => runInstall(common)));
+    await ctx.phase("install", () =>
+      step("install", undefined, () => runInstall({ ...common, installs: this.#o.installs })),
+    );
     const environments = await step("build", undefined, async () => buildEnvironments(env));
     const hashes = await step("build", undefined, () =>
       appHashes(env.rootDir, env.manifest, { buildEnvironments: environments }),
