@@ -11,9 +11,11 @@ export interface DockerHarness extends Harness {
   owner: string;
 }
 
-export async function startDockerHarness(): Promise<DockerHarness> {
+export async function startDockerHarness(
+  options: Parameters<typeof startHarness>[0] = {},
+): Promise<DockerHarness> {
   const leave = await joinDockerSuites();
-  const harness = await startHarness().catch(async (error: unknown) => {
+  const harness = await startHarness(options).catch(async (error: unknown) => {
     await leave();
     throw error;
   });
