@@ -92,7 +92,11 @@ try {
   const dbUrl = deployment.services.db!.url;
   const target: SeedTarget = {
     postgresServices: ["db"],
+    redisServices: [],
+    commandServices: [],
     sqlUrl: () => dbUrl,
+    redisUrl: () => "redis://unused",
+    restartService: () => Promise.reject(new Error("no command services in this benchmark")),
     appUrl: (app) => deployment.apps[app]!.directUrl,
     exec: () => Promise.reject(new Error("no command steps in this benchmark")),
   };

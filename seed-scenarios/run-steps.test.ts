@@ -25,7 +25,11 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 const execs: { app: string; command: string; env: Record<string, string> }[] = [];
 const target: SeedTarget = {
   postgresServices: [],
+  redisServices: [],
+  commandServices: [],
   sqlUrl: () => "postgres://unused",
+  redisUrl: () => "redis://unused",
+  restartService: () => Promise.reject(new Error("no services here")),
   appUrl: () => baseUrl,
   async exec(app, command, env) {
     execs.push({ app, command, env });

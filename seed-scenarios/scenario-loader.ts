@@ -1,10 +1,11 @@
 /**
- * Loading a scenario into a running environment: reset every postgres service to its snapshot,
- * run the steps, and on a failing step reset again, so a load either completes or leaves the
- * data as right after the environment's migrations.
+ * Loading a scenario into a running environment: reset every service (postgres to its snapshot,
+ * redis emptied, `command` services restarted), run the steps, and on a failing step reset again,
+ * so a load either completes or leaves the data as right after the environment's migrations.
  */
 import type { ResolvedScenario } from "./load-scenario.ts";
 import { hasSnapshot, resetToSnapshot, takeSnapshot } from "./postgres-snapshot.ts";
+import { flushRedis } from "./redis-reset.ts";
 import { ScenarioStepError } from "./scenario-errors.ts";
 import { runSteps, type RunStepsOptions } from "./run-steps.ts";
 import type { SeedTarget } from "./seed-target.ts";
@@ -20,8 +21,15 @@ export async function snapshotServices(target: SeedTarget, options: { onlyMissin
   );
 }
 
-export async function resetServices(target: SeedTarget): Promise<void> {
-  await Promise.all(target.postgresServices.map((service) => resetToSnapshot(target.sqlUrl(service))));
+export async function resetServices(
+  target: SeedTarget,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<void> {
+  await Promise.all([
+    ...target.postgresServices.map((service) => resetToSnapshot(target.sqlUrl(service))),
+    ...target.redisServices.map((service) => flushRedis(service, target.redisUrl(service), signal)),
+    ...target.commandServices.map((service) => target.restartService(service, signal)),
+  ]);
 }
 
 export interface LoadOptions extends RunStepsOptions {
@@ -36,12 +44,12 @@ export async function loadScenario(
   target: SeedTarget,
   options: LoadOptions,
 ): Promise<void> {
-  if (!options.fresh) await resetServices(target);
+  if (!options.fresh) await resetServices(target, options.signal);
   try {
     await options.beforeSteps?.();
     await runSteps(scenario, target, options);
   } catch (error) {
-    await resetServices(target).catch((rollback: unknown) => {
+    await resetServices(target, options.signal).catch((rollback: unknown) => {
       if (error instanceof ScenarioStepError) {
         error.step.output.push(`previewd could not reset the data afterwards: ${String(rollback)}`);
       }

@@ -52,7 +52,7 @@ export const appViewSchema = z.object({
   status: z.enum(["pending", "building", "starting", "healthy", "unhealthy", "crashed", "stopped", "failed"]),
 });
 export const serviceViewSchema = z.object({
-  type: z.string(),
+  type: z.enum(["postgres", "redis", "command"]).describe("the service's type in the manifest"),
   status: z.enum(["pending", "starting", "running", "crashed", "stopped", "failed"]),
 });
 

@@ -25,6 +25,7 @@ import type { EnvironmentOrchestrator } from "./create-orchestrator.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
 import type { ResolvedSource } from "./source-resolver.ts";
 import { initialFlags } from "./source-resolver.ts";
+import { operationContext } from "./operation-context.ts";
 import { markSnapshotTaken, refreshStaleSnapshot } from "./snapshot-refresh.ts";
 
 /** Scenario files of a source that is not checked out yet: its commit, or the caller's worktree. */
@@ -65,26 +66,44 @@ export async function requestedScenario(
 }
 
 function seedTarget(record: EnvironmentRecord, orchestrator: EnvironmentOrchestrator): SeedTarget {
-  const deployment = record.deployment;
-  if (!deployment) throw new ConflictError(`environment ${record.id} is not running`);
+  // Read anew at each call: restarting a service gives the record a new deployment.
+  const deployment = () => {
+    if (!record.deployment) throw new ConflictError(`environment ${record.id} is not running`);
+    return record.deployment;
+  };
   const services = record.manifest.services;
+  const ofType = (type: string) =>
+    Object.keys(services).filter((name) => services[name]?.type === type && deployment().services[name]);
+  const serviceUrl = (service: string) => {
+    const url = deployment().services[service]?.url;
+    if (!url) throw new ConflictError(`service ${service} of ${record.id} is not running`);
+    return url;
+  };
   return {
-    postgresServices: Object.keys(services).filter(
-      (name) => services[name]?.type === "postgres" && deployment.services[name],
-    ),
-    sqlUrl(service) {
-      const url = deployment.services[service]?.url;
-      if (!url) throw new ConflictError(`service ${service} of ${record.id} is not running`);
-      return url;
+    postgresServices: ofType("postgres"),
+    redisServices: ofType("redis"),
+    commandServices: ofType("command"),
+    sqlUrl: serviceUrl,
+    redisUrl: serviceUrl,
+    async restartService(service, signal) {
+      const runtime = orchestrator.runtime(record.runtime);
+      const ctx = operationContext(record, orchestrator, signal);
+      const env = orchestrator.runtimeEnvironment(record);
+      const restarted = await runtime.restartService(env, deployment(), service, ctx);
+      // Only this service's entry: others may be restarting at the same time.
+      const started = restarted.services[service];
+      if (started) deployment().services[service] = started;
+      await orchestrator.persist();
     },
     appUrl(app) {
-      const url = deployment.apps[app]?.directUrl;
+      const url = deployment().apps[app]?.directUrl;
       if (!url) throw new ConflictError(`app ${app} of ${record.id} is not running`);
       return url;
     },
     exec(app, command, env, signal) {
       const runtime = orchestrator.runtime(record.runtime);
-      return runtime.exec(orchestrator.runtimeEnvironment(record), deployment, app, command, { env, signal });
+      const environment = orchestrator.runtimeEnvironment(record);
+      return runtime.exec(environment, deployment(), app, command, { env, signal });
     },
   };
 }

@@ -7,9 +7,9 @@
  */
 import { resetServices, snapshotServices } from "../../seed-scenarios/scenario-loader.ts";
 import type { SeedTarget } from "../../seed-scenarios/seed-target.ts";
-import type { RuntimeContext } from "../runtimes/runtime.ts";
 import type { EnvironmentOrchestrator } from "./create-orchestrator.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
+import { operationContext } from "./operation-context.ts";
 
 /** Remember which inputs the apps had when the snapshot was taken. */
 export function markSnapshotTaken(record: EnvironmentRecord): void {
@@ -43,7 +43,7 @@ export async function refreshStaleSnapshot(
     status: "started",
     message: `refreshing the snapshot: ${changed.join(", ")} changed since it was taken`,
   });
-  await resetServices(target());
+  await resetServices(target(), signal);
   await restartApps(record, orchestrator, changed, signal);
   await snapshotServices(target());
   markSnapshotTaken(record);
@@ -69,16 +69,7 @@ async function restartApps(
     const deployed = current.apps[app];
     if (deployed) deployed.inputHash = "";
   }
-  const ctx: RuntimeContext = {
-    signal,
-    logs: orchestrator.deps.logs,
-    event: (event) => orchestrator.emit(record.id, event),
-    phase: (_name, work) => work(),
-    async checkpoint(deployment) {
-      record.deployment = deployment;
-      await orchestrator.persist();
-    },
-  };
+  const ctx = operationContext(record, orchestrator, signal);
   const runtime = orchestrator.runtime(record.runtime);
   record.deployment = await runtime.update(orchestrator.runtimeEnvironment(record), current, ctx);
   await orchestrator.persist();

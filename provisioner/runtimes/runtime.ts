@@ -116,6 +116,17 @@ export interface Runtime {
    */
   supervise?(env: RuntimeEnvironment, deployment: Deployment, ctx: SupervisionContext): Supervision;
   /**
+   * Starts one service again, clean, on the same address inside the environment (a scenario load
+   * does it to `command` services, so a twin forgets what it held in memory). Resolves with the
+   * deployment holding the service's new handle; throws a ProvisionError if it does not come back.
+   */
+  restartService(
+    env: RuntimeEnvironment,
+    deployment: Deployment,
+    name: string,
+    ctx: RuntimeContext,
+  ): Promise<Deployment>;
+  /**
    * Runs `command` (`sh -c`) to completion in the app's path with the app's full environment
    * (as its process got it) plus `options.env`; output is captured into the app's logs too.
    */

@@ -15,6 +15,11 @@ export interface AppContainerHandle extends ContainerHandle {
 }
 
 export interface ServiceContainerHandle extends ContainerHandle {
+  /** The named volume of its data (Postgres); removed with the service. */
+  volume?: string;
+}
+
+export interface PostgresContainerHandle extends ServiceContainerHandle {
   /** Random per environment. The deployment record is previewd's state, never logged. */
   password: string;
   user: string;
@@ -38,14 +43,25 @@ export function serviceContainerHandle(
 ): ServiceContainerHandle | undefined {
   const h = service?.handle;
   if (!h || !isText(h.containerId) || !isPort(h.hostPort) || !isText(h.image)) return undefined;
-  if (!isText(h.password) || !isText(h.database) || !isText(h.volume)) return undefined;
   return {
     containerId: h.containerId,
     hostPort: h.hostPort,
     image: h.image,
+    ...(isText(h.volume) && { volume: h.volume }),
+  };
+}
+
+export function postgresContainerHandle(
+  service: DeployedService | undefined,
+): PostgresContainerHandle | undefined {
+  const h = service?.handle;
+  const base = serviceContainerHandle(service);
+  if (!h || !base?.volume || !isText(h.password) || !isText(h.database)) return undefined;
+  return {
+    ...base,
     password: h.password,
     user: isText(h.user) ? h.user : "postgres",
     database: h.database,
-    volume: h.volume,
+    volume: base.volume,
   };
 }

@@ -27,6 +27,7 @@ import { ENV_LABEL, OWNER_LABEL, networkName } from "./docker-labels.ts";
 import { labelledEnvironments, removeLabelled } from "./docker-objects.ts";
 import { DockerSteps, type DockerEnvironment } from "./docker-steps.ts";
 import { superviseContainers } from "./docker-supervision.ts";
+import { restartServiceContainer } from "./service-restart.ts";
 import { isRunningWith } from "./run-container.ts";
 
 export interface DockerRuntimeOptions {
@@ -214,6 +215,30 @@ class DockerRuntime implements Runtime {
       healthTimeoutMs: this.#healthTimeoutMs,
       serviceTimeoutMs: this.#serviceTimeoutMs,
     });
+  }
+
+  async restartService(
+    env: RuntimeEnvironment,
+    deployment: Deployment,
+    name: string,
+    ctx: RuntimeContext,
+  ): Promise<Deployment> {
+    const state = this.#envs.get(env.id);
+    if (!state) throw new ConflictError(`environment ${env.id} is not running`);
+    ctx.event({ step: "services", app: name, status: "started", message: "restarting its container" });
+    const restarted = structuredClone(deployment);
+    restarted.services[name] = await restartServiceContainer({
+      docker: this.#docker,
+      env,
+      name,
+      current: deployment.services[name],
+      logs: state.logs,
+      signal: ctx.signal,
+      readyTimeoutMs: this.#serviceTimeoutMs,
+      step: "services",
+    });
+    ctx.event({ step: "services", app: name, status: "succeeded", message: "running again" });
+    return restarted;
   }
 
   async exec(

@@ -18,8 +18,7 @@ import { appContainerHandle, serviceContainerHandle } from "./docker-handles.ts"
 import { ensureNetwork, type EnvironmentNetwork } from "./docker-objects.ts";
 import { startFlagsGateway, type FlagsGateway } from "./flags-gateway.ts";
 import { ImageBuildOrder, type JobControl } from "./image-builds.ts";
-import { startPostgresContainer } from "./postgres-container.ts";
-import { ensurePostgresImage } from "./postgres-image.ts";
+import { startService } from "./start-service.ts";
 import { runReleaseContainer } from "./release-container.ts";
 import { imageExists } from "./rootfs-image.ts";
 
@@ -147,39 +146,27 @@ export class DockerSteps {
     await settleAll(
       names.map((name) =>
         step("services", name, async () => {
-          const spec = env.manifest.services[name];
-          if (!spec) return;
-          if (spec.type !== "postgres")
-            throw new Error(`services of type ${spec.type} are not supported yet`);
-          ctx.event({ step: "services", app: name, status: "started", message: "postgres container" });
-          const image = await ensurePostgresImage(docker, {
-            ...(spec.image && { image: spec.image }),
-            owner,
-            service: name,
-            logger: this.#o.logger,
-            signal: ctx.signal,
-          });
-          const previous = serviceContainerHandle(deployment.services[name]);
-          await this.#removeContainer(previous?.containerId);
-          deployment.services[name] = await startPostgresContainer({
+          const previous = deployment.services[name];
+          await this.#removeContainer(serviceContainerHandle(previous)?.containerId);
+          const service = await startService({
             docker,
             owner,
-            envId: env.id,
+            logger: this.#o.logger,
+            env,
+            ctx,
             name,
-            database: spec.database ?? name,
-            image,
             network: network.name,
             logs: this.#o.state.logs,
-            ...(previous && { previous }),
-            signal: ctx.signal,
+            previous,
             readyTimeoutMs: this.#o.serviceTimeoutMs,
-            onCreated: async (service) => {
-              deployment.services[name] = service;
+            onCreated: async (created) => {
+              deployment.services[name] = created;
               await ctx.checkpoint(structuredClone(deployment));
             },
           });
+          if (!service) return;
+          deployment.services[name] = service;
           await ctx.checkpoint(structuredClone(deployment));
-          ctx.event({ step: "services", app: name, status: "succeeded", message: `running (${image})` });
         }),
       ),
     );

@@ -1,11 +1,11 @@
 /**
  * Supervision on the docker runtime (supervisor.ts does the when): a container that stopped
- * running is down, an app container whose health path does not answer is failing. A restart
+ * running is down, an app (or `command` service) container whose health path does not answer is
+ * failing. A restart
  * starts the same container again (its volume, so its data, kept) and follows its logs again;
  * the engine may publish it on another loopback port, which the new handle records.
  */
 import { appHealth } from "../../manifest/manifest-schema.ts";
-import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { ProvisionError } from "../../errors.ts";
 import { checkHealth, unhealthyMessage, waitHealthy } from "../health-check.ts";
@@ -15,7 +15,7 @@ import { startSupervisor, type Probe, type SupervisedUnit } from "../supervision
 import type { ContainerLogs } from "./container-logs.ts";
 import { dockerStatus } from "./docker-engine.ts";
 import { appContainerHandle, serviceContainerHandle } from "./docker-handles.ts";
-import { deployedService, ensureDatabase } from "./postgres-container.ts";
+import { restartServiceContainer } from "./service-restart.ts";
 import { exitCodeOf, restartContainer } from "./run-container.ts";
 
 export interface DockerSupervisionOptions {
@@ -92,26 +92,28 @@ function serviceUnit(o: DockerSupervisionOptions, deployment: Deployment, name: 
     kind: "service",
     name,
     status: unitStatusOf(deployment.services[name]?.status ?? "running"),
-    probe: () => running(o.docker, serviceContainerHandle(deployment.services[name])?.containerId),
-    async restart(signal) {
+    async probe(signal) {
       const handle = serviceContainerHandle(deployment.services[name]);
-      if (!handle) throw new ProvisionError(`${name} has no container record`, "supervise", name);
-      const hostPort = await restartContainer(o.docker, handle.containerId, 5432);
-      const restarted = { ...handle, hostPort };
-      deployment.services[name] = deployedService(restarted, name, "starting");
-      await o.logs.follow(name, handle.containerId, true);
-      const deadline = Date.now() + o.serviceTimeoutMs;
-      for (;;) {
-        const problem = await ensureDatabase(hostPort, handle.password, handle.database);
-        if (problem === undefined) return;
-        if (signal.aborted || Date.now() >= deadline)
-          throw new ProvisionError(
-            `postgres for ${name} did not accept connections: ${problem}`,
-            "supervise",
-            name,
-          );
-        await sleep(200);
-      }
+      const look = await running(o.docker, handle?.containerId);
+      // A `command` service with a health path is watched like an app.
+      const spec = o.env.manifest.services[name];
+      const health = spec?.type === "command" ? spec.health : undefined;
+      if (look.state !== "up" || !handle || health === undefined) return look;
+      const problem = await checkHealth(handle.hostPort, health, signal);
+      return problem === undefined ? { state: "up" } : { state: "failing", reason: `${health}: ${problem}` };
+    },
+    async restart(signal) {
+      deployment.services[name] = await restartServiceContainer({
+        docker: o.docker,
+        env: o.env,
+        name,
+        current: deployment.services[name],
+        logs: o.logs,
+        signal,
+        readyTimeoutMs: o.serviceTimeoutMs,
+        step: "supervise",
+        onRestarted: (service) => void (deployment.services[name] = service),
+      });
     },
     report(status) {
       const current = deployment.services[name];

@@ -11,7 +11,7 @@ import { ProvisionError, errorMessage } from "../../errors.ts";
 import type { DeployedService } from "../runtime.ts";
 import type { ContainerLogs } from "./container-logs.ts";
 import { containerName, labelsOf } from "./docker-labels.ts";
-import type { ServiceContainerHandle } from "./docker-handles.ts";
+import type { PostgresContainerHandle } from "./docker-handles.ts";
 import { postgresDataPath } from "./postgres-image.ts";
 import { exitCodeOf, loopbackBinding, startContainer } from "./run-container.ts";
 
@@ -31,14 +31,14 @@ export interface StartPostgresContainerOptions {
   network: string;
   logs: ContainerLogs;
   /** Restarting a service keeps its volume and password. */
-  previous?: ServiceContainerHandle;
+  previous?: PostgresContainerHandle;
   signal: AbortSignal;
   readyTimeoutMs: number;
   /** Called once the container exists, so it can be checkpointed before the wait. */
   onCreated(service: DeployedService): Promise<void>;
 }
 
-function urls(handle: ServiceContainerHandle, service: string): { url: string; internalUrl: string } {
+function urls(handle: PostgresContainerHandle, service: string): { url: string; internalUrl: string } {
   const auth = `${user}:${encodeURIComponent(handle.password)}`;
   return {
     url: `postgres://${auth}@127.0.0.1:${handle.hostPort}/${handle.database}`,
@@ -47,7 +47,7 @@ function urls(handle: ServiceContainerHandle, service: string): { url: string; i
 }
 
 export function deployedService(
-  handle: ServiceContainerHandle,
+  handle: PostgresContainerHandle,
   name: string,
   status: DeployedService["status"],
 ): DeployedService {
@@ -114,7 +114,7 @@ export async function startPostgresContainer(
     if (previousPort === undefined) throw error;
     return create();
   });
-  const handle: ServiceContainerHandle = {
+  const handle: PostgresContainerHandle = {
     containerId: started.id,
     hostPort: started.hostPort,
     image: options.image,

@@ -22,6 +22,7 @@ export function createUnavailableKubernetesRuntime(env: PrerequisiteEnv = proces
     provision: unavailable,
     update: unavailable,
     exec: unavailable,
+    restartService: unavailable,
     adopt: () => Promise.resolve(undefined),
     destroy: () => Promise.resolve(),
     reconcile: () => Promise.resolve([]),

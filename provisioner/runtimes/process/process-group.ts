@@ -61,7 +61,10 @@ export function spawnDetached(options: DetachedSpawnOptions): Promise<DetachedPr
 
 export interface GroupToStop {
   pgid: number;
-  /** Postgres' postmaster gets SIGINT (fast shutdown) on its own pid; everything else SIGTERM to its group. */
+  /**
+   * A `service` (Postgres' postmaster, redis-server) gets SIGINT (fast shutdown) on its own pid;
+   * everything else SIGTERM to its group.
+   */
   role: string;
 }
 

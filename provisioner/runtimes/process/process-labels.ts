@@ -8,7 +8,8 @@ export const ENV_LABEL = "PREVIEWD_ENV_ID";
 export const ROLE_LABEL = "PREVIEWD_ROLE";
 export const NAME_LABEL = "PREVIEWD_NAME";
 
-export type ProcessRole = "app" | "service" | "install" | "build" | "release" | "exec";
+/** `service`: Postgres or Redis; `command`: a `command` service (stopped like an app, its whole group). */
+export type ProcessRole = "app" | "service" | "command" | "install" | "build" | "release" | "exec";
 
 export interface ProcessLabels {
   owner: string;
@@ -18,7 +19,7 @@ export interface ProcessLabels {
   name: string;
 }
 
-const roles: readonly string[] = ["app", "service", "install", "build", "release", "exec"];
+const roles: readonly string[] = ["app", "service", "command", "install", "build", "release", "exec"];
 
 export function labelVariables(labels: ProcessLabels): Record<string, string> {
   return {

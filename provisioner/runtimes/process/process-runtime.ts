@@ -34,6 +34,8 @@ import type { InstallSharing } from "./install-key.ts";
 import type { SharedInstalls } from "./install-step.ts";
 import { servicesDir } from "./postgres-service.ts";
 import { superviseProcesses } from "./process-supervision.ts";
+import { checkServicePrerequisites } from "./service-prerequisites.ts";
+import { restartServiceProcess } from "./service-restart.ts";
 import { removeOrphanPostgresData, removePostgresData } from "./postgres-home.ts";
 
 export interface ProcessRuntimeOptions {
@@ -127,16 +129,20 @@ class ProcessRuntime implements Runtime {
     await provisionWith(
       env.manifest,
       ctx,
-      async () => ({
-        pipeline: this.#pipeline,
-        prepareBuilds: () => steps.prepareBuilds(),
-        startServices: (names) => steps.startServices(names),
-        release: (app) => steps.release(app, ports),
-        beforeApps: async () => {
-          for (const app of Object.keys(env.manifest.apps)) ports[app] = await steps.ports.allocate();
-        },
-        startApp: (app, hashes) => steps.startApp(app, ports, hashes[app] ?? ""),
-      }),
+      async () => {
+        // A missing redis-server fails the environment before anything of it starts.
+        await checkServicePrerequisites(env.manifest, Object.keys(env.manifest.services));
+        return {
+          pipeline: this.#pipeline,
+          prepareBuilds: () => steps.prepareBuilds(),
+          startServices: (names) => steps.startServices(names),
+          release: (app) => steps.release(app, ports),
+          beforeApps: async () => {
+            for (const app of Object.keys(env.manifest.apps)) ports[app] = await steps.ports.allocate();
+          },
+          startApp: (app, hashes) => steps.startApp(app, ports, hashes[app] ?? ""),
+        };
+      },
       () => this.#removeEverything(env.id),
     );
     return deployment;
@@ -248,6 +254,30 @@ class ProcessRuntime implements Runtime {
       serviceTimeoutMs: this.#serviceTimeoutMs,
       ...(this.#cacheDir && { postgresTemplates: join(this.#cacheDir, "postgres") }),
     });
+  }
+
+  async restartService(
+    env: RuntimeEnvironment,
+    deployment: Deployment,
+    name: string,
+    ctx: RuntimeContext,
+  ): Promise<Deployment> {
+    const state = this.#envs.get(env.id);
+    if (!state) throw new ConflictError(`environment ${env.id} is not running`);
+    const restarted = structuredClone(deployment);
+    restarted.services[name] = await restartServiceProcess({
+      env,
+      ctx,
+      name,
+      owner: this.#owner,
+      previous: deployment.services[name],
+      output: state.output,
+      readyTimeoutMs: this.#serviceTimeoutMs,
+      stopGraceMs: this.#stopGraceMs,
+      ...(this.#cacheDir && { templatesDir: join(this.#cacheDir, "postgres") }),
+      step: "services",
+    });
+    return restarted;
   }
 
   async exec(

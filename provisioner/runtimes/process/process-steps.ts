@@ -18,7 +18,8 @@ import { runInstall, type SharedInstalls } from "./install-step.ts";
 import { interpolationValues } from "./interpolation-values.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { waitPortFree } from "./port-allocator.ts";
-import { appHandle, serviceHandle } from "./process-handles.ts";
+import { InstallGate } from "./install-gate.ts";
+import { appHandle, serviceHandle, serviceStopTarget } from "./process-handles.ts";
 import { stopGroups } from "./process-group.ts";
 import { isOurs } from "./process-scan.ts";
 import { startService } from "./start-service.ts";
@@ -51,6 +52,7 @@ export interface ProcessStepsOptions {
 
 export class ProcessSteps {
   readonly #o: ProcessStepsOptions;
+  readonly #installed = new InstallGate();
 
   constructor(options: ProcessStepsOptions) {
     this.#o = options;
@@ -71,6 +73,14 @@ export class ProcessSteps {
    * gives its input hash, which its process records.
    */
   async prepareBuilds(): Promise<AppBuilds> {
+    // `command` services wait for the install (they may import what it puts in place).
+    return this.#installThenHash().catch((error: unknown) => {
+      this.#installed.fail(error);
+      throw error;
+    });
+  }
+
+  async #installThenHash(): Promise<AppBuilds> {
     const { env, ctx, owner, state } = this.#o;
     // As root, what previewd checked out (add or redeploy) is handed to the user the steps run as.
     if (!env.inPlace)
@@ -89,6 +99,7 @@ export class ProcessSteps {
     await ctx.phase("install", () =>
       step("install", undefined, () => runInstall({ ...common, installs: this.#o.installs })),
     );
+    this.#installed.open();
     const environments = await step("build", undefined, async () => buildEnvironments(env));
     const hashes = await step("build", undefined, () =>
       appHashes(env.rootDir, env.manifest, { buildEnvironments: environments }),
@@ -110,6 +121,7 @@ export class ProcessSteps {
     await settleAll(
       names.map((name) =>
         step("services", name, async () => {
+          if (env.manifest.services[name]?.type === "command") await this.#installed.passed();
           const previous = serviceHandle(deployment.services[name]);
           const reuse = previous && (await waitPortFree(previous.port, 3_000));
           const port = reuse ? previous.port : await state.ports.allocate();
@@ -120,9 +132,10 @@ export class ProcessSteps {
             name,
             owner: this.#o.owner,
             port,
-            previous,
+            previous: deployment.services[name],
             output: state.output,
             readyTimeoutMs: this.#o.serviceTimeoutMs,
+            stopGraceMs: this.#o.stopGraceMs,
             ...(this.#o.postgresTemplates && { templatesDir: this.#o.postgresTemplates }),
           });
           if (!service) return;
@@ -184,12 +197,13 @@ export class ProcessSteps {
   async removeService(name: string): Promise<void> {
     const { state, deployment } = this.#o;
     const handle = serviceHandle(deployment.services[name]);
-    if (handle && (await this.isOurs(name, handle.pid))) {
-      await stopGroups([{ pgid: handle.pid, role: "service" }], this.#o.stopGraceMs);
+    const target = serviceStopTarget(deployment.services[name]);
+    if (handle && target && (await this.isOurs(name, handle.pid))) {
+      await stopGroups([target], this.#o.stopGraceMs);
     }
     state.ports.release(handle?.port);
     await state.output.stop(name);
-    if (handle) await rm(handle.dataDir, { recursive: true, force: true });
+    if (handle?.dataDir) await rm(handle.dataDir, { recursive: true, force: true });
     delete deployment.services[name];
   }
 }

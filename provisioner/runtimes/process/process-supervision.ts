@@ -1,5 +1,5 @@
 /**
- * Supervision on the process runtime (supervisor.ts does the when): an app or Postgres is down
+ * Supervision on the process runtime (supervisor.ts does the when): an app or a service is down
  * when its labelled group leader is gone; an app is failing when its health path does not
  * answer. A restart stops what is left of the group and starts it again on the same port, with
  * the same cluster and password.
@@ -21,7 +21,7 @@ import { appHandle, serviceHandle } from "./process-handles.ts";
 import { stopGroups } from "./process-group.ts";
 import { isOurs } from "./process-scan.ts";
 import type { ProcessEnvironment } from "./process-steps.ts";
-import { startService } from "./start-service.ts";
+import { restartServiceProcess } from "./service-restart.ts";
 import { ProvisionError } from "../../errors.ts";
 
 export interface ProcessSupervisionOptions {
@@ -98,31 +98,29 @@ function serviceUnit(o: ProcessSupervisionOptions, deployment: Deployment, name:
     kind: "service",
     name,
     status: unitStatusOf(deployment.services[name]?.status ?? "running"),
-    async probe() {
+    async probe(signal) {
       const handle = serviceHandle(deployment.services[name]);
       const alive = handle !== undefined && (await isOurs(handle.pid, o.owner, o.env.id, name));
-      return alive
-        ? { state: "up" }
-        : { state: "exited", reason: `its server (pid ${handle?.pid ?? "?"}) is gone` };
+      if (!alive) return { state: "exited", reason: `its server (pid ${handle?.pid ?? "?"}) is gone` };
+      // A `command` service with a health path is watched like an app.
+      const spec = o.env.manifest.services[name];
+      const health = spec?.type === "command" ? spec.health : undefined;
+      const problem = health === undefined ? undefined : await checkHealth(handle.port, health, signal);
+      return problem === undefined ? { state: "up" } : { state: "failing", reason: `${health}: ${problem}` };
     },
     async restart(signal) {
-      const handle = serviceHandle(deployment.services[name]);
-      if (!handle) throw new ProvisionError(`${name} has no process record`, "supervise", name);
-      // Its backends outlive a killed postmaster for a moment; the cluster is free once they are gone.
-      await stopGroups([{ pgid: handle.pid, role: "service" }], o.stopGraceMs);
-      await portBack(handle.port, name);
-      const started = await startService({
+      deployment.services[name] = await restartServiceProcess({
         env: o.env,
         ctx: restartContext(o.ctx, signal),
         name,
         owner: o.owner,
-        port: handle.port,
-        previous: handle,
+        previous: deployment.services[name],
         output: o.state.output,
         readyTimeoutMs: o.serviceTimeoutMs,
+        stopGraceMs: o.stopGraceMs,
         ...(o.postgresTemplates && { templatesDir: o.postgresTemplates }),
+        step: "supervise",
       });
-      if (started) deployment.services[name] = started;
     },
     report(status) {
       const current = deployment.services[name];

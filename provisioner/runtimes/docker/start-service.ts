@@ -1,0 +1,108 @@
+/** Starting one backing service of an environment as a container (postgres, redis or command), with its events. */
+import type Docker from "dockerode";
+import type { Logger } from "../../logger.ts";
+import type { DeployedService, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
+import { startCommandContainer } from "./command-container.ts";
+import type { ContainerLogs } from "./container-logs.ts";
+import { postgresContainerHandle, serviceContainerHandle } from "./docker-handles.ts";
+import { startPostgresContainer } from "./postgres-container.ts";
+import { ensurePostgresImage } from "./postgres-image.ts";
+import { defaultRedisImage, startRedisContainer } from "./redis-container.ts";
+import { dockerBlock, ensureServiceImage } from "./service-image.ts";
+
+export interface StartServiceOptions {
+  docker: Docker;
+  owner: string;
+  logger: Logger;
+  env: RuntimeEnvironment;
+  ctx: RuntimeContext;
+  name: string;
+  network: string;
+  logs: ContainerLogs;
+  /** Its last deployment, whose container is gone by now: Postgres keeps its volume and password. */
+  previous: DeployedService | undefined;
+  readyTimeoutMs: number;
+  /** Called once the container exists, so it can be checkpointed before the wait. */
+  onCreated(service: DeployedService): Promise<void>;
+}
+
+async function start(options: StartServiceOptions, started: (message: string) => void) {
+  const { docker, owner, env, ctx, name } = options;
+  const spec = env.manifest.services[name];
+  const common = {
+    docker,
+    owner,
+    name,
+    network: options.network,
+    logs: options.logs,
+    signal: ctx.signal,
+    readyTimeoutMs: options.readyTimeoutMs,
+    onCreated: options.onCreated,
+  };
+  const previous = serviceContainerHandle(options.previous);
+  switch (spec?.type) {
+    case undefined:
+      return undefined;
+    case "postgres": {
+      started("postgres container");
+      const image = await ensurePostgresImage(docker, {
+        ...(spec.image && { image: spec.image }),
+        owner,
+        service: name,
+        logger: options.logger,
+        signal: ctx.signal,
+      });
+      const postgres = postgresContainerHandle(options.previous);
+      const service = await startPostgresContainer({
+        ...common,
+        envId: env.id,
+        database: spec.database ?? name,
+        image,
+        ...(postgres && { previous: postgres }),
+      });
+      return { service, image };
+    }
+    case "redis": {
+      const image = spec.image ?? defaultRedisImage;
+      started(`redis container from ${image}`);
+      const service = await startRedisContainer({
+        ...common,
+        envId: env.id,
+        image,
+        ...(previous && { previous }),
+      });
+      return { service, image };
+    }
+    case "command": {
+      const block = dockerBlock(name, spec);
+      started(`container from ${block.docker.image ?? block.docker.dockerfile}`);
+      const { ref } = await ensureServiceImage({
+        docker,
+        owner,
+        env,
+        name,
+        spec: block,
+        signal: ctx.signal,
+        onLine: (line) => options.logs.line(name, "stdout", line),
+      });
+      const service = await startCommandContainer({
+        ...common,
+        env,
+        spec: block,
+        image: ref,
+        ...(previous && { previous }),
+      });
+      return { service, image: ref };
+    }
+  }
+}
+
+export async function startService(options: StartServiceOptions): Promise<DeployedService | undefined> {
+  const { ctx, name } = options;
+  const result = await start(options, (message) =>
+    ctx.event({ step: "services", app: name, status: "started", message }),
+  );
+  if (!result) return undefined;
+  ctx.event({ step: "services", app: name, status: "succeeded", message: `running (${result.image})` });
+  return result.service;
+}
