@@ -8,6 +8,8 @@ import { z } from "zod";
 import { runtimeNameSchema } from "./environments/environment-schema.ts";
 import { ValidationError } from "./errors.ts";
 import { pipelineModes } from "./runtimes/deploy-schedule.ts";
+import { defaultCacheMaxBytes } from "./runtimes/process/cache-budget.ts";
+import { installSharingModes } from "./runtimes/process/install-key.ts";
 import { readTokenFile, tokenFileVariable } from "./token-file.ts";
 
 export const configSchema = z.object({
@@ -37,6 +39,26 @@ export const configSchema = z.object({
   pipeline: z.enum(pipelineModes).default("concurrent"),
   /** How many builds run at once; default: one per core. */
   buildConcurrency: z.coerce.number().int().min(1).optional(),
+  /**
+   * How installs are shared between environments (install-key.ts): `package-manager` uses the
+   * package managers' own stores; `full-copies` is the old way, to measure against.
+   */
+  installSharing: z.enum(installSharingModes).default("package-manager"),
+  /** Size cap of the caches environments share, in bytes or with K, M, G or T (powers of 1024). */
+  cacheMaxBytes: z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      const bytes = byteSize(value);
+      if (bytes === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: "expected a size in bytes, or with K, M, G or T such as 10G",
+        });
+        return z.NEVER;
+      }
+      return bytes;
+    })
+    .default(defaultCacheMaxBytes),
 });
 export type Config = z.infer<typeof configSchema>;
 
@@ -52,6 +74,8 @@ const envVars: Record<keyof Config, string> = {
   shareTtl: "PREVIEWD_SHARE_TTL",
   pipeline: "PREVIEWD_PIPELINE",
   buildConcurrency: "PREVIEWD_BUILD_CONCURRENCY",
+  installSharing: "PREVIEWD_INSTALL_SHARING",
+  cacheMaxBytes: "PREVIEWD_CACHE_MAX_BYTES",
 };
 
 export function loadConfig(
@@ -83,6 +107,16 @@ export function loadConfig(
     });
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+}
+
+/** `10737418240`, `10G`, `512MiB`: bytes, or a number with a binary unit; undefined if neither. */
+function byteSize(value: number | string): number | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$/i.exec(value);
+  if (!match) return undefined;
+  const power = " KMGT".indexOf((match[2] || " ").toUpperCase());
+  const bytes = Math.floor(Number(match[1]) * 1024 ** power);
+  return bytes > 0 ? bytes : undefined;
 }
 
 /** Loopback hosts are safe without a token; anything else must set PREVIEWD_TOKEN. */

@@ -121,6 +121,8 @@ async function assemble(
         ownerId,
         logger,
         cacheDir: path.join(config.dataDir, "cache"),
+        installSharing: config.installSharing,
+        cacheMaxBytes: config.cacheMaxBytes,
         pipeline,
         ...(options.healthTimeoutMs && { healthTimeoutMs: options.healthTimeoutMs }),
       }),

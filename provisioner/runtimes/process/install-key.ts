@@ -20,7 +20,8 @@ const run = promisify(execFile);
  * - `full-copies`: the way before: every install copied whole, and keyed on every tracked file
  *   when the project's own packages run install scripts. Kept to compare against.
  */
-export type InstallSharing = "package-manager" | "full-copies";
+export const installSharingModes = ["package-manager", "full-copies"] as const;
+export type InstallSharing = (typeof installSharingModes)[number];
 
 export const lockfiles = [
   "package-lock.json",
