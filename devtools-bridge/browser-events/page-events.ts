@@ -1,12 +1,13 @@
 /**
  * What a page reports that a developer wants to see: console messages, uncaught exceptions,
- * failed requests (network errors and HTTP 4xx/5xx) and browser log entries. Read from one flat
- * CDP session with Runtime, Network and Log enabled.
+ * failed navigations (with the URL that failed), failed requests (network errors and HTTP
+ * 4xx/5xx) and browser log entries. Read from one flat CDP session with Runtime, Network, Log and
+ * Page enabled.
  */
 import type { CdpConnection } from "../cdp/cdp-connection.ts";
 
 export interface PageEvent {
-  kind: "console" | "pageerror" | "requestfailed" | "log";
+  kind: "console" | "pageerror" | "navigationfailed" | "requestfailed" | "log";
   /** `error` for anything a developer would call an error. */
   level: "error" | "warning" | "info";
   text: string;
@@ -68,6 +69,15 @@ export function watchPageEvents(
   listener: (event: PageEvent) => void,
 ): () => void {
   const requests = new Map<string, { method: string; url: string }>();
+  // A page opened straight at a URL may fail before the session saw the request: the error page's
+  // commit (Page.frameNavigated with unreachableUrl) names the URL then.
+  let navigation: { error?: string; reported?: string } = {};
+  const navigationFailed = (url: string, error: string | undefined) =>
+    listener({
+      kind: "navigationfailed",
+      level: "error",
+      text: `navigation failed: ${url}: ${error ?? "the page could not be loaded"}`,
+    });
   const mine =
     (handle: (params: Params) => void) =>
     (params: Params, from: string | undefined): void => {
@@ -124,12 +134,27 @@ export function watchPageEvents(
         requests.delete(String(p.requestId));
         // A navigation away or a closed tab cancels requests; that is nobody's error.
         if (p.canceled === true) return;
+        if (p.type === "Document") {
+          navigation = { error: String(p.errorText) };
+          if (!request) return; // named when the error page commits
+          navigation.reported = request.url;
+          return navigationFailed(request.url, navigation.error);
+        }
         const what = request ? `${request.method} ${request.url}` : String(p.requestId);
         listener({
           kind: "requestfailed",
           level: "error",
           text: `request failed: ${what}: ${String(p.errorText)}`,
         });
+      }),
+    ),
+    cdp.on(
+      "Page.frameNavigated",
+      mine((p) => {
+        const unreachable = (p.frame as { unreachableUrl?: string } | undefined)?.unreachableUrl;
+        if (unreachable && unreachable !== navigation.reported)
+          navigationFailed(unreachable, navigation.error);
+        navigation = {};
       }),
     ),
   ];
@@ -147,11 +172,12 @@ function isFavicon(url: string): boolean {
   }
 }
 
-/** Runtime, Network and Log on: what `watchPageEvents` reads. Errors mean the target went away. */
+/** Runtime, Network, Log and Page on: what `watchPageEvents` reads. Errors mean the target went away. */
 export async function enablePageEvents(cdp: CdpConnection, sessionId: string): Promise<void> {
   await Promise.all([
     cdp.send("Runtime.enable", {}, sessionId),
     cdp.send("Network.enable", {}, sessionId),
     cdp.send("Log.enable", {}, sessionId),
+    cdp.send("Page.enable", {}, sessionId),
   ]);
 }
