@@ -11,6 +11,7 @@ import type { PooledBrowser } from "./browser/browser-pool.ts";
 import { launchChromium, type RunningChromium } from "./browser/launch-chromium.ts";
 import { CdpConnection } from "./cdp/cdp-connection.ts";
 import { setPreviewCookies, type PreviewCookie } from "./browser/preview-cookies.ts";
+import { ClientPages } from "./clean-slate/client-pages.ts";
 
 export interface ManagedBrowser extends PooledBrowser {
   envId: string;
@@ -23,6 +24,10 @@ export interface ManagedBrowser extends PooledBrowser {
    * previews; does nothing when previews are open. Set at start, again for each client.
    */
   authorizePreviews(browserContextId?: string): Promise<void>;
+  /** What each client connection opened, closed when it leaves. */
+  clients: ClientPages;
+  /** The bridge's own targets (screenshot windows), which `/json/list` never shows. */
+  internalTargets: Set<string>;
 }
 
 export interface StartBrowserOptions {
@@ -56,6 +61,11 @@ export async function startManagedBrowser(options: StartBrowserOptions): Promise
       `ws://127.0.0.1:${chromium.port}/devtools/browser/${chromium.browserId}`,
     );
     await logBrowserEvents(cdp, { envId: options.envId, sink: options.sink, logger: options.logger });
+    const clients = new ClientPages(cdp, (error) =>
+      options.logger.warn({ err: error, env: options.envId }, "closing a client's pages failed"),
+    );
+    const internalTargets = new Set<string>();
+    cdp.on("Target.targetDestroyed", (params) => internalTargets.delete(String(params.targetId)));
     const authorizePreviews = (browserContextId?: string) =>
       setPreviewCookies(cdp, options.previewCookies?.() ?? [], browserContextId);
     await authorizePreviews();
@@ -66,6 +76,8 @@ export async function startManagedBrowser(options: StartBrowserOptions): Promise
       cdp,
       port: chromium.port,
       authorizePreviews,
+      clients,
+      internalTargets,
       exited: chromium.exited,
       async stop() {
         cdp.close();

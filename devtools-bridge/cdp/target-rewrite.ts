@@ -3,7 +3,7 @@
  * bridge instead. These rewrite every URL in them to the bridge's address.
  */
 export interface BridgeAddress {
-  /** `ws://<host>/v1/environments/<id>/devtools` as the client reached it. */
+  /** `ws://<host>/v1/environments/<id>/devtools`, or `ws://<host>/devtools` at a browserUrl's root. */
   wsBase: string;
   /** The browser endpoint's stable id (see devtools-endpoints.ts). */
   browserId: string;
@@ -19,6 +19,19 @@ export function bridgeWebSocketUrl(browserUrl: string, address: BridgeAddress): 
   const [, type = "", id = ""] = path.split("/");
   const target = type === "browser" ? address.browserId : id;
   return `${address.wsBase}/${type}/${target}${address.query}`;
+}
+
+/**
+ * What `/json/list` shows a client: pages, never the browser's own UI (`browser_ui`, e.g.
+ * `chrome://omnibox-popup…`), workers, or the bridge's own windows (`internal`, screenshots).
+ */
+export function listedTargets(targets: Json[], internal: ReadonlySet<string>): Json[] {
+  return targets.filter(
+    (target) =>
+      target.type === "page" &&
+      !internal.has(String(target.id)) &&
+      !String(target.url ?? "").startsWith("chrome://omnibox-popup"),
+  );
 }
 
 export function rewriteVersion(version: Json, address: BridgeAddress): Json {

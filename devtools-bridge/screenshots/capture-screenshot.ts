@@ -1,7 +1,10 @@
 /**
- * Opens a page in a new tab of the environment's browser, waits for it, captures a PNG and closes
- * the tab. Errors the page reports while loading come back as `consoleErrors`. One deadline
- * covers navigation and waiting; passing it is a NavigationError naming the URL and the time.
+ * Opens a page in a window of its own, in a browser context of its own, waits for it, captures a
+ * PNG and disposes of both. Its own context: a screenshot never shares cookies, storage or
+ * visited-link state with clients' pages (it gets only the preview cookies), and clients never
+ * see its window in their default context. Errors the page reports while loading come back as
+ * `consoleErrors`. One deadline covers navigation and waiting; passing it is a NavigationError
+ * naming the URL and the time.
  */
 import { ValidationError } from "../../provisioner/errors.ts";
 import { NavigationError } from "../bridge-errors.ts";
@@ -26,13 +29,47 @@ export interface Capture {
   consoleErrors: string[];
 }
 
-export async function captureScreenshot(cdp: CdpConnection, options: CaptureOptions): Promise<Capture> {
+/** What a capture needs of the environment's browser (a ManagedBrowser). */
+export interface ScreenshotBrowser {
+  cdp: CdpConnection;
+  /** Lets a browser context into the environment's protected previews. */
+  authorizePreviews(browserContextId: string): Promise<void>;
+  /** Targets `/json/list` must not show. */
+  internalTargets: Set<string>;
+}
+
+export async function captureScreenshot(
+  browser: ScreenshotBrowser,
+  options: CaptureOptions,
+): Promise<Capture> {
+  const { cdp } = browser;
   const deadline = Date.now() + options.timeoutMs;
+  const { browserContextId } = await cdp.send<{ browserContextId: string }>(
+    "Target.createBrowserContext",
+    {},
+  );
+  try {
+    await browser.authorizePreviews(browserContextId);
+    return await captureInContext(browser, browserContextId, options, deadline);
+  } finally {
+    // Closes its window too.
+    await cdp.send("Target.disposeBrowserContext", { browserContextId }).catch(() => undefined);
+  }
+}
+
+async function captureInContext(
+  { cdp, internalTargets }: ScreenshotBrowser,
+  browserContextId: string,
+  options: CaptureOptions,
+  deadline: number,
+): Promise<Capture> {
   // A window of its own: a hidden tab paints no frames, and ours must not hide a client's page.
   const { targetId } = await cdp.send<{ targetId: string }>("Target.createTarget", {
     url: "about:blank",
     newWindow: true,
+    browserContextId,
   });
+  internalTargets.add(targetId);
   try {
     const { sessionId } = await cdp.send<{ sessionId: string }>("Target.attachToTarget", {
       targetId,
@@ -84,6 +121,7 @@ export async function captureScreenshot(cdp: CdpConnection, options: CaptureOpti
       offLifecycle();
     }
   } finally {
+    // Out of internalTargets once Chrome reports it destroyed (managed-browser.ts), not before.
     await cdp.send("Target.closeTarget", { targetId }).catch(() => undefined);
   }
 }

@@ -19,9 +19,7 @@ export function screenshotRoutes(context: BridgeContext, store: ScreenshotStore)
     const pageUrl = resolvePageUrl(request, previewUrls);
     const lease = await context.pool.acquire(id);
     try {
-      // A client may have cleared the default context's cookies since the browser started.
-      await lease.browser.authorizePreviews();
-      const shot = await captureScreenshot(lease.browser.cdp, {
+      const shot = await captureScreenshot(lease.browser, {
         url: pageUrl,
         width: request.width ?? DEFAULT_VIEWPORT.width,
         height: request.height ?? DEFAULT_VIEWPORT.height,
