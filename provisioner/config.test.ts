@@ -38,3 +38,24 @@ describe("the cache settings", () => {
     expect(refused({ PREVIEWD_INSTALL_SHARING: "hardlinks" })[0]?.path).toBe("PREVIEWD_INSTALL_SHARING");
   });
 });
+
+describe("the pipeline settings", () => {
+  it("default to concurrent builds, one per core, and read PREVIEWD_PIPELINE and PREVIEWD_BUILD_CONCURRENCY", () => {
+    expect(loadConfig({}, {})).toMatchObject({ pipeline: "concurrent" });
+    expect(loadConfig({}, {}).buildConcurrency).toBeUndefined();
+    const env = { PREVIEWD_PIPELINE: "sequential", PREVIEWD_BUILD_CONCURRENCY: "3" };
+    expect(loadConfig({}, env)).toMatchObject({ pipeline: "sequential", buildConcurrency: 3 });
+  });
+
+  it("refuse anything else, naming the variable", () => {
+    let refused: unknown;
+    try {
+      loadConfig({}, { PREVIEWD_PIPELINE: "parallel", PREVIEWD_BUILD_CONCURRENCY: "0" });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(ValidationError);
+    const paths = ((refused as ValidationError).errors ?? []).map((e) => e.path);
+    expect(paths.sort()).toEqual(["PREVIEWD_BUILD_CONCURRENCY", "PREVIEWD_PIPELINE"]);
+  });
+});
