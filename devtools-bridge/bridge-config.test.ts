@@ -33,9 +33,10 @@ describe("devtools endpoints", () => {
     expect(stableBrowserId("shop-x-1")).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
     );
-    expect(devtoolsEndpoints("http://127.0.0.1:7070", "shop-x-1")).toEqual({
+    expect(devtoolsEndpoints("http://127.0.0.1:7070", "shop-x-1", "http://127.0.0.1:41234")).toEqual({
       http: "http://127.0.0.1:7070/v1/environments/shop-x-1/devtools",
       webSocketDebuggerUrl: `ws://127.0.0.1:7070/v1/environments/shop-x-1/devtools/browser/${stableBrowserId("shop-x-1")}`,
+      browserUrl: "http://127.0.0.1:41234",
     });
   });
 });

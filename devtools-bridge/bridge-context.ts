@@ -22,6 +22,8 @@ export interface BridgeContext {
   requireEnvironment(id: string): Record<string, string>;
   /** The DevTools protocol description (the same for every browser of one executable). */
   protocol(): Promise<string>;
+  /** The environment's browserUrl (its own loopback listener), once it is open. */
+  browserUrl(envId: string): string | undefined;
 }
 
 export function environmentLookup(environments: BridgeEnvironments): (id: string) => Record<string, string> {

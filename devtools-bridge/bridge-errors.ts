@@ -1,4 +1,5 @@
 /** The bridge's typed errors; the HTTP edge maps them to problem+json like every PreviewdError. */
+import type { ErrorRequestHandler } from "express";
 import { PreviewdError, UnavailableError, UpstreamError } from "../provisioner/errors.ts";
 
 /** No Chromium to run, or it would not start. */
@@ -34,3 +35,9 @@ export class NavigationError extends PreviewdError {
 export class CdpError extends UpstreamError {
   readonly type = "cdp";
 }
+
+/** A 429 tells the client when to come back; the problem document itself comes from the API's handler. */
+export const retryAfter: ErrorRequestHandler = (error, _req, res, next) => {
+  if (error instanceof TooManyBrowsersError) res.set("Retry-After", String(error.retryAfterSeconds));
+  next(error);
+};

@@ -1,23 +1,30 @@
 /**
  * The CDP bridge (SPEC "CDP bridge"): a browser per environment, its DevTools endpoints and
- * WebSockets, screenshots, and browser events into the environment's logs. The composition root
- * mounts `v1Routes` under /v1 (behind the token check), `rootRoutes` at the root, adds
- * `handleUpgrade` to the server's upgrade handlers and calls `stopBrowser` when an environment
- * is deleted.
+ * WebSockets (under /v1 and on each environment's own loopback port, `devtools.browserUrl`),
+ * screenshots, a clean slate per client, and browser events into the environment's logs. The
+ * composition root mounts `v1Routes` under /v1 (behind the token check), `rootRoutes` at the
+ * root, adds `handleUpgrade` to the server's upgrade handlers, opens each environment's browserUrl
+ * before anyone sees the environment (`restoreBrowserUrls` at start, `openBrowserUrl` on create)
+ * and calls `forget` when an environment is deleted.
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { Router, type ErrorRequestHandler } from "express";
+import { Router } from "express";
 import type { Logger } from "../provisioner/logger.ts";
 import type { BridgeConfig } from "./bridge-config.ts";
 import { environmentLookup, protocolSource, type BridgeContext } from "./bridge-context.ts";
 import type { BridgeEnvironments, BrowserLogSink, BrowserUser, RequestGuard } from "./bridge-deps.ts";
-import { TooManyBrowsersError } from "./bridge-errors.ts";
+import { retryAfter } from "./bridge-errors.ts";
 import { killStaleBrowsers } from "./browser/browser-labels.ts";
 import { BrowserPool } from "./browser/browser-pool.ts";
 import { findChromium } from "./browser/chromium-executable.ts";
-import { cdpJsonRoutes } from "./cdp/cdp-json-routes.ts";
-import { cdpUpgradeHandler, type UpgradeHandler } from "./cdp/cdp-websocket-proxy.ts";
+import { BrowserUrlListeners } from "./browser-url/browser-url-listeners.ts";
+import { BrowserUrlPorts } from "./browser-url/browser-url-ports.ts";
+import { browserUrlHandlers } from "./browser-url/browser-url-server.ts";
+import { cdpJsonRoutes, prefixedMount } from "./cdp/cdp-json-routes.ts";
+import { cdpUpgrades, type UpgradeHandler } from "./cdp/cdp-websocket-proxy.ts";
+import { resetRoute } from "./clean-slate/reset-route.ts";
+import { devtoolsEndpoints } from "./devtools-endpoints.ts";
 import { startManagedBrowser, type ManagedBrowser } from "./managed-browser.ts";
 import { screenshotRoutes } from "./screenshots/screenshot-routes.ts";
 import { ScreenshotStore } from "./screenshots/screenshot-store.ts";
@@ -46,7 +53,15 @@ export interface DevtoolsBridge {
   rootRoutes: Router;
   handleUpgrade: UpgradeHandler;
   pool: BrowserPool<ManagedBrowser>;
+  /** The environment's `devtools.browserUrl`, once its listener is open. */
+  browserUrl(envId: string): string | undefined;
+  /** Opens the environment's own listener (idempotent), on the port it had before a restart. */
+  openBrowserUrl(envId: string): Promise<string>;
+  /** At start: listeners for these environments; the ports of any other are forgotten. */
+  restoreBrowserUrls(envIds: readonly string[]): Promise<void>;
   stopBrowser(envId: string): Promise<void>;
+  /** The environment is gone: its browser stops and its browserUrl port is freed. */
+  forget(envId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,6 +98,12 @@ export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Prom
       });
     },
   });
+  // Each listener serves through the context and the upgrade handlers below, made by the time one opens.
+  const listeners = new BrowserUrlListeners(
+    await BrowserUrlPorts.open(path.join(options.dataDir, "browser-urls.json")),
+    (envId) => browserUrlHandlers(context, upgrades, envId),
+    logger,
+  );
   const context: BridgeContext = {
     pool,
     environments: options.environments,
@@ -93,10 +114,21 @@ export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Prom
     ...(options.guard && { guard: options.guard }),
     requireEnvironment: environmentLookup(options.environments),
     protocol: protocolSource(() => pool.runningBrowsers().map((b) => b.port)),
+    browserUrl: (envId) => listeners.url(envId),
   };
+  const upgrades = cdpUpgrades(context);
 
   const v1Routes = Router();
-  v1Routes.use("/environments/:id/devtools", cdpJsonRoutes(context));
+  v1Routes.get("/environments/:id/devtools", async (req, res) => {
+    const id = req.params.id;
+    context.requireEnvironment(id);
+    const origin = `${req.protocol}://${req.get("host") ?? "127.0.0.1"}`;
+    res.json({
+      ...devtoolsEndpoints(origin, id, await listeners.open(id)),
+      running: pool.running(id) !== undefined,
+    });
+  });
+  v1Routes.use("/environments/:id/devtools", cdpJsonRoutes(context, prefixedMount), resetRoute(context));
   v1Routes.use(
     "/environments/:id/screenshots",
     screenshotRoutes(context, new ScreenshotStore(options.environments.dataDir)),
@@ -111,15 +143,18 @@ export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Prom
   return {
     v1Routes,
     rootRoutes,
-    handleUpgrade: cdpUpgradeHandler(context),
+    handleUpgrade: upgrades.prefixed,
     pool,
+    browserUrl: (envId) => listeners.url(envId),
+    openBrowserUrl: (envId) => listeners.open(envId),
+    restoreBrowserUrls: (envIds) => listeners.restore(envIds),
     stopBrowser: (envId) => pool.stop(envId),
-    close: () => pool.close(),
+    async forget(envId) {
+      await Promise.all([pool.stop(envId), listeners.close(envId)]);
+    },
+    async close() {
+      await listeners.closeAll();
+      await pool.close();
+    },
   };
 }
-
-/** A 429 tells the client when to come back; the problem document itself comes from the API's handler. */
-const retryAfter: ErrorRequestHandler = (error, _req, res, next) => {
-  if (error instanceof TooManyBrowsersError) res.set("Retry-After", String(error.retryAfterSeconds));
-  next(error);
-};

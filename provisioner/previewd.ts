@@ -28,7 +28,7 @@ import { createRepoSources } from "./sources/repo-source.ts";
 import { createWorktreeManager } from "./sources/worktree-manager.ts";
 import { browserUser, worktreePlace } from "./runtimes/process/runner-places.ts";
 import { bridgeConfigFromEnv } from "../devtools-bridge/bridge-config.ts";
-import { createDevtoolsBridge } from "../devtools-bridge/create-devtools-bridge.ts";
+import { createDevtoolsBridge, type DevtoolsBridge } from "../devtools-bridge/create-devtools-bridge.ts";
 import { devtoolsEndpoints } from "../devtools-bridge/devtools-endpoints.ts";
 import { bridgeEnvironments } from "./devtools-environments.ts";
 import { apiScreenshotTaker } from "./github/api-screenshot-taker.ts";
@@ -109,6 +109,7 @@ async function assemble(
     ...(config.buildConcurrency && { buildConcurrency: config.buildConcurrency }),
   };
   let origin = `http://127.0.0.1:${config.port}`;
+  let devtools: DevtoolsBridge | undefined = undefined;
   let publicPort = config.port;
   const orchestrator = new EnvironmentOrchestrator({
     dataDir: config.dataDir,
@@ -135,7 +136,15 @@ async function assemble(
     defaultTtlSeconds: config.defaultTtl,
     origin: () => origin,
     appUrl: (id, app) => `http://${app}--${id}.${config.baseDomain}:${publicPort}`,
-    devtools: (id) => devtoolsEndpoints(origin, id),
+    // The bridge comes after recovery; until then (no client sees a view yet) there is no devtools.
+    devtools: {
+      endpoints: (id) => {
+        const browserUrl = devtools?.browserUrl(id);
+        return browserUrl === undefined ? undefined : devtoolsEndpoints(origin, id, browserUrl);
+      },
+      open: async (id) => void (await devtools?.openBrowserUrl(id)),
+      close: async (id) => devtools?.forget(id),
+    },
     ...(config.token && { token: config.token }),
   });
 
@@ -161,7 +170,7 @@ async function assemble(
   const shares = shareLinks(access, config.shareTtl);
 
   // A browser per environment (CDP bridge, screenshots); browsers of a previous run are killed first.
-  const devtools = await createDevtoolsBridge({
+  const bridge = await createDevtoolsBridge({
     owner: ownerId,
     dataDir: config.dataDir,
     ...(await browserUser(ownerId)),
@@ -173,12 +182,15 @@ async function assemble(
     config: browserConfig,
     guard,
   });
-  started.push(() => devtools.close());
-  orchestrator.onDeleted((id) => devtools.stopBrowser(id));
+  devtools = bridge;
+  started.push(() => bridge.close());
+  // Every environment has its browserUrl before the server answers anyone.
+  await bridge.restoreBrowserUrls(orchestrator.list().map((environment) => environment.id));
+  orchestrator.onDeleted((id) => bridge.forget(id));
   // Stopped as deletion begins, before the runtime's teardown kills whatever carries the
   // environment's labels: a browser stopped on purpose, never one that "exited unexpectedly".
   orchestrator.onStatusChange((id, status) => {
-    if (status === "deleting") void devtools.stopBrowser(id);
+    if (status === "deleting") void bridge.stopBrowser(id);
   });
 
   // PR previews: comments and statuses; screenshots come from the bridge's API above.
@@ -207,7 +219,7 @@ async function assemble(
     flags: orchestratorFlags(orchestrator),
     scenarios: orchestrator,
     onDeleted: (listener) => orchestrator.onDeleted(listener),
-    devtools,
+    devtools: bridge,
     github,
     metrics,
     shares,
@@ -219,7 +231,7 @@ async function assemble(
   const server = await startHttpServer({
     app,
     proxy,
-    upgradeHandlers: [devtools.handleUpgrade],
+    upgradeHandlers: [bridge.handleUpgrade],
     guard,
     host: config.host,
     port: config.port,
@@ -243,7 +255,7 @@ async function assemble(
       clearInterval(reaper);
       await server.close();
       await github.close();
-      await devtools.close();
+      await bridge.close();
       await orchestrator.idle();
       await closeRuntimes(orchestrator);
       await logs.close();

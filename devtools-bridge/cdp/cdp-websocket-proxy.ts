@@ -1,9 +1,11 @@
 /**
- * WebSocket upgrades for `/v1/environments/:id/devtools/<type>/<targetId>`: the bridge checks
- * the token itself (upgrades never pass through express), opens the matching WebSocket on the
- * environment's browser, and relays frames both ways until either side closes, then closes the
- * other. The stable browser id of the environment's view maps to whatever browser runs now,
- * starting one if need be; page and other targets need the browser to run already.
+ * WebSocket upgrades for `/v1/environments/:id/devtools/<type>/<targetId>` on previewd's server,
+ * and for `/devtools/<type>/<targetId>` at the root of an environment's browserUrl listener: the
+ * bridge checks Host, Origin and the token itself (upgrades never pass through express), opens
+ * the matching WebSocket on the environment's browser, and relays frames both ways until either
+ * side closes, then closes the other. The stable browser id of the environment's view maps to
+ * whatever browser runs now, starting one if need be; page and other targets need the browser to
+ * run already. What a client opened is closed when it leaves (clean-slate/).
  */
 import type { IncomingMessage } from "node:http";
 import { STATUS_CODES } from "node:http";
@@ -12,6 +14,8 @@ import WebSocket, { WebSocketServer, type RawData } from "ws";
 import { isPreviewdError } from "../../provisioner/errors.ts";
 import type { BridgeContext } from "../bridge-context.ts";
 import { TooManyBrowsersError } from "../bridge-errors.ts";
+import { clientMessages, type ClientMessages } from "../clean-slate/client-messages.ts";
+import type { ClientConnection } from "../clean-slate/client-pages.ts";
 import { stableBrowserId } from "../devtools-endpoints.ts";
 import { presentedToken, tokenMatches } from "../token-check.ts";
 import type { Lease } from "../browser/browser-pool.ts";
@@ -20,31 +24,57 @@ import { contextCookieRelay, type ContextCookieRelay } from "./context-cookie-re
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
-const pathPattern = /^\/v1\/environments\/([^/]+)\/devtools\/([a-z_]+)\/([^/]+)$/;
+export interface CdpUpgrades {
+  /** `/v1/environments/:id/devtools/<type>/<id>`, on previewd's own server. */
+  prefixed: UpgradeHandler;
+  /** `/devtools/<type>/<id>` at the root, on one environment's browserUrl listener. */
+  root(envId: string): UpgradeHandler;
+}
 
-export function cdpUpgradeHandler(context: BridgeContext): UpgradeHandler {
+const prefixedPath = /^\/v1\/environments\/([^/]+)\/devtools\/([a-z_]+)\/([^/]+)$/;
+const rootPath = /^\/devtools\/([a-z_]+)\/([^/]+)$/;
+
+export function cdpUpgrades(context: BridgeContext): CdpUpgrades {
   const server = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
     maxPayload: 256 * 1024 * 1024,
   });
-  return (req, socket, head) => {
-    const match = pathPattern.exec(new URL(req.url ?? "/", "http://bridge").pathname);
-    if (!match) return false;
-    const [, rawEnv = "", type = "", target = ""] = match;
-    void connect(context, server, { req, socket, head }, decodeURIComponent(rawEnv), type, target).catch(
-      (error: unknown) => {
-        const status = isPreviewdError(error) ? error.status : 502;
-        const type = isPreviewdError(error) ? error.type : "cdp";
-        const detail = error instanceof Error ? error.message : String(error);
-        const headers: Record<string, string> =
-          error instanceof TooManyBrowsersError ? { "Retry-After": String(error.retryAfterSeconds) } : {};
-        if (status >= 500) context.logger.warn({ err: error, url: req.url }, "devtools WebSocket failed");
-        reject(socket, status, detail, headers, type);
-      },
-    );
+  const accept = (upgrade: Upgrade, envId: string, type: string, target: string): true => {
+    void connect(context, server, upgrade, envId, type, target).catch((error: unknown) => {
+      const status = isPreviewdError(error) ? error.status : 502;
+      const problemType = isPreviewdError(error) ? error.type : "cdp";
+      const detail = error instanceof Error ? error.message : String(error);
+      const headers: Record<string, string> =
+        error instanceof TooManyBrowsersError ? { "Retry-After": String(error.retryAfterSeconds) } : {};
+      if (status >= 500)
+        context.logger.warn({ err: error, url: upgrade.req.url }, "devtools WebSocket failed");
+      reject(upgrade.socket, status, detail, headers, problemType);
+    });
     return true;
   };
+  return {
+    prefixed: (req, socket, head) => {
+      const match = prefixedPath.exec(pathname(req));
+      if (!match) return false;
+      const [, rawEnv = "", type = "", target = ""] = match;
+      return accept({ req, socket, head }, decodeURIComponent(rawEnv), type, target);
+    },
+    root: (envId) => (req, socket, head) => {
+      const match = rootPath.exec(pathname(req));
+      if (!match) return false;
+      const [, type = "", target = ""] = match;
+      return accept({ req, socket, head }, envId, type, target);
+    },
+  };
+}
+
+function pathname(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? "/", "http://bridge").pathname;
+  } catch {
+    return "";
+  }
 }
 
 interface Upgrade {
@@ -87,6 +117,8 @@ async function connect(
     lease = await context.pool.acquire(envId);
   }
 
+  // Pages of clients that have just left are gone before this one looks.
+  await lease.browser.clients.settle();
   // Again for each client: one before it may have cleared the cookies, or apps may have come since.
   await lease.browser
     .authorizePreviews()
@@ -112,7 +144,16 @@ async function connect(
     lease.release();
     return;
   }
-  server.handleUpgrade(req, socket, head, (client) => relay(client, upstream, lease.release, cookies));
+  server.handleUpgrade(req, socket, head, (client) => {
+    const connection = lease.browser.clients.connect(() => client.readyState === WebSocket.OPEN);
+    if (type === "page") connection.claim(target);
+    relay(client, upstream, {
+      release: lease.release,
+      cookies,
+      connection,
+      messages: clientMessages(connection),
+    });
+  });
 }
 
 function openUpstream(url: string): Promise<WebSocket> {
@@ -130,27 +171,37 @@ function openUpstream(url: string): Promise<WebSocket> {
   });
 }
 
-function relay(
-  client: WebSocket,
-  upstream: WebSocket,
-  release: () => void,
-  cookies: ContextCookieRelay,
-): void {
-  const pass = (to: WebSocket) => (data: RawData, isBinary: boolean) => {
+interface RelayParts {
+  release(): void;
+  cookies: ContextCookieRelay;
+  connection: ClientConnection;
+  messages: ClientMessages;
+}
+
+function relay(client: WebSocket, upstream: WebSocket, parts: RelayParts): void {
+  const { cookies, messages } = parts;
+  const pass = (to: WebSocket) => (data: RawData | string, isBinary: boolean) => {
     if (to.readyState === WebSocket.OPEN) to.send(data, { binary: isBinary });
   };
   const toUpstream = pass(upstream);
   const toClient = pass(client);
   client.on("message", (data, isBinary) => {
+    const answer = messages.fromClient(data);
+    // Answered here (Browser.close), in order with the browser's answers the relay may hold.
+    if (answer !== undefined) return cookies.toClient(Buffer.from(answer), () => toClient(answer, false));
     cookies.fromClient(data);
     toUpstream(data, isBinary);
   });
-  upstream.on("message", (data, isBinary) => cookies.toClient(data, () => toClient(data, isBinary)));
+  upstream.on("message", (data, isBinary) => {
+    messages.toClient(data);
+    cookies.toClient(data, () => toClient(data, isBinary));
+  });
   let done = false;
   const finish = (other: WebSocket, code: number, reason: Buffer) => {
     if (!done) {
       done = true;
-      release();
+      // The lease is held until the client's pages are closed: an idle stop must not race it.
+      void parts.connection.disconnect().finally(parts.release);
     }
     if (other.readyState === WebSocket.OPEN) other.close(sendableCode(code), reason);
     else if (other.readyState !== WebSocket.CLOSED) other.terminate();

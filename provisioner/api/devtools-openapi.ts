@@ -32,6 +32,24 @@ const screenshot: Json = {
   },
 };
 
+const resetResult: Json = {
+  type: "object",
+  required: ["closedPages", "disconnectedClients", "wasRunning"],
+  properties: {
+    closedPages: {
+      type: "array",
+      description: "the pages that were open",
+      items: {
+        type: "object",
+        required: ["id", "url"],
+        properties: { id: { type: "string" }, url: { type: "string" } },
+      },
+    },
+    disconnectedClients: { type: "integer", description: "DevTools connections that were open" },
+    wasRunning: { type: "boolean", description: "false: no browser ran, there was nothing to clear" },
+  },
+};
+
 export const devtoolsComponents: ComponentSchemas = {
   ScreenshotRequest: { schema: screenshotRequestSchema, io: "input" },
 };
@@ -72,13 +90,25 @@ export const devtoolsPaths: PathItems = {
     },
   },
   "/v1/environments/{id}/devtools/json/version": cdp("Browser version; starts the browser if need be"),
-  "/v1/environments/{id}/devtools/json/list": cdp("The browser's targets"),
+  "/v1/environments/{id}/devtools/json/list": cdp(
+    "The browser's pages (never its own UI targets, workers or the bridge's screenshot windows)",
+  ),
   "/v1/environments/{id}/devtools/json/protocol": cdp("The DevTools protocol description"),
   "/v1/environments/{id}/devtools/json/new": cdp("Open a new tab (`?<url>`)", "put"),
   "/v1/environments/{id}/devtools/json/activate/{target}": cdp("Bring a target to front", "get", [
     targetParam,
   ]),
   "/v1/environments/{id}/devtools/json/close/{target}": cdp("Close a target", "get", [targetParam]),
+  "/v1/environments/{id}/devtools/reset": {
+    post: {
+      summary:
+        "Close every page of the environment's browser and clear its cookies, storage and history " +
+        "(the browser stops; the next use starts a fresh one behind the same URLs, browserUrl included). " +
+        "Clients still connected are disconnected.",
+      parameters: [idParam, tokenParam],
+      responses: { "200": json(resetResult, "what was closed"), ...errors },
+    },
+  },
   "/json/protocol": {
     get: {
       summary: "The DevTools protocol description, where chrome-remote-interface looks for it",

@@ -91,7 +91,14 @@ export const environmentSchema = z.object({
   apps: z.record(z.string(), appViewSchema),
   services: z.record(z.string(), serviceViewSchema),
   flags: z.record(z.string(), flagValueSchema),
-  devtools: z.object({ http: z.string(), webSocketDebuggerUrl: z.string().nullable() }).nullable(),
+  devtools: z
+    .object({
+      http: z.string(),
+      webSocketDebuggerUrl: z.string().nullable(),
+      /** `http://127.0.0.1:<port>`: Chrome's remote-debugging endpoints at the root (SPEC "CDP bridge"). */
+      browserUrl: z.string(),
+    })
+    .nullable(),
   timings: timingsSchema,
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -22,7 +22,7 @@ import type { RepoSources } from "../sources/repo-source.ts";
 import type { WorktreeManager } from "../sources/worktree-manager.ts";
 import { flagsToken } from "../flags/flags-token.ts";
 import { ttlSeconds } from "./environment-id.ts";
-import { newRecord, toView, type EnvironmentRecord } from "./environment-record.ts";
+import { newRecord, toView, type DevtoolsView, type EnvironmentRecord } from "./environment-record.ts";
 import { OperationQueue } from "./operation-queue.ts";
 import { runOperation, type OperationDeps } from "./environment-operations.ts";
 import { EventHub } from "./event-hub.ts";
@@ -47,11 +47,22 @@ export interface OrchestratorDeps {
   /** previewd's own loopback origin; known only once the server listens. */
   origin: () => string;
   appUrl: (id: string, app: string) => string;
-  /** The CDP bridge's endpoints of an environment (devtools-bridge/devtools-endpoints.ts). */
-  devtools?: (id: string) => { http: string; webSocketDebuggerUrl: string };
+  /** The CDP bridge, when it is on (devtools-bridge/). */
+  devtools?: EnvironmentDevtools;
   /** previewd's API token, if auth is on; apps get a per-environment token derived from it. */
   token?: string;
   now?: () => Date;
+}
+
+/**
+ * An environment's devtools as the orchestrator sees them: its endpoints, and its own listener
+ * (`devtools.browserUrl`), opened before anyone sees the environment and closed again if its
+ * creation fails (once created, the composition root frees it on delete).
+ */
+export interface EnvironmentDevtools {
+  endpoints(id: string): DevtoolsView | undefined;
+  open(id: string): Promise<void>;
+  close(id: string): Promise<void>;
 }
 
 export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
@@ -88,6 +99,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     return this.#createLock.runExclusive(async () => {
       const existing = [...this.#records.values()].find((r) => r.key === source.key);
       if (existing) {
+        await this.deps.devtools?.open(existing.id);
         this.#reuse(existing, source);
         return { environment: this.#view(existing), created: false };
       }
@@ -101,10 +113,12 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
         now,
         expiresAt: this.#expiry(ttl, now),
       });
+      await this.deps.devtools?.open(record.id);
       this.#records.set(record.id, record);
       // Not on disk, not created: a failed write leaves nothing behind.
-      await this.#persist().catch((error: unknown) => {
+      await this.#persist().catch(async (error: unknown) => {
         this.#records.delete(record.id);
+        await this.deps.devtools?.close(record.id).catch(() => undefined);
         throw error;
       });
       this.deps.logger.info(
@@ -486,7 +500,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     return toView(record, {
       origin: this.deps.origin(),
       appUrl: this.deps.appUrl,
-      ...(this.deps.devtools && { devtools: this.deps.devtools }),
+      ...(this.deps.devtools && { devtools: (id: string) => this.deps.devtools?.endpoints(id) }),
     });
   }
 }

@@ -57,8 +57,15 @@ export interface ViewContext {
   appUrl(id: string, app: string): string;
   /** previewd's own loopback origin, e.g. `http://127.0.0.1:7070`. */
   origin: string;
-  /** The environment's CDP bridge endpoints, when the bridge is on. */
-  devtools?(id: string): { http: string; webSocketDebuggerUrl: string };
+  /** The environment's CDP bridge endpoints, when the bridge is on and its browserUrl is open. */
+  devtools?(id: string): DevtoolsView | undefined;
+}
+
+/** The environment object's `devtools` (devtools-bridge/devtools-endpoints.ts makes it). */
+export interface DevtoolsView {
+  http: string;
+  webSocketDebuggerUrl: string;
+  browserUrl: string;
 }
 
 export function toView(record: EnvironmentRecord, context: ViewContext): EnvironmentView {
