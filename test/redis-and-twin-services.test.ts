@@ -86,7 +86,9 @@ describe("redis and command services on the process runtime", () => {
     expect(await api("/charges")).toBe("[]");
     expect(pidOf("twin")).not.toBe(twinBefore);
     expect(alive(twinBefore)).toBe(false);
-    expect(events).toContainEqual(expect.objectContaining({ step: "services", app: "twin", status: "succeeded" }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ step: "services", app: "twin", status: "succeeded" }),
+    );
     // The restart is on record: a restarted previewd (below) adopts the new process.
     expect(orchestrator().get(env.id).status).toBe("ready");
   });
@@ -134,7 +136,8 @@ describe("a machine without redis-server", () => {
     await mkdir(bin, { recursive: true });
     for (const dir of (process.env.PATH ?? "").split(":").filter(Boolean)) {
       for (const name of await readdir(dir).catch(() => [] as string[])) {
-        if (!name.startsWith("redis-")) await symlink(path.join(dir, name), path.join(bin, name)).catch(() => undefined);
+        if (!name.startsWith("redis-"))
+          await symlink(path.join(dir, name), path.join(bin, name)).catch(() => undefined);
       }
     }
     const other = await startHarness({ dataDir: temporaryDataDir() });
@@ -146,7 +149,10 @@ describe("a machine without redis-server", () => {
       expect(created.body.error).toMatchObject({ step: "services", app: "cache" });
       expect(created.body.error?.message).toContain("apt-get install redis-server");
       expect(labelledProcesses({ owner: ownerIdOf(other.dataDir) })).toEqual([]);
-      const events = await other.request<string>("GET", `/v1/environments/${created.body.id}/logs?app=previewd`);
+      const events = await other.request<string>(
+        "GET",
+        `/v1/environments/${created.body.id}/logs?app=previewd`,
+      );
       expect(events.body).not.toMatch(/services \w+ started/);
     } finally {
       process.env.PATH = original;

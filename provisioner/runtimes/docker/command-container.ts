@@ -84,10 +84,18 @@ export async function startCommandContainer(options: StartCommandContainerOption
     // Docker forwards the published port to the container's own interface, never to its loopback.
     host: "0.0.0.0",
   });
-  const list = Object.entries(variables).map(([key, value]) => `${key}=${value}`).sort();
+  const list = Object.entries(variables)
+    .map(([key, value]) => `${key}=${value}`)
+    .sort();
   const limits = limitsOf(name, spec);
   const specHash = createHash("sha256")
-    .update(JSON.stringify({ image: options.image, env: list.filter((e) => !e.startsWith("PREVIEW_COMMIT=")), limits }))
+    .update(
+      JSON.stringify({
+        image: options.image,
+        env: list.filter((e) => !e.startsWith("PREVIEW_COMMIT=")),
+        limits,
+      }),
+    )
     .digest("hex");
   return startServiceContainer({
     docker: options.docker,

@@ -17,7 +17,17 @@ export const redisPort = 6379;
 
 // The official image turns protected mode off at build time; a redis-server built otherwise
 // would refuse the apps' connections from other containers without it.
-const command = ["redis-server", "--appendonly", "yes", "--appendfsync", "no", "--save", "", "--protected-mode", "no"];
+const command = [
+  "redis-server",
+  "--appendonly",
+  "yes",
+  "--appendfsync",
+  "no",
+  "--save",
+  "",
+  "--protected-mode",
+  "no",
+];
 
 export function redisDeployed(
   handle: ServiceContainerHandle,

@@ -72,7 +72,11 @@ export async function startServiceContainer(options: StartServiceContainerOption
     if (previousPort === undefined) throw error;
     return create();
   });
-  const handle: ServiceContainerHandle = { containerId: started.id, hostPort: started.hostPort, image: options.image };
+  const handle: ServiceContainerHandle = {
+    containerId: started.id,
+    hostPort: started.hostPort,
+    image: options.image,
+  };
   await options.onCreated(options.deployed(handle, "starting"));
   await options.logs.follow(name, started.id, false);
   await waitServiceContainer(options, handle);
@@ -81,7 +85,10 @@ export async function startServiceContainer(options: StartServiceContainerOption
 
 /** Waits for the probe through the published port; throws a ProvisionError with its last output. */
 export async function waitServiceContainer(
-  options: Pick<StartServiceContainerOptions, "docker" | "name" | "logs" | "probe" | "readyTimeoutMs" | "signal">,
+  options: Pick<
+    StartServiceContainerOptions,
+    "docker" | "name" | "logs" | "probe" | "readyTimeoutMs" | "signal"
+  >,
   handle: ServiceContainerHandle,
   step = "services",
 ): Promise<void> {
@@ -95,5 +102,10 @@ export async function waitServiceContainer(
   });
   if (problem === undefined) return;
   await sleep(200); // Let the last lines of output arrive.
-  throw new ProvisionError(`service ${options.name} ${problem}`, step, options.name, options.logs.tail(options.name));
+  throw new ProvisionError(
+    `service ${options.name} ${problem}`,
+    step,
+    options.name,
+    options.logs.tail(options.name),
+  );
 }

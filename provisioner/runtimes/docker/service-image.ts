@@ -38,7 +38,9 @@ export interface ServiceImageOptions {
 }
 
 /** The image reference, once it is there (pulled or built). */
-export async function ensureServiceImage(options: ServiceImageOptions): Promise<{ ref: string; built: boolean }> {
+export async function ensureServiceImage(
+  options: ServiceImageOptions,
+): Promise<{ ref: string; built: boolean }> {
   const { env, name } = options;
   const manifest: Manifest = { ...env.manifest, apps: { [name]: serviceAsApp(options.spec) } };
   const plan = await planAppImage({ rootDir: env.rootDir, manifest, app: name });

@@ -11,7 +11,11 @@ import type { DeployedService, RuntimeEnvironment } from "../runtime.ts";
 import { redisAnswers } from "../service-readiness.ts";
 import { commandDeployed, commandProbe } from "./command-container.ts";
 import type { ContainerLogs } from "./container-logs.ts";
-import { postgresContainerHandle, serviceContainerHandle, type ServiceContainerHandle } from "./docker-handles.ts";
+import {
+  postgresContainerHandle,
+  serviceContainerHandle,
+  type ServiceContainerHandle,
+} from "./docker-handles.ts";
 import { networkName } from "./docker-labels.ts";
 import { deployedService, ensureDatabase } from "./postgres-container.ts";
 import { redisDeployed, redisPort } from "./redis-container.ts";
@@ -41,7 +45,11 @@ async function postgresReady(o: RestartServiceContainerOptions, service: Deploye
     const problem = await ensureDatabase(handle.hostPort, handle.password, handle.database);
     if (problem === undefined) return;
     if (o.signal.aborted || Date.now() >= deadline)
-      throw new ProvisionError(`postgres for ${o.name} did not accept connections: ${problem}`, o.step, o.name);
+      throw new ProvisionError(
+        `postgres for ${o.name} did not accept connections: ${problem}`,
+        o.step,
+        o.name,
+      );
     await sleep(200);
   }
 }
@@ -55,7 +63,8 @@ function deployedOn(o: RestartServiceContainerOptions, hostPort: number): Deploy
   if (handle && spec?.type === "command")
     return commandDeployed({ ...handle, hostPort }, name, dockerBlock(name, spec).docker.port, "starting");
   if (handle && spec?.type === "redis") return redisDeployed({ ...handle, hostPort }, name, "starting");
-  if (postgres && spec?.type === "postgres") return deployedService({ ...postgres, hostPort }, name, "starting");
+  if (postgres && spec?.type === "postgres")
+    return deployedService({ ...postgres, hostPort }, name, "starting");
   throw new ProvisionError(`${name} has no container record`, o.step, name);
 }
 

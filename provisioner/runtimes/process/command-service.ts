@@ -32,7 +32,9 @@ export function commandServiceUrl(port: number): string {
   return `http://127.0.0.1:${port}`;
 }
 
-export async function startCommandService(options: StartCommandServiceOptions): Promise<ServiceProcessHandle> {
+export async function startCommandService(
+  options: StartCommandServiceOptions,
+): Promise<ServiceProcessHandle> {
   const { env, owner, name, spec, port, output } = options;
   if (!spec.run) {
     throw new ProvisionError(
@@ -69,7 +71,9 @@ export async function startCommandService(options: StartCommandServiceOptions): 
   });
   if (problem !== undefined) {
     await stopGroups([{ pgid: child.pid, role: "command" }], options.stopGraceMs);
-    const ready = spec.health ? `${spec.health} answers 2xx/3xx` : `it accepts TCP connections on PORT ${port}`;
+    const ready = spec.health
+      ? `${spec.health} answers 2xx/3xx`
+      : `it accepts TCP connections on PORT ${port}`;
     const message = `service ${name} ${problem}; it is ready once ${ready}`;
     throw new ProvisionError(message, "services", name, await output.tail(name));
   }

@@ -43,7 +43,9 @@ async function makeEnv(id: string): Promise<RuntimeEnvironment> {
     await writeFile(join(repo, file), content);
   }
   const git = (...args: string[]) =>
-    execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", ...args], { stdio: "ignore" });
+    execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+      stdio: "ignore",
+    });
   git("init", "-q");
   git("add", ".");
   git("commit", "-qm", "init");

@@ -76,5 +76,11 @@ export async function startService(options: StartServiceOptions): Promise<Deploy
     message: `${spec.type} listening on port ${port}`,
   });
   // The process runtime's apps run on the same loopback as previewd: one URL for both.
-  return { type: spec.type, status: "running", url: started.url, internalUrl: started.url, handle: started.handle };
+  return {
+    type: spec.type,
+    status: "running",
+    url: started.url,
+    internalUrl: started.url,
+    handle: started.handle,
+  };
 }
