@@ -338,22 +338,29 @@ describe("updateWith", () => {
     expect(checkpoints.at(-1)?.apps.api).toMatchObject({ status: "healthy", inputHash: "old" });
   });
 
-  it("marks the app that failed to start as failed and checkpoints what runs", async () => {
-    const { ctx, checkpoints } = makeContext();
-    const deployment: Deployment = {
-      runtime: "process",
-      apps: { api: deployed("old"), web: deployed("h2"), admin: deployed("h3") },
-      services: {},
+  it("marks the app that failed to start as failed, unless its old instance still serves, and checkpoints", async () => {
+    const update = async (oldStillRuns: boolean) => {
+      const { ctx, checkpoints } = makeContext();
+      const deployment: Deployment = {
+        runtime: "process",
+        apps: { api: deployed("old"), web: deployed("h2"), admin: deployed("h3") },
+        services: {},
+      };
+      const { steps } = recordingSteps(deployment, {
+        // The new instance failed; the old one is gone (stopped first) or serves on (started beside it).
+        appRunning: async (app) => app !== "api" || oldStillRuns,
+        startApp: async (app) => {
+          throw new ProvisionError(`${app} did not start`, "health", app);
+        },
+      });
+      await expect(updateWith(manifest, ctx, deployment, async () => steps)).rejects.toThrow(
+        "api did not start",
+      );
+      return checkpoints.at(-1);
     };
-    const { steps } = recordingSteps(deployment, {
-      startApp: async (app) => {
-        throw new ProvisionError(`${app} did not start`, "health", app);
-      },
-    });
-    await expect(updateWith(manifest, ctx, deployment, async () => steps)).rejects.toThrow(
-      "api did not start",
-    );
-    expect(checkpoints.at(-1)?.apps.api?.status).toBe("failed");
-    expect(checkpoints.at(-1)?.apps.web?.status).toBe("healthy");
+    const stopped = await update(false);
+    expect(stopped?.apps.api?.status).toBe("failed");
+    expect(stopped?.apps.web?.status).toBe("healthy");
+    expect((await update(true))?.apps.api?.status).toBe("healthy");
   });
 });
