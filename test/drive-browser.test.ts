@@ -78,22 +78,23 @@ describe.skipIf(skipWithoutChromium)("driving an environment's browser through t
   });
 
   it("chrome-remote-interface lists targets and drives a page through the bridge", async () => {
+    const prefix = `/v1/environments/${env.id}/devtools`;
+    // README's recipe: CRI applies alterPath to /json paths and again to the WebSocket URL's path,
+    // which carries the prefix already, so the prefix goes only where it is missing.
     const options = {
       host: "127.0.0.1",
       port,
-      alterPath: (path: string) => `/v1/environments/${env.id}/devtools${path}`,
+      alterPath: (path: string) => (path.startsWith(prefix) ? path : `${prefix}${path}`),
     };
     const target = await CDP.New({ ...options, url: "about:blank" });
-    expect(target.webSocketDebuggerUrl).toBe(
-      `ws://127.0.0.1:${port}/v1/environments/${env.id}/devtools/page/${target.id}`,
-    );
+    expect(target.webSocketDebuggerUrl).toBe(`ws://127.0.0.1:${port}${prefix}/page/${target.id}`);
     expect(target.devtoolsFrontendUrl).not.toMatch(/ws=127\.0\.0\.1:\d+\/devtools/);
     const listed = await CDP.List(options);
     const page = listed.find((t) => t.id === target.id);
     expect(page?.webSocketDebuggerUrl).toBe(target.webSocketDebuggerUrl);
     for (const t of listed) expect(t.webSocketDebuggerUrl ?? "").not.toMatch(/127\.0\.0\.1:(?!\d+\/v1)/);
 
-    const client = await CDP({ target: page!.webSocketDebuggerUrl });
+    const client = await CDP({ ...options, target: target.id });
     try {
       await client.Page.enable();
       const loaded = client.Page.loadEventFired();
@@ -106,17 +107,20 @@ describe.skipIf(skipWithoutChromium)("driving an environment's browser through t
       expect(result.value).toBe("1");
       const { data } = await client.Page.captureScreenshot({ format: "png" });
       expect(pngSize(Buffer.from(data, "base64")).width).toBeGreaterThan(0);
+      // The browser endpoint of the environment's view works as it is.
+      const browserClient = await CDP({ target: browserEndpoint() });
+      try {
+        const { targetInfos } = await browserClient.Target.getTargets();
+        expect(targetInfos.map((t) => t.targetId)).toContain(target.id);
+      } finally {
+        await browserClient.close();
+      }
     } finally {
       await client.close();
     }
-    // The browser endpoint of the environment's view works as it is.
-    const browserClient = await CDP({ target: browserEndpoint() });
-    try {
-      const { targetInfos } = await browserClient.Target.getTargets();
-      expect(targetInfos.map((t) => t.targetId)).toContain(target.id);
-    } finally {
-      await browserClient.close();
-    }
+    // The page belonged to the connection that took it over; it went with that connection, and
+    // closing it afterwards still succeeds.
+    expect((await CDP.List(options)).map((t) => t.id)).not.toContain(target.id);
     await CDP.Close({ ...options, id: target.id });
   });
 
