@@ -135,6 +135,48 @@ describe("a pnpm workspace whose root has a postinstall", () => {
   });
 });
 
+describe("full-copies, the way before", () => {
+  let old: Harness;
+  beforeAll(async () => {
+    old = await startHarness({ installSharing: "full-copies" });
+  });
+  afterAll(async () => {
+    const dataDir = old?.dataDir;
+    await old?.close();
+    if (dataDir && isRoot()) {
+      await rm(path.join(ownerDir(rootHome, ownerIdOf(dataDir)), "stores"), { recursive: true, force: true });
+    }
+  });
+
+  it("copies whole installs, and installs a branch with the root's postinstall afresh", async () => {
+    const repo = await repoOf("pnpm");
+    const events = (env: EnvironmentView) =>
+      old.previewd.orchestrator
+        .events(env.id)
+        .filter((e) => e.step === "install" && e.status !== "info")
+        .map((e) => `${e.status}: ${e.message}`);
+    const make = async (ref: string) => {
+      const env = (await old.create({ repo: repo.dir, ref }, 240)).body;
+      expect(env.status, JSON.stringify(env.error)).toBe("ready");
+      return env;
+    };
+    const first = await make("main");
+    expect(events(first).at(-1)).toBe("succeeded: installed");
+    await repo.git("branch", "same", "main");
+    const same = await make("same");
+    expect(events(same)).toEqual([
+      "skipped: copied from another environment's install of the same lockfiles",
+    ]);
+    await repo.commit({ "notice.txt": "the notice branch" }, "notice", "notice");
+    const branch = await make("notice");
+    expect(events(branch)).toEqual([
+      'started: pnpm install --frozen-lockfile && echo "install runs pnpm $(pnpm --version)"',
+      "succeeded: installed",
+    ]);
+    expect(await served(branch)).toEqual({ notice: ran("the notice branch"), greet: "ms says 1m" });
+  });
+});
+
 describe.each([
   ["yarn-berry", "4.18.1"],
   ["yarn-classic", "1.22.22"],

@@ -56,6 +56,9 @@ export async function startHarness(
     /** How builds and starts are ordered (PREVIEWD_PIPELINE, PREVIEWD_BUILD_CONCURRENCY). */
     pipeline?: "concurrent" | "sequential";
     buildConcurrency?: number;
+    /** How installs are shared, and the shared caches' size cap (PREVIEWD_INSTALL_SHARING, PREVIEWD_CACHE_MAX_BYTES). */
+    installSharing?: "package-manager" | "full-copies";
+    cacheMaxBytes?: number;
   } = {},
 ): Promise<Harness> {
   const dataDir = options.dataDir ?? temporaryDataDir();
@@ -67,6 +70,8 @@ export async function startHarness(
       ...(options.publicPreviews && { publicPreviews: true }),
       ...(options.pipeline && { pipeline: options.pipeline }),
       ...(options.buildConcurrency && { buildConcurrency: options.buildConcurrency }),
+      ...(options.installSharing && { installSharing: options.installSharing }),
+      ...(options.cacheMaxBytes && { cacheMaxBytes: options.cacheMaxBytes }),
     },
     {},
   );
