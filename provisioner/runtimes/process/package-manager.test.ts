@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -43,6 +43,13 @@ describe("detectPackageManager", () => {
       name: "npm",
     });
     expect(await detectPackageManager(tree({ "package.json": "{}" }))).toBeUndefined();
+  });
+
+  it("takes a package.json that is a link for none: previewd's user must not read through it", async () => {
+    const elsewhere = tree({ "package.json": JSON.stringify({ packageManager: "pnpm@10.34.9" }) });
+    const dir = tree({ "pnpm-lock.yaml": "" });
+    symlinkSync(path.join(elsewhere, "package.json"), path.join(dir, "package.json"));
+    expect(await detectPackageManager(dir)).toEqual({ name: "pnpm", berry: false, plugAndPlay: false });
   });
 
   it("tells yarn classic from berry, and berry's Plug'n'Play from node_modules", async () => {

@@ -3,7 +3,7 @@
  * (`pnpm@9.15.0+sha512.…`, what corepack runs), else its lockfile. Decides where installs share
  * their downloads (install-stores.ts) and whether corepack fetches a pinned version (corepack.ts).
  */
-import { readFile } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { exists } from "../../sources/fs-checks.ts";
@@ -53,9 +53,21 @@ export function parsePinned(spec: string): PinnedPackageManager | undefined {
   };
 }
 
-/** The root package.json's `packageManager`, or undefined without one (or without a package.json). */
+/**
+ * The root package.json's `packageManager`, or undefined without one (or without a package.json).
+ * previewd reads it, and corepack fetches what it names, as previewd's user (root, maybe): a
+ * package.json that is a link (to a file of that user's, say) counts as none.
+ */
 export async function packageManagerField(rootDir: string): Promise<string | undefined> {
-  const text = await readFile(join(rootDir, "package.json"), "utf8").catch(() => undefined);
+  const file = join(rootDir, "package.json");
+  if (
+    !(await lstat(file).then(
+      (info) => info.isFile(),
+      () => false,
+    ))
+  )
+    return undefined;
+  const text = await readFile(file, "utf8").catch(() => undefined);
   if (text === undefined) return undefined;
   try {
     const field = (JSON.parse(text) as { packageManager?: unknown }).packageManager;
