@@ -2,24 +2,33 @@
  * Backing services beyond Postgres on the docker runtime, end to end on a real engine: Redis from
  * its image and two `command` services built from their Dockerfiles run as containers on the
  * environment's network under their service names, the app reaches them there, a scenario load
- * empties Redis and restarts the twin clean, a killed Redis container comes back with its data,
- * and delete removes every container. Images are local (no registry): the Node base image and a
+ * empties Redis and restarts the twin clean, a killed Redis container comes back with its data, a
+ * restarted previewd adopts them, and delete removes every container. Images are local (no registry): the Node base image and a
  * `redis:7` built from the host's redis-server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
 import { nodeBaseImage } from "./helpers/docker-base-image.ts";
-import { docker, labelledObjects, skipDocker } from "./helpers/docker-engine.ts";
+import { ownerIdOf } from "../provisioner/owner-id.ts";
+import {
+  docker,
+  joinDockerSuites,
+  labelledObjects,
+  removeOwned,
+  skipDocker,
+} from "./helpers/docker-engine.ts";
 import { fixtureBaseImage } from "./helpers/docker-fixture.ts";
-import { startDockerHarness, type DockerHarness } from "./helpers/docker-harness.ts";
 import { createGitRepo, type GitFixture } from "./helpers/git-fixture.ts";
-import { getViaProxy } from "./helpers/previewd-harness.ts";
+import { getViaProxy, startHarness, temporaryDataDir, type Harness } from "./helpers/previewd-harness.ts";
 import { eventually } from "./helpers/processes.ts";
 import { redisImage } from "./helpers/redis-image.ts";
 import { servicesFixtureFiles } from "./helpers/services-fixture.ts";
 
 describe.skipIf(skipDocker)("redis and command services on the docker runtime", () => {
-  let harness: DockerHarness;
+  // Not startDockerHarness: a restarted previewd must find the containers its first run left.
+  const dataDir = temporaryDataDir();
+  let leave: () => Promise<void>;
+  let harness: Harness;
   let repo: GitFixture;
   let env: EnvironmentView;
 
@@ -31,7 +40,8 @@ describe.skipIf(skipDocker)("redis and command services on the docker runtime", 
   }
 
   beforeAll(async () => {
-    harness = await startDockerHarness();
+    leave = await joinDockerSuites();
+    harness = await startHarness({ dataDir });
     await nodeBaseImage(docker, { tags: [fixtureBaseImage] });
     await redisImage(docker);
     repo = await createGitRepo(servicesFixtureFiles({ baseImage: fixtureBaseImage }));
@@ -39,6 +49,8 @@ describe.skipIf(skipDocker)("redis and command services on the docker runtime", 
 
   afterAll(async () => {
     await harness?.close();
+    await leave?.();
+    await removeOwned(ownerIdOf(dataDir));
     await repo?.remove();
   });
 
@@ -112,10 +124,25 @@ describe.skipIf(skipDocker)("redis and command services on the docker runtime", 
     }, 60_000);
   });
 
+  it("a restarted previewd adopts the service containers", { timeout: 120_000 }, async () => {
+    const ids = await Promise.all(
+      ["cache", "twin", "mailer"].map(async (n) => (await containerOf(n).inspect()).Id),
+    );
+    await harness.close({ keepData: true });
+    harness = await startHarness({ dataDir });
+    expect(harness.previewd.orchestrator.get(env.id).status).toBe("ready");
+    const after = await Promise.all(
+      ["cache", "twin", "mailer"].map(async (n) => (await containerOf(n).inspect()).Id),
+    );
+    expect(after).toEqual(ids);
+    expect(await api("/cache")).toBe('"kept"');
+    expect(await api("/charge")).toBe("[1]");
+  });
+
   it("delete removes every container of the environment", { timeout: 120_000 }, async () => {
     const deleted = await harness.request("DELETE", `/v1/environments/${env.id}?wait=true`);
     expect(deleted.status).toBeLessThan(300);
-    expect(await labelledObjects(harness.owner, env.id)).toEqual({
+    expect(await labelledObjects(ownerIdOf(dataDir), env.id)).toEqual({
       containers: [],
       networks: [],
       volumes: [],
