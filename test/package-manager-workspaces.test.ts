@@ -196,3 +196,28 @@ describe.each([
     expect(await served(second)).toEqual({ notice: ran(`a ${manager} branch`), greet: "ms says 1m" });
   });
 });
+
+describe("an npm workspace (no packageManager: npm from PATH) whose root has a postinstall", () => {
+  it("copies another environment's install of the same inputs, then runs the postinstall on the branch's files", async () => {
+    const repo = await repoOf("npm");
+    const first = await create(repo, "main");
+    expect(installEvents(first)).toEqual([
+      'started: npm ci && echo "install runs npm $(npm --version)"',
+      "succeeded: installed",
+    ]);
+    expect(lines(first, "web", "app runs npm")).toEqual([
+      expect.stringMatching(/^app runs npm \d+\.\d+\.\d+$/),
+    ]);
+    expect(await served(first)).toEqual({ notice: ran("main"), greet: "ms says 1m" });
+
+    await repo.commit({ "notice.txt": "an npm branch" }, "notice", "notice");
+    const second = await create(repo, "notice");
+    expect(installEvents(second)).toEqual([
+      "skipped: copied from another environment's install of the same lockfiles",
+      "started: the project's own install scripts, with this branch's files: postinstall in .",
+      "succeeded: the project's own install scripts ran",
+    ]);
+    expect(lines(second, "previewd", "postinstall ran")).toEqual([ran("an npm branch")]);
+    expect(await served(second)).toEqual({ notice: ran("an npm branch"), greet: "ms says 1m" });
+  });
+});

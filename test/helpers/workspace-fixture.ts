@@ -7,13 +7,14 @@
  */
 import { createGitRepo, type GitFixture } from "./git-fixture.ts";
 
-export type WorkspaceManager = "pnpm" | "yarn-berry" | "yarn-classic";
+export type WorkspaceManager = "pnpm" | "yarn-berry" | "yarn-classic" | "npm";
 
-export const pinned: Record<WorkspaceManager, string> = {
+/** What each `packageManager` says; npm's workspace has none (npm comes from PATH). */
+export const pinned = {
   pnpm: "pnpm@10.34.9",
   "yarn-berry": "yarn@4.18.1",
   "yarn-classic": "yarn@1.22.22",
-};
+} as const;
 
 const ms = {
   "2.1.3": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==",
@@ -102,10 +103,29 @@ ms@2.1.3:
   integrity ${ms["2.1.3"]}
 `;
 
+const npmLock = JSON.stringify(
+  {
+    name: "fx",
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      "": { name: "fx", hasInstallScript: true, workspaces: ["apps/*", "packages/*"] },
+      "apps/web": { version: "1.0.0", dependencies: { "@fx/greet": "1.0.0" } },
+      "node_modules/@fx/greet": { resolved: "packages/greet", link: true },
+      "node_modules/ms": { version: "2.1.3", integrity: ms["2.1.3"], license: "MIT" },
+      "node_modules/web": { resolved: "apps/web", link: true },
+      "packages/greet": { name: "@fx/greet", version: "1.0.0", dependencies: { ms: "2.1.3" } },
+    },
+  },
+  null,
+  2,
+);
+
 const commands: Record<WorkspaceManager, { tool: string; install: string }> = {
   pnpm: { tool: "pnpm", install: "pnpm install --frozen-lockfile" },
   "yarn-berry": { tool: "yarn", install: "yarn install --immutable" },
   "yarn-classic": { tool: "yarn", install: "yarn install --frozen-lockfile" },
+  npm: { tool: "npm", install: "npm ci" },
 };
 
 const postinstall = `const fs = require("node:fs");
@@ -149,7 +169,7 @@ apps:
       {
         name: "fx",
         private: true,
-        packageManager: pinned[manager],
+        ...(manager !== "npm" && { packageManager: pinned[manager] }),
         ...(manager !== "pnpm" && { workspaces: ["apps/*", "packages/*"] }),
         scripts: { postinstall: "node postinstall.cjs" },
       },
@@ -165,7 +185,9 @@ apps:
       name: "web",
       version: "1.0.0",
       private: true,
-      dependencies: { "@fx/greet": manager === "yarn-classic" ? "1.0.0" : "workspace:*" },
+      dependencies: {
+        "@fx/greet": manager === "yarn-classic" || manager === "npm" ? "1.0.0" : "workspace:*",
+      },
     }),
     "apps/web/server.cjs": server,
   };
@@ -175,8 +197,10 @@ apps:
   } else if (manager === "yarn-berry") {
     files[".yarnrc.yml"] = "nodeLinker: node-modules\n";
     files["yarn.lock"] = berryLock;
-  } else {
+  } else if (manager === "yarn-classic") {
     files["yarn.lock"] = classicLock;
+  } else {
+    files["package-lock.json"] = npmLock;
   }
   return files;
 }
