@@ -12,6 +12,7 @@ import { readlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { CacheBudget } from "./cache-budget.ts";
 import { SharedOutputs, untrackedEntries } from "./shared-outputs.ts";
 
 function tree(files: Record<string, string>, tracked: string[] = []): string {
@@ -96,6 +97,21 @@ describe("SharedOutputs", () => {
     utimesSync(path.join(dir, "used"), past, past);
     expect(await shared.restore("used", tree({}))).toBe(true); // Marks it recently used.
     await shared.save("new", from, ["dist"]);
+    expect(readdirSync(dir).sort()).toEqual(["new", "used"]);
+  });
+
+  it("keeps under a size cap shared with other pools: least recently used first, never one being restored", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
+    const budget = new CacheBudget([dir], 700 * 1024);
+    const shared = new SharedOutputs(dir, 48, budget);
+    const big = (name: string) => tree({ [`dist/${name}.bin`]: "x".repeat(300 * 1024) });
+    await shared.save("old", big("old"), ["dist"]);
+    await shared.save("used", big("used"), ["dist"]);
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(path.join(dir, "old"), past, past);
+    utimesSync(path.join(dir, "used"), new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    // "used" is the least recently used, but a restore of it is under way while "new" is saved.
+    await budget.use(path.join(dir, "used"), () => shared.save("new", big("new"), ["dist"]));
     expect(readdirSync(dir).sort()).toEqual(["new", "used"]);
   });
 });
