@@ -2,8 +2,9 @@
  * examples/turbo-store on the docker runtime, end to end: its Dockerfiles (`pnpm fetch`, `pnpm
  * install --offline`, a turbo build; the web image built with build_env as a build argument) built
  * by the engine's classic builder on a local `node:20-slim` that carries corepack's pnpm and a pnpm
- * store for the lockfile, the release step in a one-shot container, Postgres, Redis and the
- * payments twin as containers, and every check through previewd's proxy.
+ * store for the lockfile, the release step in a one-shot container, Postgres, Redis (a local
+ * `redis:7` from the host's redis-server) and the payments twin as containers, and every check
+ * through previewd's proxy.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
@@ -12,6 +13,7 @@ import { startDockerHarness, type DockerHarness } from "./helpers/docker-harness
 import { examplesNodeImage } from "./helpers/example-base-image.ts";
 import { createExampleRepo } from "./helpers/example-repo.ts";
 import type { GitFixture } from "./helpers/git-fixture.ts";
+import { redisImage } from "./helpers/redis-image.ts";
 import {
   expectPageBakesApiUrl,
   storeClient,
@@ -31,6 +33,7 @@ describe.skipIf(skipDocker)("examples/turbo-store on the docker runtime", () => 
     harness = await startDockerHarness();
     repo = await createExampleRepo("turbo-store");
     await examplesNodeImage(docker);
+    await redisImage(docker);
   }, 300_000);
 
   afterAll(async () => {
