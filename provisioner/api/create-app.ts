@@ -15,6 +15,7 @@ import type { LogStore } from "../logs/log-store.ts";
 import { flagRoutes } from "./flag-routes.ts";
 import { logRoutes } from "./log-routes.ts";
 import { ofrepRoutes } from "./ofrep-routes.ts";
+import { ofrepWrongBase } from "./ofrep-errors.ts";
 import type { GitHubIntegration } from "../github/create-github.ts";
 import { githubCommentRoutes, githubWebhookRoutes } from "./github-routes.ts";
 import type { ScenarioService } from "../orchestrator/scenario-service.ts";
@@ -84,6 +85,8 @@ export function createApp({
   // Before /v1's token check and JSON parser: the webhook is signed, and verified over its raw body.
   app.use(githubWebhookRoutes(github));
   if (devtools) app.use(devtools.rootRoutes);
+  // An OFREP request under a wrong base URL: a 404 in OFREP's shape naming the right one.
+  if (flags) app.use(ofrepWrongBase());
 
   const v1 = express.Router();
   // OFREP first: it takes the environment's flags token too, CORS preflights and its own error shape.

@@ -46,6 +46,7 @@ export class FakeOrchestrator implements Orchestrator {
       apps: { web: { url: `http://web--${id}.${this.baseDomain}`, directUrl: null, status: "pending" } },
       services: { db: { type: "postgres", status: "pending" } },
       flags: {},
+      flagsUrl: `http://127.0.0.1:7070/v1/environments/${id}`,
       devtools: null,
       timings: {},
       createdAt: now,

@@ -254,6 +254,66 @@ describe("OFREP", () => {
     expect((await ofrep("env-1", "/evaluate/flags", {}, {})).status).toBe(401);
   });
 
+  it("refuses a missing or wrong token in OFREP's shape, saying which token it wants", async () => {
+    const missing = await ofrep("env-1", "/evaluate/flags/page-size", {}, {});
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect(await readJson(missing)).toEqual({
+      key: "page-size",
+      errorCode: "GENERAL",
+      errorDetails: expect.stringMatching(
+        /^no bearer token for environment env-1's flags: .*PREVIEW_FLAGS_TOKEN/,
+      ),
+    });
+    const wrong = await readJson(
+      await ofrep("env-1", "/evaluate/flags", {}, { authorization: "Bearer nope" }),
+    );
+    expect(wrong).toEqual({
+      errorCode: "GENERAL",
+      errorDetails: expect.stringMatching(/^wrong bearer token/),
+    });
+  });
+
+  it.each([
+    [
+      "/v1/environments/env-1/ofrep/ofrep/v1/evaluate/flags/page-size",
+      "/v1/environments/env-1/ofrep",
+      "env-1",
+    ],
+    [
+      "/v1/environments/env-1/flags/ofrep/v1/evaluate/flags/page-size",
+      "/v1/environments/env-1/flags",
+      "env-1",
+    ],
+    [
+      "/v1/environments/env-1/ofrep/v1/ofrep/v1/evaluate/flags/page-size",
+      "/v1/environments/env-1/ofrep/v1",
+      "env-1",
+    ],
+    ["/ofrep/v1/evaluate/flags/page-size", "", "<id>"],
+    ["/v1/ofrep/v1/evaluate/flags/page-size", "/v1", "<id>"],
+  ])("answers OFREP under a wrong base (%s) with a 404 naming the right one", async (path, given, id) => {
+    for (const headers of [auth, {}]) {
+      const response = await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: "{}",
+      });
+      expect(response.status).toBe(404);
+      expect(await readJson(response)).toEqual({
+        key: "page-size",
+        errorCode: "GENERAL",
+        errorDetails:
+          `no OFREP endpoint at ${path}: the OFREP base URL was given as ${url}${given}, but an environment's ` +
+          `is ${url}/v1/environments/${id} (its flagsUrl; PREVIEW_FLAGS_URL for its apps), ` +
+          "to which the provider appends /ofrep/v1/evaluate/flags/page-size",
+      });
+    }
+    const bulk = await fetch(`${url}${path.replace(/\/page-size$/, "")}`, { method: "POST", body: "{}" });
+    expect(bulk.status).toBe(404);
+    expect(await readJson(bulk)).not.toHaveProperty("key");
+  });
+
   it("answers CORS preflights from the environment's preview origins only", async () => {
     const preflight = (origin: string) =>
       fetch(`${url}/v1/environments/env-1/ofrep/v1/evaluate/flags`, {

@@ -22,6 +22,7 @@ import {
 import type { Orchestrator } from "../orchestrator/orchestrator.ts";
 import { flagsToken } from "../flags/flags-token.ts";
 import { requireToken } from "./auth.ts";
+import { ofrepTokenCheck } from "./ofrep-errors.ts";
 import { openEventStream } from "./sse.ts";
 
 export interface OfrepRouteOptions {
@@ -45,7 +46,9 @@ export function ofrepRoutes(
   router.use(base, cors(orchestrator));
   router.use(
     base,
-    requireToken(token, { alsoAccept: (req) => token && flagsToken(token, String(req.params.id)) }),
+    ofrepTokenCheck(
+      requireToken(token, { alsoAccept: (req) => token && flagsToken(token, String(req.params.id)) }),
+    ),
   );
   router.use(base, express.text({ type: () => true, limit: "64kb" }));
 

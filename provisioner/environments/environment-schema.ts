@@ -91,6 +91,8 @@ export const environmentSchema = z.object({
   apps: z.record(z.string(), appViewSchema),
   services: z.record(z.string(), serviceViewSchema),
   flags: z.record(z.string(), flagValueSchema),
+  /** The OFREP base URL, as apps get it in `PREVIEW_FLAGS_URL` (SPEC "Feature flags"). */
+  flagsUrl: z.string(),
   devtools: z
     .object({
       http: z.string(),

@@ -31,6 +31,7 @@ function environment(overrides: Partial<EnvironmentView> = {}): EnvironmentView 
     },
     services: { db: { type: "postgres", status: "running" } },
     flags: { "new-checkout": true, "banner-text": "Welcome" },
+    flagsUrl: "http://127.0.0.1:7070/v1/environments/shop-feature-x-3f2a",
     devtools: null,
     timings: { worktree: 40, build: 900, start: 700, total: 2300 },
     createdAt: "2025-01-01T00:00:00.000Z",

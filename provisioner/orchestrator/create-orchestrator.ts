@@ -21,6 +21,7 @@ import type { Runtime, RuntimeEnvironment } from "../runtimes/runtime.ts";
 import type { RepoSources } from "../sources/repo-source.ts";
 import type { WorktreeManager } from "../sources/worktree-manager.ts";
 import { flagsToken } from "../flags/flags-token.ts";
+import { ofrepBaseUrl } from "../flags/ofrep-base-url.ts";
 import { ttlSeconds } from "./environment-id.ts";
 import { newRecord, toView, type DevtoolsView, type EnvironmentRecord } from "./environment-record.ts";
 import { OperationQueue } from "./operation-queue.ts";
@@ -349,7 +350,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
       appUrls: Object.fromEntries(
         Object.keys(record.manifest.apps).map((a) => [a, this.deps.appUrl(record.id, a)]),
       ),
-      flagsUrl: `${origin}/v1/environments/${record.id}`,
+      flagsUrl: ofrepBaseUrl(origin, record.id),
       ...(this.deps.token && { flagsToken: flagsToken(this.deps.token, record.id) }),
       ...(record.callerWorktree && { inPlace: true }),
     };

@@ -13,6 +13,7 @@ import type {
 } from "../environments/environment-schema.ts";
 import type { Manifest } from "../manifest/manifest-schema.ts";
 import type { Deployment } from "../runtimes/runtime.ts";
+import { ofrepBaseUrl } from "../flags/ofrep-base-url.ts";
 import type { ResolvedRepo } from "../sources/repo-source.ts";
 import { environmentId } from "./environment-id.ts";
 import type { ResolvedSource } from "./source-resolver.ts";
@@ -96,6 +97,7 @@ export function toView(record: EnvironmentRecord, context: ViewContext): Environ
       }),
     ),
     flags: record.flags,
+    flagsUrl: ofrepBaseUrl(context.origin, record.id),
     devtools: context.devtools?.(record.id) ?? null,
     timings: withEveryPhase(record.timings),
     createdAt: record.createdAt,
