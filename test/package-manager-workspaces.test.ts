@@ -7,12 +7,9 @@
  * (previewd's tests run as root) every command runs as `previewd-run`.
  */
 import { statSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
-import { ownerIdOf } from "../provisioner/owner-id.ts";
-import { isRoot, ownerDir, rootHome } from "../provisioner/runtimes/process/postgres-home.ts";
 import type { GitFixture } from "./helpers/git-fixture.ts";
 import { startHarness, type Harness } from "./helpers/previewd-harness.ts";
 import {
@@ -30,13 +27,8 @@ beforeAll(async () => {
   harness = await startHarness();
 });
 afterAll(async () => {
-  const dataDir = harness?.dataDir;
   await harness?.close();
   await Promise.all(repos.map((repo) => repo.remove()));
-  // As root the stores live outside the data dir, under this previewd's owner id.
-  if (dataDir && isRoot()) {
-    await rm(path.join(ownerDir(rootHome, ownerIdOf(dataDir)), "stores"), { recursive: true, force: true });
-  }
 });
 
 async function repoOf(manager: WorkspaceManager): Promise<GitFixture> {
@@ -140,13 +132,7 @@ describe("full-copies, the way before", () => {
   beforeAll(async () => {
     old = await startHarness({ installSharing: "full-copies" });
   });
-  afterAll(async () => {
-    const dataDir = old?.dataDir;
-    await old?.close();
-    if (dataDir && isRoot()) {
-      await rm(path.join(ownerDir(rootHome, ownerIdOf(dataDir)), "stores"), { recursive: true, force: true });
-    }
-  });
+  afterAll(async () => old?.close());
 
   it("copies whole installs, and installs a branch with the root's postinstall afresh", async () => {
     const repo = await repoOf("pnpm");

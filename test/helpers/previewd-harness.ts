@@ -10,6 +10,13 @@ import path from "node:path";
 import { loadConfig } from "../../provisioner/config.ts";
 import { silentLogger, type Logger } from "../../provisioner/logger.ts";
 import { startPreviewd, type Previewd } from "../../provisioner/previewd.ts";
+import { ownerIdOf } from "../../provisioner/owner-id.ts";
+import {
+  isRoot,
+  ownerDir,
+  removeIfEmpty,
+  rootHome,
+} from "../../provisioner/runtimes/process/postgres-home.ts";
 import type { EnvironmentView } from "../../provisioner/environments/environment-schema.ts";
 import { loadGitHubConfig, type GitHubConfig } from "../../provisioner/github/github-config.ts";
 
@@ -124,7 +131,15 @@ export async function startHarness(
         await previewd.orchestrator.idle();
       }
       await previewd.close();
-      if (!keepData) await rm(dataDir, { recursive: true, force: true });
+      if (!keepData) {
+        await rm(dataDir, { recursive: true, force: true });
+        // As root the package managers' stores live outside the data dir (shared-caches.ts).
+        if (isRoot()) {
+          const owner = ownerDir(rootHome, ownerIdOf(dataDir));
+          await rm(path.join(owner, "stores"), { recursive: true, force: true });
+          await removeIfEmpty(owner);
+        }
+      }
     },
   };
   return harness;
