@@ -2,9 +2,10 @@
  * Backing services beyond Postgres on the docker runtime, end to end on a real engine: Redis from
  * its image and two `command` services built from their Dockerfiles run as containers on the
  * environment's network under their service names, the app reaches them there, a scenario load
- * empties Redis and restarts the twin clean, a killed Redis container comes back with its data, a
- * restarted previewd adopts them, and delete removes every container. Images are local (no registry): the Node base image and a
- * `redis:7` built from the host's redis-server.
+ * empties Redis and restarts the twin clean, a redeploy runs the twin's new code, a killed Redis
+ * container comes back with its data, a restarted previewd adopts them, and delete removes every
+ * container. Images are local (no registry): the Node base image and a `redis:7` built from the
+ * host's redis-server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
@@ -110,6 +111,30 @@ describe.skipIf(skipDocker)("redis and command services on the docker runtime", 
       expect(await api("/cache")).toBe("null");
       expect(await api("/charges")).toBe("[]");
       expect((await containerOf("twin").inspect()).State.StartedAt).not.toBe(startedBefore);
+    },
+  );
+
+  it(
+    "a redeploy that changes the twin's code runs a new twin container, and keeps Redis and its data",
+    { timeout: 240_000 },
+    async () => {
+      const before = {
+        cache: (await containerOf("cache").inspect()).Id,
+        twin: (await containerOf("twin").inspect()).Id,
+      };
+      expect(await api("/cache?set=across")).toBe("OK");
+      expect(await api("/charge")).toBe("[1]");
+      const twin = servicesFixtureFiles()["twins/payments/server.js"]!;
+      await repo.commit({ "twins/payments/server.js": `${twin}console.log("twin v2");\n` }, "twin v2");
+      const reply = await harness.request<EnvironmentView>(
+        "POST",
+        `/v1/environments/${env.id}/redeploy?wait=true&timeout=200`,
+      );
+      expect(reply.body.status, JSON.stringify(reply.body.error)).toBe("ready");
+      expect((await containerOf("twin").inspect()).Id).not.toBe(before.twin);
+      expect((await containerOf("cache").inspect()).Id).toBe(before.cache);
+      expect(await api("/cache")).toBe('"across"');
+      expect(await api("/charges")).toBe("[]");
     },
   );
 

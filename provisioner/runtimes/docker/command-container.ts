@@ -69,6 +69,8 @@ export interface StartCommandContainerOptions {
   network: string;
   logs: ContainerLogs;
   previous?: ServiceContainerHandle;
+  /** Its inputs (service-input-hash.ts): a redeploy restarts it when they change. */
+  inputHash?: string;
   signal: AbortSignal;
   readyTimeoutMs: number;
   onCreated(service: DeployedService): Promise<void>;
@@ -110,6 +112,7 @@ export async function startCommandContainer(options: StartCommandContainerOption
     specHash,
     logs: options.logs,
     ...(options.previous && { previous: options.previous }),
+    ...(options.inputHash && { inputHash: options.inputHash }),
     signal: options.signal,
     readyTimeoutMs: options.readyTimeoutMs,
     deployed: (handle, status) => commandDeployed(handle, name, port, status),

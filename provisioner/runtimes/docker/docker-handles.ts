@@ -17,6 +17,8 @@ export interface AppContainerHandle extends ContainerHandle {
 export interface ServiceContainerHandle extends ContainerHandle {
   /** The named volume of its data (Postgres); removed with the service. */
   volume?: string;
+  /** A `command` service's inputs when it started (service-input-hash.ts). */
+  inputHash?: string;
 }
 
 export interface PostgresContainerHandle extends ServiceContainerHandle {
@@ -48,6 +50,7 @@ export function serviceContainerHandle(
     hostPort: h.hostPort,
     image: h.image,
     ...(isText(h.volume) && { volume: h.volume }),
+    ...(isText(h.inputHash) && { inputHash: h.inputHash }),
   };
 }
 

@@ -28,6 +28,7 @@ import { labelledEnvironments, removeLabelled } from "./docker-objects.ts";
 import { DockerSteps, type DockerEnvironment } from "./docker-steps.ts";
 import { superviseContainers } from "./docker-supervision.ts";
 import { restartServiceContainer } from "./service-restart.ts";
+import { commandServiceChanged } from "../service-input-hash.ts";
 import { isRunningWith } from "./run-container.ts";
 
 export interface DockerRuntimeOptions {
@@ -108,8 +109,10 @@ class DockerRuntime implements Runtime {
     await updateWith(env.manifest, ctx, deployment, async () => {
       const connected = await steps.connect();
       return {
-        serviceRunning: (name) =>
-          this.#running(env, serviceContainerHandle(deployment.services[name])?.containerId),
+        // A `command` service whose entry or files changed starts anew (a twin's new code).
+        serviceRunning: async (name) =>
+          (await this.#running(env, serviceContainerHandle(deployment.services[name])?.containerId)) &&
+          !(await commandServiceChanged(env.rootDir, env.manifest, name, deployment.services[name])),
         appRunning: (app) => this.#running(env, appContainerHandle(deployment.apps[app])?.containerId),
         removeService: (name) => steps.removeService(name),
         removeApp: (app) => steps.removeApp(app),

@@ -27,6 +27,8 @@ export interface StartServiceContainerOptions {
   limits?: ContainerLimits;
   /** Decides whether the running container is the one wanted (its image, env, limits). */
   specHash: string;
+  /** A `command` service's inputs (service-input-hash.ts), kept in its handle. */
+  inputHash?: string;
   logs: ContainerLogs;
   /** The same service's last container: its host port is kept if still free (stable URLs). */
   previous?: ServiceContainerHandle;
@@ -76,6 +78,7 @@ export async function startServiceContainer(options: StartServiceContainerOption
     containerId: started.id,
     hostPort: started.hostPort,
     image: options.image,
+    ...(options.inputHash && { inputHash: options.inputHash }),
   };
   await options.onCreated(options.deployed(handle, "starting"));
   await options.logs.follow(name, started.id, false);

@@ -9,6 +9,7 @@ import { startPostgresContainer } from "./postgres-container.ts";
 import { ensurePostgresImage } from "./postgres-image.ts";
 import { defaultRedisImage, startRedisContainer } from "./redis-container.ts";
 import { dockerBlock, ensureServiceImage } from "./service-image.ts";
+import { commandServiceInputHash } from "../service-input-hash.ts";
 
 export interface StartServiceOptions {
   docker: Docker;
@@ -75,6 +76,7 @@ async function start(options: StartServiceOptions, started: (message: string) =>
     }
     case "command": {
       const block = dockerBlock(name, spec);
+      const inputHash = await commandServiceInputHash(env.rootDir, env.manifest, name);
       started(`container from ${block.docker.image ?? block.docker.dockerfile}`);
       const { ref } = await ensureServiceImage({
         docker,
@@ -91,6 +93,7 @@ async function start(options: StartServiceOptions, started: (message: string) =>
         spec: block,
         image: ref,
         ...(previous && { previous }),
+        ...(inputHash && { inputHash }),
       });
       return { service, image: ref };
     }

@@ -36,6 +36,7 @@ import { servicesDir } from "./postgres-service.ts";
 import { superviseProcesses } from "./process-supervision.ts";
 import { checkServicePrerequisites } from "./service-prerequisites.ts";
 import { restartServiceProcess } from "./service-restart.ts";
+import { commandServiceChanged } from "../service-input-hash.ts";
 import { removeOrphanPostgresData, removePostgresData } from "./postgres-home.ts";
 
 export interface ProcessRuntimeOptions {
@@ -163,7 +164,10 @@ class ProcessRuntime implements Runtime {
       );
     const ports: Record<string, number> = {};
     await updateWith(manifest, ctx, deployment, async () => ({
-      serviceRunning: (name) => steps.isOurs(name, serviceHandle(deployment.services[name])?.pid),
+      // A `command` service whose entry or files changed starts anew (a twin's new code).
+      serviceRunning: async (name) =>
+        (await steps.isOurs(name, serviceHandle(deployment.services[name])?.pid)) &&
+        !(await commandServiceChanged(env.rootDir, manifest, name, deployment.services[name])),
       appRunning: (app) => steps.isOurs(app, appHandle(deployment.apps[app])?.pid),
       removeService: (name) => steps.removeService(name),
       removeApp: (app) => steps.stopApp(app, true),

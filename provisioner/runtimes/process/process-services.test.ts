@@ -177,6 +177,25 @@ describe("redis and command services on the process runtime", () => {
     for (const name of ["cache", "twin"]) expect(await uidOf(handle(deployment, name).pid)).toBe(expectedUid);
   });
 
+  it("an update restarts a command service whose files changed on its port, and keeps the others", async () => {
+    const before = structuredClone(deployment);
+    deployment = await runtime.update(env, deployment, makeContext().ctx);
+    for (const name of ["cache", "twin", "mailer"])
+      expect(handle(deployment, name).pid, name).toBe(handle(before, name).pid);
+
+    const server = join(env.rootDir, "twins/payments/server.js");
+    await writeFile(server, `${await readFile(server, "utf8")}console.log("twin v2");\n`);
+    deployment = await runtime.update(env, deployment, makeContext().ctx);
+    expect(handle(deployment, "twin").pid).not.toBe(handle(before, "twin").pid);
+    expect(deployment.services.twin!.url).toBe(before.services.twin!.url);
+    for (const name of ["cache", "mailer"])
+      expect(handle(deployment, name).pid, name).toBe(handle(before, name).pid);
+    expect(await scanProcesses({ owner, envId: env.id })).not.toContainEqual(
+      expect.objectContaining({ pid: handle(before, "twin").pid }),
+    );
+    expect(await text(`${api}/charges`)).toBe("[]");
+  });
+
   it("restartService starts a command service clean on its port, and Redis with its data", async () => {
     const before = structuredClone(deployment);
     deployment = await runtime.restartService(env, deployment, "twin", makeContext().ctx);

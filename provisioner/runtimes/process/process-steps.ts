@@ -122,6 +122,10 @@ export class ProcessSteps {
       names.map((name) =>
         step("services", name, async () => {
           if (env.manifest.services[name]?.type === "command") await this.#installed.passed();
+          // A changed `command` service still runs: it stops first, to come back on its port.
+          const running = serviceStopTarget(deployment.services[name]);
+          if (running && (await this.isOurs(name, running.pgid)))
+            await stopGroups([running], this.#o.stopGraceMs);
           const previous = serviceHandle(deployment.services[name]);
           const reuse = previous && (await waitPortFree(previous.port, 3_000));
           const port = reuse ? previous.port : await state.ports.allocate();

@@ -5,6 +5,7 @@ import type { OutputCapture } from "./output-capture.ts";
 import { postgresHandle } from "./process-handles.ts";
 import { postgresUrl, startPostgres } from "./postgres-service.ts";
 import { redisUrl, startRedis } from "./redis-service.ts";
+import { commandServiceInputHash } from "../service-input-hash.ts";
 
 export interface StartServiceOptions {
   env: RuntimeEnvironment;
@@ -51,13 +52,14 @@ async function start(options: StartServiceOptions): Promise<Started | undefined>
       return { url: redisUrl(port), handle: { ...handle } };
     }
     case "command": {
+      const inputHash = await commandServiceInputHash(env.rootDir, env.manifest, name);
       const handle = await startCommandService({
         ...common,
         spec,
         readyTimeoutMs: options.readyTimeoutMs,
         stopGraceMs: options.stopGraceMs,
       });
-      return { url: commandServiceUrl(port), handle: { ...handle } };
+      return { url: commandServiceUrl(port), handle: { ...handle, inputHash } };
     }
   }
 }
