@@ -153,6 +153,15 @@ describe("appHashes", () => {
     expect(owns("apps/web/server.js")).toBe(false);
   });
 
+  it("leaves a command service's folder to the service: a twin's code restarts no app", () => {
+    const twin = { type: "command" as const, path: "twins/payments", run: "node server.js", env: {} };
+    const root = { type: "command" as const, path: ".", run: "node mail.js", env: {} };
+    const owns = appOwnsFile({ ...manifest, services: { twin, root } }, "api");
+    expect(owns("twins/payments/server.js")).toBe(false);
+    expect(owns("packages/shared/index.js")).toBe(true);
+    expect(owns("apps/api/server.js")).toBe(true);
+  });
+
   it("gives an app without build variables one input hash, build environments given or not", async () => {
     const hashes = await appHashes(root, manifest, { buildEnvironments: { api: {}, web: {} } });
     expect(hashes.api!.input).toBe((await appInputHashes(root, manifest)).api);

@@ -71,14 +71,18 @@ async function fileHashes(rootDir: string): Promise<Map<string, string>> {
 
 /**
  * Which files count for an app (paths relative to the monorepo root): its own folder, plus
- * everything under no other app's folder, but not the manifest, which counts through the app's
+ * everything under no other app's or command service's folder, but not the manifest, which counts through the app's
  * own entry (so a change to another app's entry, or to this one's `env`, rebuilds nothing). The
  * docker runtime hashes its build contexts by it too.
  */
 export function appOwnsFile(manifest: Manifest, app: string): (file: string) => boolean {
   const own = normalize(manifest.apps[app]?.path ?? ".");
-  const others = Object.values(manifest.apps)
-    .map((spec) => normalize(spec.path))
+  // A command service's folder (a twin, say) is its own too: its code restarts the service, not the apps.
+  const services = Object.values(manifest.services).flatMap((spec) =>
+    spec.type === "command" ? [spec.path] : [],
+  );
+  const others = [...Object.values(manifest.apps).map((spec) => spec.path), ...services]
+    .map(normalize)
     // An app at the root claims nothing exclusively: its siblings still see the shared files.
     .filter((path) => path !== own && path !== "");
   return (file) => file !== manifestFile && (under(file, own) || !others.some((dir) => under(file, dir)));
