@@ -8,8 +8,11 @@ export const ENV_LABEL = "PREVIEWD_ENV_ID";
 export const ROLE_LABEL = "PREVIEWD_ROLE";
 export const NAME_LABEL = "PREVIEWD_NAME";
 
-/** `service`: Postgres or Redis; `command`: a `command` service (stopped like an app, its whole group). */
-export type ProcessRole = "app" | "service" | "command" | "install" | "build" | "release" | "exec";
+/**
+ * `service`: Postgres or Redis; `command`: a `command` service (stopped like an app, its whole
+ * group); `front`: an app's stable address, forwarding to its current instance (fronts/app-front.ts).
+ */
+export type ProcessRole = "app" | "service" | "command" | "install" | "build" | "release" | "exec" | "front";
 
 export interface ProcessLabels {
   owner: string;
@@ -19,7 +22,16 @@ export interface ProcessLabels {
   name: string;
 }
 
-const roles: readonly string[] = ["app", "service", "command", "install", "build", "release", "exec"];
+const roles: readonly string[] = [
+  "app",
+  "service",
+  "command",
+  "install",
+  "build",
+  "release",
+  "exec",
+  "front",
+];
 
 export function labelVariables(labels: ProcessLabels): Record<string, string> {
   return {
