@@ -10,6 +10,7 @@ import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment } from "./process-labels.ts";
 import { spawnDetached, stopGroups, type DetachedProcess } from "./process-group.ts";
 import { step } from "../provision-steps.ts";
+import { frontUrl, type Front } from "../fronts/app-front.ts";
 
 export interface SpawnAppOptions {
   env: RuntimeEnvironment;
@@ -89,6 +90,8 @@ export interface StartAppOptions extends SpawnAppOptions {
   inputHash: string;
   healthTimeoutMs: number;
   stopGraceMs: number;
+  /** The app's front, if it has one already: its address is the record's `directUrl`. */
+  front?: Front;
   /** Called once the process runs, before the health wait, so it can be checkpointed. */
   onSpawned(app: DeployedApp): Promise<void>;
 }
@@ -100,11 +103,12 @@ export async function startApp(options: StartAppOptions): Promise<DeployedApp> {
   const { path: health, timeoutMs = options.healthTimeoutMs } = appHealth(spec);
   ctx.event({ step: "start", app, status: "started", message: spec?.start ?? "" });
   const child = await step("start", app, () => spawnApp(options));
+  const { front } = options;
   const started: DeployedApp = {
     status: "starting",
-    directUrl: `http://127.0.0.1:${port}`,
+    directUrl: front ? frontUrl(front) : `http://127.0.0.1:${port}`,
     inputHash: options.inputHash,
-    handle: { pid: child.pid, pgid: child.pid, port },
+    handle: { pid: child.pid, pgid: child.pid, port, ...(front && { front }) },
   };
   await options.onSpawned(started);
   ctx.event({ step: "health", app, status: "started", message: `waiting for ${health} on port ${port}` });

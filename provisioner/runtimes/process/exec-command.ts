@@ -8,7 +8,7 @@ import { NotFoundError } from "../../errors.ts";
 import { appEnvironment } from "../../manifest/interpolate.ts";
 import type { Deployment, ExecOptions, ExecResult, RuntimeEnvironment } from "../runtime.ts";
 import { childIdentity } from "./child-identity.ts";
-import { interpolationValues } from "./interpolation-values.ts";
+import { frontPorts, interpolationValues } from "./interpolation-values.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { appHandle } from "./process-handles.ts";
 import { runCommand } from "./run-command.ts";
@@ -29,15 +29,11 @@ export async function execCommand(options: ExecCommandOptions): Promise<ExecResu
   const { runtimeEnv, deployment, app } = options;
   const spec = runtimeEnv.manifest.apps[app];
   if (!spec) throw new NotFoundError(`no app ${JSON.stringify(app)} in the manifest`);
-  const ports: Record<string, number> = {};
-  for (const [name, deployed] of Object.entries(deployment.apps)) {
-    const port = appHandle(deployed)?.port;
-    if (port !== undefined) ports[name] = port;
-  }
+  const own = appHandle(deployment.apps[app])?.port;
   const variables = appEnvironment(
     runtimeEnv.manifest,
     app,
-    interpolationValues(runtimeEnv, deployment, ports, app),
+    interpolationValues(runtimeEnv, deployment, frontPorts(deployment), app, own),
   );
   const timeout = AbortSignal.timeout(options.timeoutMs ?? defaultTimeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;

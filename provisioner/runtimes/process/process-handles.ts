@@ -1,4 +1,5 @@
 /** The runtime-specific `handle` of deployed apps and services, read back from persisted JSON. */
+import { frontOf, type Front } from "../fronts/app-front.ts";
 import { isPort } from "../handle-fields.ts";
 import type { DeployedApp, DeployedService } from "../runtime.ts";
 import type { PostgresHandle } from "./postgres-service.ts";
@@ -8,7 +9,10 @@ export interface AppHandle {
   pid: number;
   /** Equals pid: every app leads its own process group. */
   pgid: number;
+  /** Where this process listens (its `PORT`); the app is reached at its front's port. */
   port: number;
+  /** Its stable address (fronts/app-front.ts); none in records made before fronts. */
+  front?: Front;
 }
 
 function isPid(value: unknown): value is number {
@@ -18,7 +22,8 @@ function isPid(value: unknown): value is number {
 export function appHandle(app: DeployedApp | undefined): AppHandle | undefined {
   const h = app?.handle;
   if (!h || !isPid(h.pid) || !isPid(h.pgid) || !isPort(h.port)) return undefined;
-  return { pid: h.pid, pgid: h.pgid, port: h.port };
+  const front = frontOf(h);
+  return { pid: h.pid, pgid: h.pgid, port: h.port, ...(front && { front }) };
 }
 
 /** What every service process has, whatever its type. */

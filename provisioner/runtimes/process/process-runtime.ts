@@ -23,8 +23,10 @@ import type {
 import { EnvironmentPorts } from "./environment-ports.ts";
 import { execCommand } from "./exec-command.ts";
 import { OutputCapture } from "./output-capture.ts";
-import { PortAllocator, waitPortFree } from "./port-allocator.ts";
+import { PortAllocator } from "./port-allocator.ts";
 import { appHandle, serviceHandle } from "./process-handles.ts";
+import { frontPorts } from "./interpolation-values.ts";
+import { frontRunning, startFront } from "../fronts/app-front.ts";
 import { stopGroups } from "./process-group.ts";
 import { isOurs, scanProcesses } from "./process-scan.ts";
 import { ProcessSteps, type ProcessEnvironment } from "./process-steps.ts";
@@ -47,6 +49,11 @@ export interface ProcessRuntimeOptions {
   healthTimeoutMs?: number;
   /** How long a process gets between SIGTERM and SIGKILL (default 5 s). */
   stopGraceMs?: number;
+  /**
+   * How long an app's replaced process may finish the connections it serves before its SIGTERM,
+   * on a zero-downtime update (default 5 s).
+   */
+  drainMs?: number;
   /** How long Postgres may take to accept connections (default 60 s). */
   serviceTimeoutMs?: number;
   /**
@@ -86,6 +93,7 @@ class ProcessRuntime implements Runtime {
   readonly #logger: Logger;
   readonly #healthTimeoutMs: number;
   readonly #stopGraceMs: number;
+  readonly #drainMs: number;
   readonly #serviceTimeoutMs: number;
   readonly #ports = new PortAllocator();
   readonly #envs = new Map<string, ProcessEnvironment>();
@@ -99,6 +107,7 @@ class ProcessRuntime implements Runtime {
     this.#logger = options.logger;
     this.#healthTimeoutMs = options.healthTimeoutMs ?? 60_000;
     this.#stopGraceMs = options.stopGraceMs ?? 5_000;
+    this.#drainMs = options.drainMs ?? 5_000;
     this.#serviceTimeoutMs = options.serviceTimeoutMs ?? 60_000;
     this.#cacheDir = options.cacheDir;
     this.#pipeline = options.pipeline ?? {};
@@ -126,6 +135,7 @@ class ProcessRuntime implements Runtime {
   async provision(env: RuntimeEnvironment, ctx: RuntimeContext): Promise<Deployment> {
     const deployment: Deployment = { runtime: "process", apps: {}, services: {} };
     const steps = this.#steps(env, ctx, deployment);
+    // Each app's front port: where it is reached, what its `internalUrl` names.
     const ports: Record<string, number> = {};
     await provisionWith(
       env.manifest,
@@ -153,7 +163,10 @@ class ProcessRuntime implements Runtime {
     const deployment = structuredClone(current);
     const steps = this.#steps(env, ctx, deployment);
     const manifest = env.manifest;
-    for (const app of Object.values(deployment.apps)) steps.ports.reserve(appHandle(app)?.port);
+    for (const app of Object.values(deployment.apps)) {
+      steps.ports.reserve(appHandle(app)?.port);
+      steps.ports.reserve(appHandle(app)?.front?.port);
+    }
     for (const service of Object.values(deployment.services))
       steps.ports.reserve(serviceHandle(service)?.port);
     // A service that came back on another URL invalidates the env of the apps that use it.
@@ -179,22 +192,15 @@ class ProcessRuntime implements Runtime {
       inputsChanged: (app, hashes) =>
         deployment.apps[app]?.inputHash !== hashes[app] || usesMovedService(app),
       keptMessage: "inputs unchanged: kept running",
-      // Every app keeps its port (stable URLs); new apps get one first, so every app's env can name every other.
+      // Every app keeps its front's port (stable URLs); new apps get one first, so every app's env
+      // can name every other.
       beforeApps: async () => {
-        for (const app of Object.keys(manifest.apps)) {
-          ports[app] = appHandle(deployment.apps[app])?.port ?? (await steps.ports.allocate());
-        }
+        const fronts = frontPorts(deployment);
+        for (const app of Object.keys(manifest.apps))
+          ports[app] = fronts[app] ?? (await steps.ports.allocate());
       },
-      startApp: async (app, hashes) => {
-        if (deployment.apps[app]) await steps.stopApp(app, false);
-        // The old process's sockets take a moment to let go; something else may even have taken it.
-        const port = ports[app] ?? 0;
-        if (!(await waitPortFree(port, 3_000))) {
-          steps.ports.release(port);
-          ports[app] = await steps.ports.allocate();
-        }
-        await steps.startApp(app, ports, hashes[app] ?? "");
-      },
+      // The new process starts beside the old one, which stops once the front points at the new one.
+      startApp: (app, hashes) => steps.startApp(app, ports, hashes[app] ?? ""),
     }));
     return deployment;
   }
@@ -219,15 +225,32 @@ class ProcessRuntime implements Runtime {
     for (const [app, deployed] of Object.entries(deployment.apps)) {
       const handle = appHandle(deployed);
       if (!handle || !(await alive(app, handle.pid, deployed.status))) return undefined;
-      ports.push(handle.port);
+      ports.push(handle.port, ...(handle.front ? [handle.front.port] : []));
       names.push(app);
     }
     const state = this.#state(env, ctx.logs);
     for (const port of ports) state.ports.reserve(port);
     // Resume from the current end: earlier lines were captured before the restart.
     await Promise.all(names.map((name) => state.output.follow(name, name, true)));
+    const adopted = await this.#reviveFronts(env, deployment);
     this.#logger.info({ envId: env.id }, "adopted running processes");
-    return deployment;
+    return adopted;
+  }
+
+  /** A front that died while previewd was down comes back on its port (or supervision retries). */
+  async #reviveFronts(env: RuntimeEnvironment, deployment: Deployment): Promise<Deployment> {
+    const revived = structuredClone(deployment);
+    for (const [app, deployed] of Object.entries(revived.apps)) {
+      const handle = appHandle(deployed);
+      const place = { owner: this.#owner, envId: env.id, dataDir: env.dataDir, app };
+      if (!handle?.front || (await frontRunning(place, handle.front))) continue;
+      try {
+        deployed.handle.front = await startFront(place, handle.front.port, handle.port);
+      } catch (error) {
+        this.#logger.warn({ envId: env.id, app, err: error }, "cannot start the app's front again");
+      }
+    }
+    return revived;
   }
 
   async destroy(envId: string, dataDir: string): Promise<void> {
@@ -334,6 +357,7 @@ class ProcessRuntime implements Runtime {
       owner: this.#owner,
       healthTimeoutMs: this.#healthTimeoutMs,
       stopGraceMs: this.#stopGraceMs,
+      drainMs: this.#drainMs,
       serviceTimeoutMs: this.#serviceTimeoutMs,
       ...(this.#shared && { shared: this.#shared }),
       ...(this.#installs && { installs: this.#installs }),

@@ -9,7 +9,8 @@ import { buildEnvironments } from "../build-values.ts";
 import type { AppBuilds } from "../deploy-flow.ts";
 import { settleAll, step } from "../provision-steps.ts";
 import type { Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
-import { startApp } from "./app-process.ts";
+import { stopFront } from "../fronts/app-front.ts";
+import { switchApp } from "./app-switchover.ts";
 import { childIdentity, handOverWorktree } from "./child-identity.ts";
 import { runBuild } from "./build-step.ts";
 import { runRelease } from "./release-step.ts";
@@ -41,6 +42,8 @@ export interface ProcessStepsOptions {
   owner: string;
   healthTimeoutMs: number;
   stopGraceMs: number;
+  /** How long a replaced app process may finish its connections before it stops (app-switchover.ts). */
+  drainMs: number;
   serviceTimeoutMs: number;
   /** Install and build outputs shared between environments; undefined: none. */
   shared?: SharedOutputs;
@@ -150,25 +153,17 @@ export class ProcessSteps {
     );
   }
 
+  /**
+   * Starts the app, or its new process beside the one serving (app-switchover.ts); `ports` holds
+   * every app's front port.
+   */
   async startApp(app: string, ports: Record<string, number>, inputHash: string): Promise<void> {
-    const { env, ctx, deployment } = this.#o;
-    deployment.apps[app] = await startApp({
-      env,
-      ctx,
+    await switchApp({
+      ...this.#o,
       app,
-      owner: this.#o.owner,
-      port: ports[app] ?? 0,
-      values: interpolationValues(env, deployment, ports, app),
+      fronts: ports,
       inputHash,
-      output: this.#o.state.output,
-      healthTimeoutMs: this.#o.healthTimeoutMs,
-      stopGraceMs: this.#o.stopGraceMs,
-      onSpawned: async (started) => {
-        deployment.apps[app] = started;
-        await ctx.checkpoint(structuredClone(deployment));
-      },
     });
-    await ctx.checkpoint(structuredClone(deployment));
   }
 
   /** The app's `release`, with the environment its process gets (on the ports `ports` gives). */
@@ -184,14 +179,16 @@ export class ProcessSteps {
     });
   }
 
-  /** Stops the app; with `remove`, also gives back its port and drops it from the deployment. */
+  /** Stops the app; with `remove`, also its front, gives back their ports and drops it from the deployment. */
   async stopApp(app: string, remove: boolean): Promise<void> {
-    const { state, deployment } = this.#o;
+    const { state, deployment, env, owner } = this.#o;
     const handle = appHandle(deployment.apps[app]);
     if (handle && (await this.isOurs(app, handle.pid))) {
       await stopGroups([{ pgid: handle.pgid, role: "app" }], this.#o.stopGraceMs);
     }
     if (!remove) return;
+    await stopFront({ owner, envId: env.id, dataDir: env.dataDir, app }, handle?.front);
+    state.ports.release(handle?.front?.port);
     state.ports.release(handle?.port);
     await state.output.stop(app);
     delete deployment.apps[app];

@@ -2,7 +2,8 @@
  * Supervision on the process runtime (supervisor.ts does the when): an app or a service is down
  * when its labelled group leader is gone; an app is failing when its health path does not
  * answer. A restart stops what is left of the group and starts it again on the same port, with
- * the same cluster and password.
+ * the same cluster and password. An app's front (its stable address, fronts/app-front.ts) that
+ * died comes back on its port, pointed at the app's process.
  */
 import { appHealth } from "../../manifest/manifest-schema.ts";
 import type { Deployment, RuntimeEnvironment, Supervision, SupervisionContext } from "../runtime.ts";
@@ -15,7 +16,8 @@ import {
   unitStatusOf,
 } from "../supervision/restart-context.ts";
 import { startApp } from "./app-process.ts";
-import { interpolationValues } from "./interpolation-values.ts";
+import { frontRunning, startFront } from "../fronts/app-front.ts";
+import { frontPorts, interpolationValues } from "./interpolation-values.ts";
 import { waitPortFree } from "./port-allocator.ts";
 import { appHandle, serviceHandle } from "./process-handles.ts";
 import { stopGroups } from "./process-group.ts";
@@ -44,6 +46,7 @@ async function portBack(port: number, name: string): Promise<void> {
 
 function appUnit(o: ProcessSupervisionOptions, deployment: Deployment, app: string): SupervisedUnit {
   const { path } = appHealth(o.env.manifest.apps[app]);
+  const place = { owner: o.owner, envId: o.env.id, dataDir: o.env.dataDir, app };
   return {
     kind: "app",
     name: app,
@@ -52,6 +55,11 @@ function appUnit(o: ProcessSupervisionOptions, deployment: Deployment, app: stri
       const handle = appHandle(deployment.apps[app]);
       if (!handle || !(await isOurs(handle.pid, o.owner, o.env.id, app)))
         return { state: "exited", reason: `its process (pid ${handle?.pid ?? "?"}) is gone` };
+      if (handle.front && !(await frontRunning(place, handle.front)))
+        return {
+          state: "exited",
+          reason: `its front (pid ${handle.front.pid}, port ${handle.front.port}) is gone`,
+        };
       const problem = await checkHealth(handle.port, path, signal);
       return problem === undefined ? { state: "up" } : { state: "failing", reason: `${path}: ${problem}` };
     },
@@ -59,30 +67,37 @@ function appUnit(o: ProcessSupervisionOptions, deployment: Deployment, app: stri
       const current = deployment.apps[app];
       const handle = appHandle(current);
       if (!current || !handle) throw new ProvisionError(`${app} has no process record`, "supervise", app);
-      await stopGroups([{ pgid: handle.pgid, role: "app" }], o.stopGraceMs);
-      await portBack(handle.port, app);
-      const ports: Record<string, number> = {};
-      for (const [name, deployed] of Object.entries(deployment.apps)) {
-        const port = appHandle(deployed)?.port;
-        if (port !== undefined) ports[name] = port;
+      const frontGone = handle.front !== undefined && !(await frontRunning(place, handle.front));
+      // When only its front went, the process keeps serving and only the front comes back.
+      if (!frontGone || !(await isOurs(handle.pid, o.owner, o.env.id, app))) {
+        await stopGroups([{ pgid: handle.pgid, role: "app" }], o.stopGraceMs);
+        await portBack(handle.port, app);
+        deployment.apps[app] = await startApp({
+          env: o.env,
+          ctx: restartContext(o.ctx, signal),
+          app,
+          owner: o.owner,
+          port: handle.port,
+          values: interpolationValues(o.env, deployment, frontPorts(deployment), app, handle.port),
+          inputHash: current.inputHash,
+          output: o.state.output,
+          healthTimeoutMs: o.healthTimeoutMs,
+          stopGraceMs: o.stopGraceMs,
+          ...(handle.front && { front: handle.front }),
+          // The new pid is on record before the health wait: a previewd killed now still finds it.
+          onSpawned: async (started) => {
+            deployment.apps[app] = started;
+            o.ctx.appChanged(app, structuredClone(started));
+          },
+        });
       }
-      deployment.apps[app] = await startApp({
-        env: o.env,
-        ctx: restartContext(o.ctx, signal),
-        app,
-        owner: o.owner,
-        port: handle.port,
-        values: interpolationValues(o.env, deployment, ports, app),
-        inputHash: current.inputHash,
-        output: o.state.output,
-        healthTimeoutMs: o.healthTimeoutMs,
-        stopGraceMs: o.stopGraceMs,
-        // The new pid is on record before the health wait: a previewd killed now still finds it.
-        onSpawned: async (started) => {
-          deployment.apps[app] = started;
-          o.ctx.appChanged(app, structuredClone(started));
-        },
-      });
+      const restarted = deployment.apps[app];
+      if (frontGone && handle.front && restarted) {
+        restarted.handle = {
+          ...restarted.handle,
+          front: await startFront(place, handle.front.port, handle.port),
+        };
+      }
     },
     report(status) {
       const current = deployment.apps[app];
