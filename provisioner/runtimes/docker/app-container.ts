@@ -1,7 +1,7 @@
 /**
- * One app as a container on the environment's network (alias: the app name), its port published
- * on 127.0.0.1, its environment interpolated for container-to-container addresses, then waited
- * for on its health path through the published port.
+ * One app as a container on the environment's network (alias: the app name, once it serves), its
+ * port published on 127.0.0.1, its environment interpolated for container-to-container
+ * addresses, then waited for on its health path through the published port.
  */
 import { appHealth } from "../../manifest/manifest-schema.ts";
 import { createHash } from "node:crypto";
@@ -12,6 +12,7 @@ import { appEnvironment, type InterpolationValues } from "../../manifest/interpo
 import { unhealthyMessage, waitHealthy } from "../health-check.ts";
 import type { DeployedApp, Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import type { ContainerLogs } from "./container-logs.ts";
+import { frontUrl, type Front } from "../fronts/app-front.ts";
 import { containerName, labelsOf } from "./docker-labels.ts";
 import { gatewayHostname } from "./flags-gateway.ts";
 import { containerLimits } from "./resource-limits.ts";
@@ -90,8 +91,14 @@ export interface StartAppContainerOptions {
   spec: AppContainerSpec;
   network: { name: string; gateway: string };
   flagsPort: number;
-  /** Keep this host port if it is still free (stable direct URLs across updates). */
-  hostPort?: number;
+  /** Which of the app's containers this is (its name's suffix and label). */
+  generation: number;
+  /** Its names on the network: the app's name, or none while an older container still serves it. */
+  aliases: string[];
+  /** The app's front, if it has one: its address is the record's `directUrl`. */
+  front?: Front;
+  /** Runs the container's creation and start (which takes it an address on the network). */
+  joining?: <T>(work: () => Promise<T>) => Promise<T>;
   logs: ContainerLogs;
   healthTimeoutMs: number;
   onCreated(app: DeployedApp): Promise<void>;
@@ -101,11 +108,12 @@ export async function startAppContainer(options: StartAppContainerOptions): Prom
   const { docker, env, ctx, app, spec } = options;
   const { path: health, timeoutMs = options.healthTimeoutMs } = appHealth(env.manifest.apps[app]);
   ctx.event({ step: "start", app, status: "started", message: `container from ${spec.image}` });
-  const create = (hostPort?: number) =>
+  const { generation, front, joining = (work) => work() } = options;
+  const started = await joining(() =>
     startContainer(
       docker,
       {
-        name: containerName(env.id, app),
+        name: containerName(env.id, app, generation),
         Image: spec.image,
         Env: spec.env,
         Labels: labelsOf({
@@ -114,32 +122,33 @@ export async function startAppContainer(options: StartAppContainerOptions): Prom
           role: "app",
           name: app,
           specHash: spec.hash,
+          generation,
         }),
         ExposedPorts: { [`${spec.port}/tcp`]: {} },
         HostConfig: {
-          PortBindings: loopbackBinding(spec.port, hostPort),
+          // The engine picks the host port: the app's stable address is its front.
+          PortBindings: loopbackBinding(spec.port),
           ExtraHosts: [`${gatewayHostname}:${options.network.gateway}`],
           RestartPolicy: { Name: "no" },
           ...spec.limits,
         },
-        NetworkingConfig: { EndpointsConfig: { [options.network.name]: { Aliases: [app] } } },
+        NetworkingConfig: { EndpointsConfig: { [options.network.name]: { Aliases: options.aliases } } },
       },
       spec.port,
-    );
-  const started = await create(options.hostPort).catch((error: unknown) => {
-    if (options.hostPort === undefined) throw error;
-    return create();
-  });
+    ),
+  );
   await options.logs.follow(app, started.id, false);
   const deployed: DeployedApp = {
     status: "starting",
-    directUrl: `http://127.0.0.1:${started.hostPort}`,
+    directUrl: front ? frontUrl(front) : `http://127.0.0.1:${started.hostPort}`,
     inputHash: spec.hash,
     handle: {
       containerId: started.id,
       hostPort: started.hostPort,
       image: spec.image,
       flagsPort: options.flagsPort,
+      generation,
+      ...(front && { front }),
     },
   };
   await options.onCreated(deployed);

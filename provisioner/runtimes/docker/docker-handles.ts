@@ -1,4 +1,5 @@
 /** The docker runtime's `handle` of deployed apps and services, read back from persisted JSON. */
+import { frontOf, type Front } from "../fronts/app-front.ts";
 import { isPort } from "../handle-fields.ts";
 import type { DeployedApp, DeployedService } from "../runtime.ts";
 
@@ -12,6 +13,10 @@ export interface ContainerHandle {
 export interface AppContainerHandle extends ContainerHandle {
   /** The port of the environment's flags gateway, baked into PREVIEW_FLAGS_URL. */
   flagsPort: number;
+  /** Which of the app's containers (its name and generation label say it too); 1 if not recorded. */
+  generation: number;
+  /** Its stable loopback address (fronts/app-front.ts); none in records made before fronts. */
+  front?: Front;
 }
 
 export interface ServiceContainerHandle extends ContainerHandle {
@@ -37,7 +42,17 @@ export function appContainerHandle(app: DeployedApp | undefined): AppContainerHa
   const h = app?.handle;
   if (!h || !isText(h.containerId) || !isPort(h.hostPort) || !isText(h.image) || !isPort(h.flagsPort))
     return undefined;
-  return { containerId: h.containerId, hostPort: h.hostPort, image: h.image, flagsPort: h.flagsPort };
+  const generation =
+    Number.isInteger(h.generation) && (h.generation as number) > 0 ? (h.generation as number) : 1;
+  const front = frontOf(h);
+  return {
+    containerId: h.containerId,
+    hostPort: h.hostPort,
+    image: h.image,
+    flagsPort: h.flagsPort,
+    generation,
+    ...(front && { front }),
+  };
 }
 
 export function serviceContainerHandle(

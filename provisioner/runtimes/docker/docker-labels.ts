@@ -11,6 +11,8 @@ export const ROLE_LABEL = "dev.previewd.role";
 export const NAME_LABEL = "dev.previewd.name";
 /** Hash of what decided the object (an app's input hash, an image's content hash). */
 export const SPEC_LABEL = "dev.previewd.spec-hash";
+/** Which of an app's containers this is: 1 at first, one more on each replacing update. */
+export const GENERATION_LABEL = "dev.previewd.generation";
 
 /** `release`: the one-shot container of an app's `release`. */
 export type DockerRole = "app" | "release" | "service" | "network" | "volume" | "image";
@@ -22,6 +24,7 @@ export interface DockerLabels {
   role: DockerRole;
   name?: string;
   specHash?: string;
+  generation?: number;
 }
 
 export function labelsOf(labels: DockerLabels): Record<string, string> {
@@ -31,6 +34,7 @@ export function labelsOf(labels: DockerLabels): Record<string, string> {
     [ROLE_LABEL]: labels.role,
     ...(labels.name !== undefined && { [NAME_LABEL]: labels.name }),
     ...(labels.specHash !== undefined && { [SPEC_LABEL]: labels.specHash }),
+    ...(labels.generation !== undefined && { [GENERATION_LABEL]: String(labels.generation) }),
   };
 }
 
@@ -50,6 +54,10 @@ export function networkName(envId: string): string {
   return `previewd-${envId}`;
 }
 
-export function containerName(envId: string, name: string): string {
-  return `previewd-${envId}-${name}`;
+/**
+ * `previewd-<env-id>-<name>`; an app's later generations (zero-downtime updates start the new
+ * container beside the old one) add `_<generation>`, which no app name contains.
+ */
+export function containerName(envId: string, name: string, generation = 1): string {
+  return `previewd-${envId}-${name}${generation > 1 ? `_${generation}` : ""}`;
 }

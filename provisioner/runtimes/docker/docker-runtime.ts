@@ -30,6 +30,10 @@ import { superviseContainers } from "./docker-supervision.ts";
 import { restartServiceContainer } from "./service-restart.ts";
 import { commandServiceChanged } from "../service-input-hash.ts";
 import { isRunningWith } from "./run-container.ts";
+import { frontRunning, startFront, stopFronts } from "../fronts/app-front.ts";
+import { EnvironmentPorts } from "../process/environment-ports.ts";
+import { PortAllocator } from "../process/port-allocator.ts";
+import { AliasMoves } from "./network-aliases.ts";
 
 export interface DockerRuntimeOptions {
   /** Identifies this previewd; every object it creates carries it as a label. */
@@ -41,6 +45,11 @@ export interface DockerRuntimeOptions {
   healthTimeoutMs?: number;
   /** How long Postgres may take to accept connections (default 60 s). */
   serviceTimeoutMs?: number;
+  /**
+   * How long an app's replaced container may finish the connections it serves before it stops,
+   * on a zero-downtime update (default 5 s).
+   */
+  drainMs?: number;
   /**
    * Orphans younger than this are left for one more look after it (default 5 s): they may belong
    * to an operation that is still finishing.
@@ -63,7 +72,10 @@ class DockerRuntime implements Runtime {
   readonly #healthTimeoutMs: number;
   readonly #serviceTimeoutMs: number;
   readonly #orphanGraceMs: number;
+  readonly #drainMs: number;
   readonly #pipeline: PipelineOptions;
+  /** The loopback ports of the apps' fronts. */
+  readonly #ports = new PortAllocator();
   readonly #envs = new Map<string, DockerEnvironment>();
   readonly #timers = new Set<NodeJS.Timeout>();
 
@@ -75,6 +87,7 @@ class DockerRuntime implements Runtime {
     this.#healthTimeoutMs = options.healthTimeoutMs ?? 60_000;
     this.#serviceTimeoutMs = options.serviceTimeoutMs ?? 60_000;
     this.#orphanGraceMs = options.orphanGraceMs ?? 5_000;
+    this.#drainMs = options.drainMs ?? 5_000;
     this.#pipeline = options.pipeline ?? {};
   }
 
@@ -157,10 +170,11 @@ class DockerRuntime implements Runtime {
       const steps = this.#steps(env, ctx, deployment);
       // The containers' PREVIEW_FLAGS_URL names the gateway's port: listen on it again.
       await steps.connect();
-      const logs = this.#state(env, ctx.logs).logs;
-      await Promise.all(containers.map(([name, id]) => logs.follow(name, id, true)));
+      const state = this.#state(env, ctx.logs);
+      await Promise.all(containers.map(([name, id]) => state.logs.follow(name, id, true)));
+      const adopted = await this.#reviveFronts(env, deployment, state);
       this.#logger.info({ envId: env.id }, "adopted running containers");
-      return deployment;
+      return adopted;
     } catch (error) {
       this.#logger.warn({ envId: env.id, err: error }, "cannot adopt the environment's containers");
       return undefined;
@@ -172,6 +186,8 @@ class DockerRuntime implements Runtime {
     this.#envs.delete(envId);
     await state?.gateway?.close();
     await state?.logs.discard();
+    await stopFronts(this.#owner, (id) => id === envId);
+    state?.ports.releaseAll();
     await removeLabelled(this.#docker, this.#owner, envId);
   }
 
@@ -205,12 +221,15 @@ class DockerRuntime implements Runtime {
       this.#timers.add(timer);
     }
     if (removed.length > 0) this.#logger.info({ envIds: removed }, "removed orphaned containers");
+    // Fronts are processes on this host: those of environments no record claims go too.
+    await stopFronts(this.#owner, (id) => !keep.has(id) && !this.#envs.has(id) && !found.has(id));
     return removed;
   }
 
   supervise(env: RuntimeEnvironment, deployment: Deployment, ctx: SupervisionContext): Supervision {
     return superviseContainers({
       docker: this.#docker,
+      owner: this.#owner,
       env,
       deployment,
       ctx,
@@ -276,7 +295,11 @@ class DockerRuntime implements Runtime {
   #state(env: RuntimeEnvironment, logs: LogStore): DockerEnvironment {
     let state = this.#envs.get(env.id);
     if (!state) {
-      state = { logs: new ContainerLogs(this.#docker, env.id, env.dataDir, logs) };
+      state = {
+        logs: new ContainerLogs(this.#docker, env.id, env.dataDir, logs),
+        ports: new EnvironmentPorts(this.#ports),
+        aliases: new AliasMoves(),
+      };
       this.#envs.set(env.id, state);
     }
     state.logs.useLogs(logs);
@@ -300,7 +323,30 @@ class DockerRuntime implements Runtime {
       deployment,
       healthTimeoutMs: this.#healthTimeoutMs,
       serviceTimeoutMs: this.#serviceTimeoutMs,
+      drainMs: this.#drainMs,
     });
+  }
+
+  /** Holds the fronts' ports; a front that died while previewd was down comes back (or supervision retries). */
+  async #reviveFronts(
+    env: RuntimeEnvironment,
+    deployment: Deployment,
+    state: DockerEnvironment,
+  ): Promise<Deployment> {
+    const revived = structuredClone(deployment);
+    for (const [app, deployed] of Object.entries(revived.apps)) {
+      const handle = appContainerHandle(deployed);
+      if (!handle?.front) continue;
+      state.ports.reserve(handle.front.port);
+      const place = { owner: this.#owner, envId: env.id, dataDir: env.dataDir, app };
+      if (await frontRunning(place, handle.front)) continue;
+      try {
+        deployed.handle.front = await startFront(place, handle.front.port, handle.hostPort);
+      } catch (error) {
+        this.#logger.warn({ envId: env.id, app, err: error }, "cannot start the app's front again");
+      }
+    }
+    return revived;
   }
 
   async #removeEverything(envId: string): Promise<void> {

@@ -10,7 +10,11 @@ import { buildEnvironments } from "../build-values.ts";
 import type { AppBuilds } from "../deploy-flow.ts";
 import { settleAll, step } from "../provision-steps.ts";
 import type { Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
-import { appContainerSpec, startAppContainer } from "./app-container.ts";
+import { stopFront } from "../fronts/app-front.ts";
+import type { EnvironmentPorts } from "../process/environment-ports.ts";
+import { appContainerSpec } from "./app-container.ts";
+import { switchAppContainer } from "./container-switchover.ts";
+import type { AliasMoves } from "./network-aliases.ts";
 import { ensureAppImage, planAppImage } from "./app-image.ts";
 import type { ContainerLogs } from "./container-logs.ts";
 import { ignoreGone } from "./docker-engine.ts";
@@ -18,14 +22,19 @@ import { appContainerHandle, serviceContainerHandle } from "./docker-handles.ts"
 import { ensureNetwork, type EnvironmentNetwork } from "./docker-objects.ts";
 import { startFlagsGateway, type FlagsGateway } from "./flags-gateway.ts";
 import { ImageBuildOrder, type JobControl } from "./image-builds.ts";
-import { startService } from "./start-service.ts";
 import { runReleaseContainer } from "./release-container.ts";
 import { imageExists } from "./rootfs-image.ts";
+import { startService } from "./start-service.ts";
 
-/** What the docker runtime holds in memory per environment: its log streams and flags gateway. */
+/**
+ * What the docker runtime holds in memory per environment: its log streams, flags gateway, the
+ * ports of its apps' fronts, and the order in which app containers take their names (network-aliases.ts).
+ */
 export interface DockerEnvironment {
   logs: ContainerLogs;
   gateway?: FlagsGateway;
+  ports: EnvironmentPorts;
+  aliases: AliasMoves;
 }
 
 export interface DockerStepsOptions {
@@ -39,6 +48,8 @@ export interface DockerStepsOptions {
   deployment: Deployment;
   healthTimeoutMs: number;
   serviceTimeoutMs: number;
+  /** How long a replaced app container may finish its connections before it stops (container-switchover.ts). */
+  drainMs: number;
 }
 
 /** The environment's network and the flags gateway on it, which app containers need. */
@@ -178,33 +189,14 @@ export class DockerSteps {
     return appContainerSpec(env, deployment, app, images[app] ?? "", gateway.containerFlagsUrl).hash;
   }
 
-  /** Starts the app's container; on update, first removes the old one and keeps its host port if it can. */
+  /** Starts the app's container; on update, beside the old one, which goes once the new one serves. */
   async startApp(connected: Connected, app: string, images: Record<string, string>): Promise<void> {
-    const { env, ctx, deployment } = this.#o;
+    const { env, deployment } = this.#o;
     const { network, gateway } = connected;
-    const previous = appContainerHandle(deployment.apps[app]);
-    await this.#removeContainer(previous?.containerId);
-    await step("start", app, async () => {
-      const spec = appContainerSpec(env, deployment, app, images[app] ?? "", gateway.containerFlagsUrl);
-      deployment.apps[app] = await startAppContainer({
-        docker: this.#o.docker,
-        owner: this.#o.owner,
-        env,
-        ctx,
-        app,
-        spec,
-        network,
-        flagsPort: gateway.port,
-        ...(previous?.hostPort && { hostPort: previous.hostPort }),
-        logs: this.#o.state.logs,
-        healthTimeoutMs: this.#o.healthTimeoutMs,
-        onCreated: async (started) => {
-          deployment.apps[app] = started;
-          await ctx.checkpoint(structuredClone(deployment));
-        },
-      });
-      await ctx.checkpoint(structuredClone(deployment));
-    });
+    const spec = await step("start", app, async () =>
+      appContainerSpec(env, deployment, app, images[app] ?? "", gateway.containerFlagsUrl),
+    );
+    await switchAppContainer({ ...this.#o, app, spec, network, flagsPort: gateway.port });
   }
 
   /** The app's `release` in a one-shot container of its image, with its env, on the environment's network. */
@@ -234,10 +226,14 @@ export class DockerSteps {
     delete deployment.services[name];
   }
 
-  /** Removes the app's container and drops it from the deployment. */
+  /** Removes the app's container and front, and drops it from the deployment. */
   async removeApp(app: string): Promise<void> {
-    await this.#removeContainer(appContainerHandle(this.#o.deployment.apps[app])?.containerId);
-    await this.#o.state.logs.stop(app);
+    const { env, owner, state } = this.#o;
+    const handle = appContainerHandle(this.#o.deployment.apps[app]);
+    await this.#removeContainer(handle?.containerId);
+    await stopFront({ owner, envId: env.id, dataDir: env.dataDir, app }, handle?.front);
+    state.ports.release(handle?.front?.port);
+    await state.logs.stop(app);
     delete this.#o.deployment.apps[app];
   }
 

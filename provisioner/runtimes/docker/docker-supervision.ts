@@ -3,7 +3,9 @@
  * running is down, an app (or `command` service) container whose health path does not answer is
  * failing. A restart
  * starts the same container again (its volume, so its data, kept) and follows its logs again;
- * the engine may publish it on another loopback port, which the new handle records.
+ * the engine may publish it on another loopback port, which the new handle records and the
+ * app's front (its stable address, fronts/app-front.ts) is pointed at. A front that died comes
+ * back on its port.
  */
 import { appHealth } from "../../manifest/manifest-schema.ts";
 import type Docker from "dockerode";
@@ -17,9 +19,11 @@ import { dockerStatus } from "./docker-engine.ts";
 import { appContainerHandle, serviceContainerHandle } from "./docker-handles.ts";
 import { restartServiceContainer } from "./service-restart.ts";
 import { exitCodeOf, restartContainer } from "./run-container.ts";
+import { frontRunning, pointFront, startFront } from "../fronts/app-front.ts";
 
 export interface DockerSupervisionOptions {
   docker: Docker;
+  owner: string;
   env: RuntimeEnvironment;
   deployment: Deployment;
   ctx: SupervisionContext;
@@ -44,6 +48,7 @@ async function running(docker: Docker, id: string | undefined): Promise<Probe> {
 function appUnit(o: DockerSupervisionOptions, deployment: Deployment, app: string): SupervisedUnit {
   const { path, timeoutMs = o.healthTimeoutMs } = appHealth(o.env.manifest.apps[app]);
   const containerPort = o.env.manifest.apps[app]?.docker?.port ?? 80;
+  const place = { owner: o.owner, envId: o.env.id, dataDir: o.env.dataDir, app };
   return {
     kind: "app",
     name: app,
@@ -52,6 +57,11 @@ function appUnit(o: DockerSupervisionOptions, deployment: Deployment, app: strin
       const handle = appContainerHandle(deployment.apps[app]);
       const look = await running(o.docker, handle?.containerId);
       if (look.state !== "up" || !handle) return look;
+      if (handle.front && !(await frontRunning(place, handle.front)))
+        return {
+          state: "exited",
+          reason: `its front (pid ${handle.front.pid}, port ${handle.front.port}) is gone`,
+        };
       const problem = await checkHealth(handle.hostPort, path, signal);
       return problem === undefined ? { state: "up" } : { state: "failing", reason: `${path}: ${problem}` };
     },
@@ -59,8 +69,16 @@ function appUnit(o: DockerSupervisionOptions, deployment: Deployment, app: strin
       const current = deployment.apps[app];
       const handle = appContainerHandle(current);
       if (!current || !handle) throw new ProvisionError(`${app} has no container record`, "supervise", app);
+      const { front } = handle;
+      const frontGone = front !== undefined && !(await frontRunning(place, front));
+      if (frontGone)
+        current.handle = { ...current.handle, front: await startFront(place, front.port, handle.hostPort) };
+      // When only its front went, the container keeps serving.
+      if (frontGone && (await running(o.docker, handle.containerId)).state === "up") return;
       const hostPort = await restartContainer(o.docker, handle.containerId, containerPort);
-      current.directUrl = `http://127.0.0.1:${hostPort}`;
+      // The engine may publish it on another port: its front follows; without one, its directUrl.
+      if (front) await pointFront(place, hostPort);
+      else current.directUrl = `http://127.0.0.1:${hostPort}`;
       current.handle = { ...current.handle, hostPort };
       await o.logs.follow(app, handle.containerId, true);
       const result = await waitHealthy({

@@ -33,7 +33,7 @@ async function create(docker: Docker, options: Docker.ContainerCreateOptions): P
   }
 }
 
-function publishedPort(info: Docker.ContainerInspectInfo, containerPort: number): number | undefined {
+export function publishedPort(info: Docker.ContainerInspectInfo, containerPort: number): number | undefined {
   const binding = info.NetworkSettings.Ports?.[`${containerPort}/tcp`]?.find((b) => b.HostIp === "127.0.0.1");
   const hostPort = Number(binding?.HostPort);
   return Number.isInteger(hostPort) && hostPort > 0 ? hostPort : undefined;
