@@ -1,7 +1,8 @@
 /**
  * The three things that happen to an environment: provision, update, delete. Each runs alone
  * (the orchestrator queues them per environment), reports progress, and on failure leaves
- * nothing behind but a `failed` record that says why.
+ * nothing behind but a `failed` record that says why (a failed update: also the apps that served
+ * before it, still serving).
  */
 import { performance } from "node:perf_hooks";
 import type { Deployment, RuntimeContext } from "../runtimes/runtime.ts";
@@ -56,9 +57,13 @@ export async function runOperation(op: OperationDeps): Promise<void> {
       status: "failed",
       message: record.error.message,
     });
-    await teardown(op).catch((cleanup: unknown) =>
-      op.deps.logger.error({ env: record.id, err: cleanup }, "cleanup after a failure failed"),
-    );
+    // A failed update leaves the apps that served before serving (runtimes start new instances
+    // beside them): the environment shows the failure and stays reachable; the next redeploy
+    // updates it. A failed provision leaves nothing.
+    if (record.status !== "updating" || !record.deployment)
+      await teardown(op).catch((cleanup: unknown) =>
+        op.deps.logger.error({ env: record.id, err: cleanup }, "cleanup after a failure failed"),
+      );
     await orchestrator.setStatusDurably(record, "failed").catch((unsaved: unknown) => {
       // Failed all the same; a restart finds it provisioning on disk and marks it failed too.
       op.deps.logger.error({ env: record.id, err: unsaved }, "could not save the failed status");
