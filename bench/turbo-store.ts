@@ -44,8 +44,8 @@ const rounds = Number(process.argv[2] ?? 3);
 const steps = ["cold create", "second branch, web changed", "redeploy, api changed"] as const;
 type Step = (typeof steps)[number];
 type Timings = EnvironmentView["timings"];
-/** A way's timings per step, and the size of previewd's shared caches after the three steps. */
-type Run = Record<Step, Timings> & { cacheMb: number };
+/** A way's timings per step, and the disk its caches and two worktrees take after the three steps. */
+type Run = Record<Step, Timings> & { diskMb: number };
 
 async function measure(way: Way): Promise<Run> {
   const repo = await createExampleRepo("turbo-store");
@@ -85,11 +85,18 @@ async function measure(way: Way): Promise<Run> {
     );
     await orchestrator.redeploy(first.id);
     const redeployed = await settled(first.id, commit);
-    // The outputs under the data dir; as root, pnpm's shared store sits in previewd's root layout.
-    const caches = [path.join(dataDir, "cache"), path.join(ownerDir(rootHome, ownerIdOf(dataDir)), "stores")];
-    const du = execFileSync("du", ["-skc", ...caches.filter((dir) => existsSync(dir))], { encoding: "utf8" });
+    // The outputs under the data dir (as root, pnpm's shared store sits in previewd's root layout)
+    // and both environments' worktrees, in one `du`, which counts hard-linked files once.
+    const places = [
+      path.join(dataDir, "cache"),
+      path.join(ownerDir(rootHome, ownerIdOf(dataDir)), "stores"),
+      ...orchestrator.list().map((env) => orchestrator.record(env.id).worktreePath ?? ""),
+    ];
+    const du = execFileSync("du", ["-skc", ...places.filter((dir) => dir && existsSync(dir))], {
+      encoding: "utf8",
+    });
     return {
-      cacheMb: Math.round(Number.parseInt(du.trim().split("\n").at(-1)!, 10) / 1024),
+      diskMb: Math.round(Number.parseInt(du.trim().split("\n").at(-1)!, 10) / 1024),
       "cold create": first.timings,
       "second branch, web changed": second.timings,
       "redeploy, api changed": redeployed.timings,
@@ -129,9 +136,8 @@ for (const step of steps) {
 }
 console.log("");
 for (const way of ways) {
-  console.log(
-    `${way.name}: shared caches after the three steps ${median(results.get(way.name)!.map((r) => r.cacheMb))} MB`,
-  );
+  const mb = median(results.get(way.name)!.map((r) => r.diskMb));
+  console.log(`${way.name}: shared caches and both worktrees after the three steps: ${mb} MB`);
 }
 for (const step of steps) {
   const ratio = phase("now", step, "total") / phase("old way", step, "total");
