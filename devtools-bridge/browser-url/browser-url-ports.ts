@@ -3,7 +3,9 @@
  * restarted previewd takes the same ports again: an agent that put the URL in its configuration
  * (`chrome-devtools-mcp --browserUrl …`) keeps working for the environment's whole life.
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../../provisioner/atomic-file.ts";
+import { StateWriteError } from "../../provisioner/errors.ts";
+import { readFile } from "node:fs/promises";
 
 export class BrowserUrlPorts {
   readonly #file: string;
@@ -54,11 +56,10 @@ export class BrowserUrlPorts {
 
   /** Writes one after the other, each whole (a temporary file renamed over the old one). */
   #save(): Promise<void> {
-    const write = async () => {
-      const temporary = `${this.#file}.tmp`;
-      await writeFile(temporary, JSON.stringify(Object.fromEntries(this.#ports)), { mode: 0o600 });
-      await rename(temporary, this.#file);
-    };
+    const write = () =>
+      writeFileAtomic(this.#file, JSON.stringify(Object.fromEntries(this.#ports))).catch((error: unknown) => {
+        throw new StateWriteError(this.#file, error);
+      });
     this.#writing = this.#writing.then(write, write);
     return this.#writing;
   }

@@ -3,7 +3,8 @@
  * processed once, across restarts. Ids are appended to a file, one a line; the file is
  * compacted to the newest `limit` ids once it holds twice as many.
  */
-import { appendFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../atomic-file.ts";
+import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
 export class DeliveryLog {
@@ -47,8 +48,6 @@ export class DeliveryLog {
   }
 
   async #rewrite(): Promise<void> {
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temporary, [...this.#ids].map((id) => `${id}\n`).join(""));
-    await rename(temporary, this.file);
+    await writeFileAtomic(this.file, [...this.#ids].map((id) => `${id}\n`).join(""));
   }
 }

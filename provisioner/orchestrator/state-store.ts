@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { writeFileAtomic } from "../atomic-file.ts";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { StateWriteError } from "../errors.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
@@ -51,19 +52,10 @@ export class StateStore {
   }
 
   async #write(state: StateFile): Promise<void> {
-    const temporary = `${this.#file}.${process.pid}.tmp`;
     try {
       await mkdir(path.dirname(this.#file), { recursive: true });
-      const handle = await open(temporary, "w", 0o600);
-      try {
-        await handle.writeFile(JSON.stringify(state, null, 2));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temporary, this.#file);
+      await writeFileAtomic(this.#file, JSON.stringify(state, null, 2), { sync: true });
     } catch (error) {
-      await rm(temporary, { force: true }).catch(() => undefined);
       throw new StateWriteError(this.#file, error);
     }
   }

@@ -3,7 +3,8 @@
  * remembers, per container, the timestamp of the last line in `<dataDir>/docker-logs.json`, so a
  * restarted previewd resumes with `since` and misses nothing written while it was down.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../../atomic-file.ts";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
@@ -193,7 +194,6 @@ export class ContainerLogs {
     this.#saveTimer = undefined;
     if (!this.#cursors) return;
     await mkdir(dirname(this.#cursorFile), { recursive: true });
-    await writeFile(`${this.#cursorFile}.tmp`, JSON.stringify(this.#cursors));
-    await rename(`${this.#cursorFile}.tmp`, this.#cursorFile);
+    await writeFileAtomic(this.#cursorFile, JSON.stringify(this.#cursors));
   }
 }

@@ -8,8 +8,8 @@
  * rewrite its target), labelled `front` like every process previewd starts (process-labels.ts),
  * so destroy and reconcile find it without a record.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../../atomic-file.ts";
+import { mkdir, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ProvisionError } from "../../errors.ts";
@@ -55,14 +55,11 @@ function frontFile(place: FrontPlace, extension: string): string {
 /** Points the front at `target` (a loopback port): every connection it accepts from now on goes there. */
 export async function pointFront(place: FrontPlace, target: number): Promise<void> {
   const file = frontFile(place, "port");
-  const temporary = `${file}.${randomBytes(4).toString("hex")}.tmp`;
   await mkdir(join(place.dataDir, "fronts"), { recursive: true });
   try {
-    await writeFile(temporary, `${target}\n`, { mode: 0o600 });
-    // rename(2) replaces the file at once: a front reads either the old port or the new one.
-    await rename(temporary, file);
+    // Replaced whole: a front reads either the old port or the new one.
+    await writeFileAtomic(file, `${target}\n`);
   } catch (error) {
-    await rm(temporary, { force: true });
     throw new ProvisionError(
       `cannot point ${place.app}'s front at port ${target}: ${String(error)}`,
       "start",

@@ -16,8 +16,9 @@
  * with COREPACK_INTEGRITY_KEYS=0 and says so. A hash in `packageManager` (`+sha512.…`) is
  * checked instead of signatures, always: such a spec never needs that.
  */
+import { writeFileAtomic } from "../../atomic-file.ts";
 import { execFile } from "node:child_process";
-import { chmod, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -117,11 +118,7 @@ export function writeShims(place: CorepackPlace): Promise<void> {
       const corepack = await corepackPath();
       for (const [tool, { manager, corepackName }] of Object.entries(tools)) {
         const file = join(place.bin, tool);
-        await writeFile(`${file}.tmp`, shim(tool, manager, corepackName, corepack, place.bin), {
-          mode: 0o755,
-        });
-        await chmod(`${file}.tmp`, 0o755);
-        await rename(`${file}.tmp`, file);
+        await writeFileAtomic(file, shim(tool, manager, corepackName, corepack, place.bin), { mode: 0o755 });
       }
     })();
     written.catch(() => shimsWritten.delete(place.bin));

@@ -3,7 +3,8 @@
  * lockfile skips install and an unchanged app input hash skips its build. What it remembers was
  * done in the environment's worktree: once that worktree is gone, so is the record (`forget`).
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../../atomic-file.ts";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 export interface StepCacheRecord {
@@ -47,7 +48,6 @@ export class StepCache {
     change(record);
     await mkdir(dirname(this.#file), { recursive: true });
     // Write then rename, so a crash never leaves half a record.
-    await writeFile(`${this.#file}.tmp`, JSON.stringify(record));
-    await rename(`${this.#file}.tmp`, this.#file);
+    await writeFileAtomic(this.#file, JSON.stringify(record));
   }
 }
