@@ -409,12 +409,13 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     this.#events.forget(id);
     await this.deps.logs.remove(id);
     await rm(this.dataDir(id), { recursive: true, force: true });
-    this.#changes.emit(id);
     for (const listener of this.#deletedListeners) {
       await Promise.resolve(listener(id)).catch((error: unknown) =>
         this.deps.logger.error({ env: id, err: error }, "cleanup after delete failed"),
       );
     }
+    // Waiters hear of the delete once everything of it is gone (its browser, its browserUrl port).
+    this.#changes.emit(id);
   }
 
   resetEvents(id: string): void {
