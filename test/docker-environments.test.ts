@@ -151,9 +151,13 @@ describe.skipIf(skipDocker)("environments on the docker runtime", () => {
       // A version no earlier run built, so the content-hash cache cannot already hold web's image.
       const version = `v2-${Date.now()}`;
       await repo.commit({ "apps/web/version.txt.js": `module.exports = "${version}";\n` }, "web v2");
-      const redeploy = await harness.request("POST", `/v1/environments/${main.id}/redeploy`);
-      expect(redeploy.status).toBe(202);
-      const done = await harness.previewd.orchestrator.waitFor(main.id, ["ready", "failed"], 120_000);
+      // Waiting in the request: a waitFor right after a 202 may see the "ready" of before the update.
+      const redeploy = await harness.request<EnvironmentView>(
+        "POST",
+        `/v1/environments/${main.id}/redeploy?wait=true&timeout=120`,
+      );
+      expect(redeploy.status).toBe(200);
+      const done = redeploy.body;
       expect(done.status, JSON.stringify(done.error)).toBe("ready");
       const events = harness.previewd.orchestrator.events(main.id);
       const builds = events.filter((e) => e.step === "build" && e.status !== "started");
