@@ -1,16 +1,30 @@
 /**
- * `/v1/environments/:id/screenshots`: take one (POST → 201), list them, fetch a PNG. Mounted with
+ * `/v1/environments/:id/screenshots`: take one (POST → 201) or store a client's PNG (POST with
+ * `Content-Type: image/png`, screenshot-upload.ts), list them, fetch a PNG. Mounted with
  * `mergeParams`, behind the /v1 token check.
  */
-import { Router, type Request } from "express";
+import express, { Router, type Request } from "express";
 import { parseRequest } from "../../provisioner/api/validate.ts";
 import type { BridgeContext } from "../bridge-context.ts";
 import { captureScreenshot } from "./capture-screenshot.ts";
 import { DEFAULT_VIEWPORT, resolvePageUrl, screenshotRequestSchema } from "./screenshot-request.ts";
 import type { ScreenshotRecord, ScreenshotStore } from "./screenshot-store.ts";
+import { MAX_UPLOAD_BYTES, parseUpload } from "./screenshot-upload.ts";
 
 export function screenshotRoutes(context: BridgeContext, store: ScreenshotStore): Router {
   const router = Router({ mergeParams: true });
+
+  router.post("/", express.raw({ type: "image/png", limit: MAX_UPLOAD_BYTES }), async (req, res, next) => {
+    if (!req.is("image/png")) return next();
+    const id = envId(req);
+    context.requireEnvironment(id);
+    const { png, ...meta } = parseUpload(req);
+    const record = await store.save(id, png, { ...meta, consoleErrors: [] });
+    res
+      .status(201)
+      .location(pngUrl(req, id, record.id))
+      .json(view(req, id, record));
+  });
 
   router.post("/", async (req, res) => {
     const id = envId(req);

@@ -65,9 +65,23 @@ const cdp = (summary: string, method = "get", parameters: Json[] = []): Record<s
 export const devtoolsPaths: PathItems = {
   "/v1/environments/{id}/screenshots": {
     post: {
-      summary: "Open a page of the environment in its browser and capture a PNG",
-      parameters: [idParam],
-      requestBody: { content: { "application/json": { schema: ref("ScreenshotRequest") } } },
+      summary:
+        "Open a page of the environment in its browser and capture a PNG; or, with an image/png body, store a PNG a client captured",
+      parameters: [
+        idParam,
+        {
+          name: "pageUrl",
+          in: "query",
+          description: "with an image/png body: the page it shows",
+          schema: { type: "string" },
+        },
+      ],
+      requestBody: {
+        content: {
+          "application/json": { schema: ref("ScreenshotRequest") },
+          "image/png": { schema: { type: "string", format: "binary" } },
+        },
+      },
       responses: {
         "201": json(screenshot, "captured"),
         "400": problem("invalid request"),

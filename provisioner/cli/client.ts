@@ -156,22 +156,42 @@ export class PreviewdClient {
     return Buffer.from(await response.arrayBuffer());
   }
 
+  /** Stores a PNG a client captured itself (e.g. of a page an agent drives) beside previewd's own screenshots. */
+  async storeScreenshot(id: string, png: Buffer, pageUrl: string): Promise<ScreenshotView> {
+    const query = new URLSearchParams({ pageUrl });
+    const response = await this.#request("POST", `${envPath(id)}/screenshots?${query}`, png, {
+      contentType: "image/png",
+    });
+    return (await response.json()) as ScreenshotView;
+  }
+
+  /**
+   * Where a CDP client reaches the environment's browser through this previewd (the bridge's /v1
+   * path: reachable wherever the API is), and the headers it must send.
+   */
+  devtoolsEndpoint(id: string): { url: string; headers: Record<string, string> } {
+    return {
+      url: `${this.baseUrl}${envPath(id)}/devtools`,
+      headers: this.#token ? { authorization: `Bearer ${this.#token}` } : {},
+    };
+  }
+
   async #request(
     method: string,
     path: string,
     body?: unknown,
-    options: { signal?: AbortSignal; accept?: string; lastEventId?: string } = {},
+    options: { signal?: AbortSignal; accept?: string; lastEventId?: string; contentType?: string } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { accept: options.accept ?? "application/json" };
     if (options.lastEventId !== undefined) headers["last-event-id"] = options.lastEventId;
-    if (body !== undefined) headers["content-type"] = "application/json";
+    if (body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     let response: Response;
     try {
       response = await this.#fetch(`${this.baseUrl}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body),
         signal: options.signal,
       });
     } catch (error) {
