@@ -15,11 +15,12 @@ export function mcpCommand(): Command {
         import("@modelcontextprotocol/sdk/server/stdio.js"),
         import("../mcp/create-mcp-server.ts"),
       ]);
-      const server = createMcpServer(clientFor(options), { version: packageVersion() });
-      await server.connect(new StdioServerTransport());
+      const mcp = createMcpServer(clientFor(options), { version: packageVersion() });
+      await mcp.server.connect(new StdioServerTransport());
       console.error(`previewd mcp: serving tools for previewd at ${clientFor(options).baseUrl}`);
       await untilInputEndsOrSignal();
-      await server.close();
+      // Also disconnects from the environments' browsers, whose bridge closes this session's pages.
+      await mcp.close();
     });
 }
 

@@ -16,8 +16,10 @@ export function registerInspectionTools(server: McpServer, client: PreviewdClien
         "Log lines of apps, services, previewd itself and the browser, oldest first, as NDJSON {ts, app, stream, line}.",
       inputSchema: {
         id,
-        app: z.array(z.string()).optional().describe('app or service names, "browser" or "previewd"'),
-        stream: z.array(z.enum(["stdout", "stderr", "system", "browser"])).optional(),
+        app: oneOrMore(z.string().min(1)).describe(
+          'an app or service name, "browser" or "previewd", or a list',
+        ),
+        stream: oneOrMore(z.enum(["stdout", "stderr", "system", "browser"])).describe("a stream, or a list"),
         since: z.string().optional().describe('an RFC 3339 time or a duration back such as "5m"'),
         tail: z.number().int().min(0).max(10_000).default(200).describe("the last N lines"),
         grep: z
@@ -28,9 +30,9 @@ export function registerInspectionTools(server: McpServer, client: PreviewdClien
           ),
       },
     },
-    ({ id, ...query }) =>
+    ({ id, app, stream, ...query }) =>
       asToolResult(async () => {
-        const entries = await client.logs(id, query);
+        const entries = await client.logs(id, { ...query, app: listOf(app), stream: listOf(stream) });
         if (entries.length === 0) return textResult("no matching log lines");
         return textResult(
           entries.map(({ ts, app, stream, line }) => JSON.stringify({ ts, app, stream, line })).join("\n"),
@@ -105,4 +107,13 @@ export function registerInspectionTools(server: McpServer, client: PreviewdClien
         return pngResult(await client.screenshotPng(id, shot.id), shot);
       }),
   );
+}
+
+/** Agents write `app: "browser"` as often as `app: ["browser"]`: both mean the same. */
+function oneOrMore<T extends z.ZodType>(item: T) {
+  return z.union([item, z.array(item)]).optional();
+}
+
+function listOf<T>(value: T | T[] | undefined): T[] | undefined {
+  return value === undefined ? undefined : Array.isArray(value) ? value : [value];
 }
