@@ -38,6 +38,9 @@ import { loadGitHubConfig, type GitHubConfig } from "./github/github-config.ts";
 import { ofrepPreviewOrigins } from "./api/ofrep-routes.ts";
 import { loadGuardConfig, type GuardConfig } from "./request-guard/guard-config.ts";
 import { createRequestGuard } from "./request-guard/request-guard.ts";
+import { PreviewdClient } from "./cli/client.ts";
+import { packageVersion } from "./cli/package-info.ts";
+import { mcpHttp } from "./mcp/mcp-http-routes.ts";
 
 export interface Previewd {
   /** The API's origin, e.g. `http://127.0.0.1:7070`. */
@@ -211,6 +214,14 @@ async function assemble(
   });
   started.push(() => github.close());
 
+  // MCP over HTTP: each session's tools call this previewd's API, as `previewd mcp` does over stdio.
+  const mcp = mcpHttp({
+    client: () => new PreviewdClient({ baseUrl: origin, ...(config.token && { token: config.token }) }),
+    version: packageVersion(),
+    logger,
+  });
+  started.push(() => mcp.close());
+
   const app = createApp({
     orchestrator,
     logger,
@@ -223,6 +234,7 @@ async function assemble(
     github,
     metrics,
     shares,
+    mcp: mcp.routes,
   });
   const proxy = instrumentProxy(
     createPreviewProxy({ orchestrator, baseDomain: config.baseDomain, logger, access }),
@@ -254,6 +266,7 @@ async function assemble(
     async close() {
       clearInterval(reaper);
       await server.close();
+      await mcp.close();
       await github.close();
       await bridge.close();
       await orchestrator.idle();

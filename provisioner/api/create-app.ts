@@ -57,6 +57,8 @@ export interface AppDeps {
   metrics?: PreviewdMetrics;
   /** Serves `POST /environments/:id/share` (share links to protected previews) when given. */
   shares?: ShareLinks;
+  /** MCP over streamable HTTP, served at `/mcp` behind the token (provisioner/mcp/mcp-http-routes.ts). */
+  mcp?: express.RequestHandler;
 }
 
 export function createApp({
@@ -71,6 +73,7 @@ export function createApp({
   devtools,
   metrics,
   shares,
+  mcp,
 }: AppDeps): express.Application {
   const app = express();
   app.disable("x-powered-by");
@@ -87,6 +90,8 @@ export function createApp({
   if (devtools) app.use(devtools.rootRoutes);
   // An OFREP request under a wrong base URL: a 404 in OFREP's shape naming the right one.
   if (flags) app.use(ofrepWrongBase());
+  // Its own body parsing (the SDK's transport reads the request), the token as for /v1.
+  if (mcp) app.use("/mcp", requireToken(config.token), mcp);
 
   const v1 = express.Router();
   // OFREP first: it takes the environment's flags token too, CORS preflights and its own error shape.
