@@ -135,6 +135,21 @@ const paths: PathItems = {
       responses: { "200": json({ type: "object", properties: { status: { const: "ok" } } }, "alive") },
     },
   },
+  "/mcp": Object.fromEntries(
+    (["post", "get", "delete"] as const).map((method) => [
+      method,
+      {
+        summary:
+          "MCP over streamable HTTP (initialize with POST; Mcp-Session-Id after that; GET streams, DELETE ends a session)",
+        responses: {
+          "200": { description: "JSON-RPC, as JSON or an event stream" },
+          "400": { description: "no session: start one with an initialize POST" },
+          "401": problem("missing or wrong bearer token"),
+          "404": { description: "no such session (ended, idle too long, or previewd restarted)" },
+        },
+      },
+    ]),
+  ),
   "/openapi.json": {
     get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } },
   },
