@@ -3,7 +3,6 @@
  * closed pages, failed navigations, scripts that threw) are turned into these with the useful
  * part of Playwright's message (its first line and the end of its call log).
  */
-import { errors } from "playwright-core";
 import { PreviewdError } from "../../errors.ts";
 
 export class BrowserToolError extends PreviewdError {
@@ -15,7 +14,8 @@ export class BrowserToolError extends PreviewdError {
 export function explainBrowserError(error: unknown): unknown {
   if (!(error instanceof Error) || error instanceof PreviewdError) return error;
   const { first, log } = splitMessage(error.message);
-  if (error instanceof errors.TimeoutError) {
+  // By name: playwright-core is loaded only once a browser tool runs (browser-session.ts).
+  if (error.name === "TimeoutError") {
     return new BrowserToolError(
       `${first}${log}\n→ not in time: the element may be missing, hidden, disabled or covered, or the page still ` +
         "loading; take a new snapshot (browser_snapshot) to see the page as it is now, then retry or browser_wait_for",

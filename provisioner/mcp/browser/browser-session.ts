@@ -5,7 +5,7 @@
  * tools act on. Closing it closes its context and disconnects; the bridge closes whatever a
  * connection opened when it leaves, should this process die first.
  */
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { BrowserToolError } from "./browser-errors.ts";
 
 export interface CdpEndpoint {
@@ -36,6 +36,8 @@ export class BrowserSession {
   }
 
   static async connect(envId: string, endpoint: CdpEndpoint): Promise<BrowserSession> {
+    // Loaded on first use: `previewd mcp` answers `initialize` without it (see "A compiled CLI").
+    const { chromium } = await import("playwright-core");
     const browser = await chromium.connectOverCDP(endpoint.url, {
       headers: endpoint.headers,
       timeout: NAVIGATION_TIMEOUT_MS,
