@@ -7,6 +7,7 @@
  * cookies. Messages after a held answer wait behind it, keeping their order.
  */
 import type { RawData } from "ws";
+import { bufferOf, parseMessage } from "./relayed-message.ts";
 
 export interface ContextCookieRelay {
   /** Every client → browser message, before it is passed on. */
@@ -36,7 +37,7 @@ export function contextCookieRelay(
     fromClient(data) {
       const bytes = bufferOf(data);
       if (!bytes.includes(createContext)) return;
-      const message = parse(bytes.toString("utf8"));
+      const message = parseMessage(bytes.toString("utf8"));
       // Browser-level commands only: ids inside a session are that session's own numbering.
       if (message?.method === createContext && typeof message.id === "number" && !message.sessionId)
         asked.add(message.id);
@@ -52,22 +53,8 @@ export function contextCookieRelay(
 
 function createdContext(text: string, asked: Set<number>): string | undefined {
   if (!text.startsWith('{"id":')) return undefined;
-  const message = parse(text);
+  const message = parseMessage(text);
   if (typeof message?.id !== "number" || message.sessionId || !asked.delete(message.id)) return undefined;
   const id = (message.result as { browserContextId?: unknown } | undefined)?.browserContextId;
   return typeof id === "string" ? id : undefined;
-}
-
-function bufferOf(data: RawData): Buffer {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.isBuffer(data) ? data : Buffer.from(data);
-}
-
-function parse(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -6,6 +6,7 @@
  * `browser.close()` sends it, then disconnects). Only messages naming those methods are parsed.
  */
 import type { RawData } from "ws";
+import { bufferOf, parseMessage } from "../cdp/relayed-message.ts";
 import type { ClientConnection } from "./client-pages.ts";
 
 export interface ClientMessages {
@@ -28,7 +29,7 @@ export function clientMessages(connection: ClientConnection): ClientMessages {
     fromClient(data) {
       const bytes = bufferOf(data);
       if (!bytes.includes('"Target.create') && !bytes.includes('"Browser.close"')) return undefined;
-      const message = parse(bytes.toString("utf8"));
+      const message = parseMessage(bytes.toString("utf8"));
       if (typeof message?.id !== "number" || typeof message.method !== "string") return undefined;
       const sessionId = typeof message.sessionId === "string" ? message.sessionId : undefined;
       if (message.method === "Browser.close" && !sessionId)
@@ -42,7 +43,7 @@ export function clientMessages(connection: ClientConnection): ClientMessages {
       const text = bufferOf(data).toString("utf8");
       // Chrome writes the id first in an answer; events start with "method".
       if (!text.startsWith('{"id":')) return;
-      const message = parse(text);
+      const message = parseMessage(text);
       if (typeof message?.id !== "number") return;
       const sessionKey = key(
         typeof message.sessionId === "string" ? message.sessionId : undefined,
@@ -61,18 +62,4 @@ export function clientMessages(connection: ClientConnection): ClientMessages {
 
 function key(sessionId: string | undefined, id: number): string {
   return `${sessionId ?? ""}#${id}`;
-}
-
-function bufferOf(data: RawData): Buffer {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.isBuffer(data) ? data : Buffer.from(data);
-}
-
-function parse(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
