@@ -20,7 +20,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import os from "node:os";
 import { loadConfig } from "../provisioner/config.ts";
-import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
+import type { EnvironmentEvent, EnvironmentView } from "../provisioner/environments/environment-schema.ts";
 import { silentLogger } from "../provisioner/logger.ts";
 import { ownerIdOf } from "../provisioner/owner-id.ts";
 import { startPreviewd } from "../provisioner/previewd.ts";
@@ -44,8 +44,24 @@ const rounds = Number(process.argv[2] ?? 3);
 const steps = ["cold create", "second branch, web changed", "redeploy, api changed"] as const;
 type Step = (typeof steps)[number];
 type Timings = EnvironmentView["timings"];
-/** A way's timings per step, and the disk its caches and two worktrees take after the three steps. */
-type Run = Record<Step, Timings> & { diskMb: number };
+/**
+ * A way's timings per step, each cold build's duration (from its events), and the disk its caches
+ * and two worktrees take after the three steps.
+ */
+type Run = Record<Step, Timings> & { diskMb: number; coldBuilds: Record<string, number> };
+
+/** How long each app's build ran, from its `build` events (started to succeeded). */
+function buildDurations(events: EnvironmentEvent[]): Record<string, number> {
+  const started = new Map<string, number>();
+  const durations: Record<string, number> = {};
+  for (const event of events) {
+    if (event.step !== "build" || !event.app) continue;
+    if (event.status === "started") started.set(event.app, Date.parse(event.ts));
+    if (event.status === "succeeded" && started.has(event.app))
+      durations[event.app] = Date.parse(event.ts) - started.get(event.app)!;
+  }
+  return durations;
+}
 
 async function measure(way: Way): Promise<Run> {
   const repo = await createExampleRepo("turbo-store");
@@ -77,6 +93,7 @@ async function measure(way: Way): Promise<Run> {
   try {
     const cold = await orchestrator.create({ repo: repo.dir, ref: "main" });
     const first = await settled(cold.environment.id);
+    const coldBuilds = buildDurations(orchestrator.events(first.id));
     const branch = await orchestrator.create({ repo: repo.dir, ref: "web-change" });
     const second = await settled(branch.environment.id);
     const commit = await repo.commit(
@@ -96,6 +113,7 @@ async function measure(way: Way): Promise<Run> {
       encoding: "utf8",
     });
     return {
+      coldBuilds,
       diskMb: Math.round(Number.parseInt(du.trim().split("\n").at(-1)!, 10) / 1024),
       "cold create": first.timings,
       "second branch, web changed": second.timings,
@@ -138,6 +156,12 @@ console.log("");
 for (const way of ways) {
   const mb = median(results.get(way.name)!.map((r) => r.diskMb));
   console.log(`${way.name}: shared caches and both worktrees after the three steps: ${mb} MB`);
+}
+for (const way of ways) {
+  const runs = results.get(way.name)!;
+  const apps = Object.keys(runs[0]!.coldBuilds).sort();
+  const builds = apps.map((app) => `${app} ${median(runs.map((r) => r.coldBuilds[app] ?? 0))}`);
+  console.log(`${way.name}: cold builds, ms from start to end: ${builds.join(", ")}`);
 }
 for (const step of steps) {
   const ratio = phase("now", step, "total") / phase("old way", step, "total");
