@@ -55,7 +55,9 @@ describe("an environment per branch", () => {
       PREVIEW_FLAGS_URL: `${harness.url}/v1/environments/${main.id}`,
       API_URL: main.apps.api!.directUrl,
     });
-    expect(info.env.PORT).toBe(new URL(main.apps.web!.directUrl!).port);
+    // The app listens on PORT; directUrl reaches it through its front, which outlives redeploys.
+    const own = await json<{ env: Record<string, string> }>(`http://127.0.0.1:${info.env.PORT}/info`);
+    expect(own.env.PREVIEW_ENV_ID).toBe(main.id);
   });
 
   it("runs a second branch at the same time, with its own database", async () => {
