@@ -16,8 +16,8 @@ import type { GitFixture } from "./helpers/git-fixture.ts";
 import { redisImage } from "./helpers/redis-image.ts";
 import {
   expectPageBakesApiUrl,
+  redeployWhilePolling,
   storeClient,
-  viaProxy,
   type Books,
   type Orders,
   type StoreStatus,
@@ -105,29 +105,9 @@ describe.skipIf(skipDocker)("examples/turbo-store on the docker runtime", () => 
         "api 2",
       );
 
-      let polling = true;
-      const answers: string[] = [];
-      const poller = (async () => {
-        while (polling) {
-          for (const [url, route] of [
-            [env.apps.api!.url, "/books"],
-            [env.apps.web!.url, "/"],
-          ] as const) {
-            const reply = await viaProxy(harness, url, "GET", route).catch((e: Error) => ({
-              status: 0,
-              text: e.message,
-            }));
-            answers.push(`${reply.status} ${route}`);
-          }
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      })();
-      const reply = await harness
-        .request<EnvironmentView>("POST", `/v1/environments/${env.id}/redeploy?wait=true&timeout=360`)
-        .finally(() => (polling = false));
-      await poller;
+      const { reply, answers } = await redeployWhilePolling(harness, env, 360);
 
-      expect(reply.body, JSON.stringify(reply.body.error)).toMatchObject({ commit, status: "ready" });
+      expect(reply, JSON.stringify(reply.error)).toMatchObject({ commit, status: "ready" });
       expect(answers.filter((a) => !/^2\d\d /.test(a))).toEqual([]);
       expect(await store().api("GET", "/")).toEqual({ name: "turbo-store api", version: "2" });
       expect(containerOf("api")).not.toBe(api);

@@ -14,8 +14,8 @@ import type { GitFixture } from "./helpers/git-fixture.ts";
 import { startHarness, type Harness } from "./helpers/previewd-harness.ts";
 import {
   expectPageBakesApiUrl,
+  redeployWhilePolling,
   storeClient,
-  viaProxy,
   type Books,
   type Orders,
   type StoreStatus,
@@ -126,29 +126,9 @@ describe("examples/turbo-store on the process runtime", () => {
       );
 
       // Someone using the preview meanwhile: every answer must be a success.
-      let polling = true;
-      const answers: string[] = [];
-      const poller = (async () => {
-        while (polling) {
-          for (const [url, route] of [
-            [env.apps.api!.url, "/books"],
-            [env.apps.web!.url, "/"],
-          ] as const) {
-            const reply = await viaProxy(harness, url, "GET", route).catch((e: Error) => ({
-              status: 0,
-              text: e.message,
-            }));
-            answers.push(`${reply.status} ${route}`);
-          }
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      })();
-      const reply = await harness
-        .request<EnvironmentView>("POST", `/v1/environments/${env.id}/redeploy?wait=true&timeout=240`)
-        .finally(() => (polling = false));
-      await poller;
+      const { reply, answers } = await redeployWhilePolling(harness, env, 240);
 
-      expect(reply.body, JSON.stringify(reply.body.error)).toMatchObject({ commit, status: "ready" });
+      expect(reply, JSON.stringify(reply.error)).toMatchObject({ commit, status: "ready" });
       expect(answers.filter((a) => !/^2\d\d /.test(a))).toEqual([]);
       expect(answers.length).toBeGreaterThan(0);
       expect(await store().api("GET", "/")).toEqual({ name: "turbo-store api", version: "2" });

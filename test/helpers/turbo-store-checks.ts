@@ -99,3 +99,36 @@ export interface Orders {
   items: { id: number; bookId: number; chargeId: string; totalCents: number }[];
   placed: number;
 }
+
+/**
+ * Redeploys (waiting in the request) while someone uses the preview: the api's /books and web's
+ * page asked through the proxy every 50 ms. Returns the redeploy's answer and every status seen.
+ */
+export async function redeployWhilePolling(
+  harness: Pick<Harness, "url" | "request">,
+  env: EnvironmentView,
+  timeoutS: number,
+): Promise<{ reply: EnvironmentView; answers: string[] }> {
+  let polling = true;
+  const answers: string[] = [];
+  const poller = (async () => {
+    while (polling) {
+      for (const [url, route] of [
+        [env.apps.api!.url, "/books"],
+        [env.apps.web!.url, "/"],
+      ] as const) {
+        const reply = await viaProxy(harness, url, "GET", route).catch((e: Error) => ({
+          status: 0,
+          text: e.message,
+        }));
+        answers.push(`${reply.status} ${route}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const reply = await harness
+    .request<EnvironmentView>("POST", `/v1/environments/${env.id}/redeploy?wait=true&timeout=${timeoutS}`)
+    .finally(() => (polling = false));
+  await poller;
+  return { reply: reply.body, answers };
+}
