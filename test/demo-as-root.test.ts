@@ -74,6 +74,7 @@ describe.skipIf(!root)("npm run demo as root, from a clone in a 0700 folder, wit
         const api = await getViaProxy(origin, new URL(urls.api!).host, "/healthz");
         expect(api.status).toBe(200);
         expect(existsSync(path.join(rootHome, owner, "environments"))).toBe(true);
+        expect(demo.stderr()).toMatch(/install/);
       } finally {
         await demo.stop();
       }
