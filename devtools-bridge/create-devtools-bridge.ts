@@ -1,7 +1,7 @@
 /**
  * The CDP bridge (SPEC "CDP bridge"): a browser per environment, its DevTools endpoints and
  * WebSockets (under /v1 and on each environment's own loopback port, `devtools.browserUrl`),
- * screenshots, a clean slate per client, and browser events into the environment's logs. The
+ * screenshots, recordings, a clean slate per client, and browser events into the environment's logs. The
  * composition root mounts `v1Routes` under /v1 (behind the token check), `rootRoutes` at the
  * root, adds `handleUpgrade` to the server's upgrade handlers, opens each environment's browserUrl
  * before anyone sees the environment (`restoreBrowserUrls` at start, `openBrowserUrl` on create)
@@ -26,6 +26,10 @@ import { cdpUpgrades, type UpgradeHandler } from "./cdp/cdp-websocket-proxy.ts";
 import { resetRoute } from "./clean-slate/reset-route.ts";
 import { devtoolsEndpoints } from "./devtools-endpoints.ts";
 import { startManagedBrowser, type ManagedBrowser } from "./managed-browser.ts";
+import { findFfmpeg } from "./recordings/ffmpeg-executable.ts";
+import { recordingRoutes } from "./recordings/recording-routes.ts";
+import { RecordingStore } from "./recordings/recording-store.ts";
+import { Recordings } from "./recordings/recordings.ts";
 import { screenshotRoutes } from "./screenshots/screenshot-routes.ts";
 import { ScreenshotStore } from "./screenshots/screenshot-store.ts";
 
@@ -44,6 +48,8 @@ export interface DevtoolsBridgeOptions {
   logs: BrowserLogSink;
   logger: Logger;
   config: BridgeConfig;
+  /** The ffmpeg recordings run; default: the first on PATH (FfmpegUnavailableError, 503, when none). */
+  ffmpeg?: () => Promise<string>;
 }
 
 export interface DevtoolsBridge {
@@ -53,14 +59,16 @@ export interface DevtoolsBridge {
   rootRoutes: Router;
   handleUpgrade: UpgradeHandler;
   pool: BrowserPool<ManagedBrowser>;
+  recordings: Recordings;
   /** The environment's `devtools.browserUrl`, once its listener is open. */
   browserUrl(envId: string): string | undefined;
   /** Opens the environment's own listener (idempotent), on the port it had before a restart. */
   openBrowserUrl(envId: string): Promise<string>;
   /** At start: listeners for these environments; the ports of any other are forgotten. */
   restoreBrowserUrls(envIds: readonly string[]): Promise<void>;
+  /** The environment's deletion begins: its recordings are discarded and its browser stops. */
   stopBrowser(envId: string): Promise<void>;
-  /** The environment is gone: its browser stops and its browserUrl port is freed. */
+  /** The environment is gone: its recordings are discarded, its browser stops and its browserUrl port is freed. */
   forget(envId: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -133,6 +141,13 @@ export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Prom
     "/environments/:id/screenshots",
     screenshotRoutes(context, new ScreenshotStore(options.environments.dataDir)),
   );
+  const recordings = new Recordings({
+    browsers: pool,
+    store: new RecordingStore(options.environments.dataDir),
+    ffmpeg: options.ffmpeg ?? (() => findFfmpeg()),
+    logger,
+  });
+  v1Routes.use("/environments/:id/recordings", recordingRoutes(context, recordings));
   v1Routes.use(retryAfter);
 
   const rootRoutes = Router();
@@ -145,14 +160,20 @@ export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Prom
     rootRoutes,
     handleUpgrade: upgrades.prefixed,
     pool,
+    recordings,
     browserUrl: (envId) => listeners.url(envId),
     openBrowserUrl: (envId) => listeners.open(envId),
     restoreBrowserUrls: (envIds) => listeners.restore(envIds),
-    stopBrowser: (envId) => pool.stop(envId),
+    async stopBrowser(envId) {
+      await recordings.discard(envId);
+      await pool.stop(envId);
+    },
     async forget(envId) {
+      await recordings.discard(envId);
       await Promise.all([pool.stop(envId), listeners.close(envId)]);
     },
     async close() {
+      await recordings.close();
       await listeners.closeAll();
       await pool.close();
     },

@@ -12,6 +12,7 @@ import { launchChromium, type RunningChromium } from "./browser/launch-chromium.
 import { CdpConnection } from "./cdp/cdp-connection.ts";
 import { setPreviewCookies, type PreviewCookie } from "./browser/preview-cookies.ts";
 import { ClientPages } from "./clean-slate/client-pages.ts";
+import { trackLastNavigatedPage } from "./recordings/last-navigated-page.ts";
 
 export interface ManagedBrowser extends PooledBrowser {
   envId: string;
@@ -28,6 +29,8 @@ export interface ManagedBrowser extends PooledBrowser {
   clients: ClientPages;
   /** The bridge's own targets (screenshot windows), which `/json/list` never shows. */
   internalTargets: Set<string>;
+  /** The page navigated last (a recording's default page), if one is open. */
+  lastNavigatedPage(): string | undefined;
 }
 
 export interface StartBrowserOptions {
@@ -60,11 +63,13 @@ export async function startManagedBrowser(options: StartBrowserOptions): Promise
     const cdp = await CdpConnection.open(
       `ws://127.0.0.1:${chromium.port}/devtools/browser/${chromium.browserId}`,
     );
+    const internalTargets = new Set<string>();
+    // Listening before logBrowserEvents turns target discovery on.
+    const lastNavigatedPage = trackLastNavigatedPage(cdp, internalTargets);
     await logBrowserEvents(cdp, { envId: options.envId, sink: options.sink, logger: options.logger });
     const clients = new ClientPages(cdp, (error) =>
       options.logger.warn({ err: error, env: options.envId }, "closing a client's pages failed"),
     );
-    const internalTargets = new Set<string>();
     cdp.on("Target.targetDestroyed", (params) => internalTargets.delete(String(params.targetId)));
     const authorizePreviews = (browserContextId?: string) =>
       setPreviewCookies(cdp, options.previewCookies?.() ?? [], browserContextId);
@@ -78,6 +83,7 @@ export async function startManagedBrowser(options: StartBrowserOptions): Promise
       authorizePreviews,
       clients,
       internalTargets,
+      lastNavigatedPage,
       exited: chromium.exited,
       async stop() {
         cdp.close();
