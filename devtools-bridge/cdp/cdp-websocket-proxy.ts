@@ -151,7 +151,7 @@ async function connect(
       release: lease.release,
       cookies,
       connection,
-      messages: clientMessages(connection),
+      messages: clientMessages(connection, type === "page" ? target : undefined),
     });
   });
 }

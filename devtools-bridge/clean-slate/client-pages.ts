@@ -3,6 +3,9 @@
  * connection opened, closed when that connection goes, so the next client never finds another's
  * tabs. Popups belong to whoever owns their opener. A page opened with `PUT /json/new` belongs to
  * the first connection to its own WebSocket (`/devtools/page/<id>`); until then, to nobody.
+ * A page nobody owns (the browser's first, which Chrome DevTools MCP, Playwright MCP and
+ * chrome-remote-interface drive rather than open their own) belongs to the first client that
+ * navigates it; when that client goes it is replaced by a blank page, so one is always there.
  * One per running browser; it works through the bridge's own DevTools connection.
  */
 import type { CdpConnection } from "../cdp/cdp-connection.ts";
@@ -10,6 +13,8 @@ import type { CdpConnection } from "../cdp/cdp-connection.ts";
 export interface ClientConnection {
   openedPage(targetId: string): void;
   openedContext(browserContextId: string): void;
+  /** It navigated this page: one nobody owns becomes its own. */
+  navigated(targetId: string): void;
   /** This is a page-level connection to `targetId`: it takes over a page `PUT /json/new` opened. */
   claim(targetId: string): void;
   /** Closes what it opened, and resolves once those pages are gone. Idempotent. */
@@ -18,6 +23,8 @@ export interface ClientConnection {
 
 interface Client {
   pages: Set<string>;
+  /** Of its pages, those it took over rather than opened. */
+  adopted: Set<string>;
   contexts: Set<string>;
   isOpen(): boolean;
   closing?: Promise<void>;
@@ -50,7 +57,10 @@ export class ClientPages {
     cdp.on("Target.targetDestroyed", (params) => {
       const targetId = String(params.targetId);
       this.#unclaimed.delete(targetId);
-      for (const client of this.#clients) client.pages.delete(targetId);
+      for (const client of this.#clients) {
+        client.pages.delete(targetId);
+        client.adopted.delete(targetId);
+      }
       this.#destroyed.get(targetId)?.();
     });
   }
@@ -62,11 +72,17 @@ export class ClientPages {
 
   /** A new client connection; `isOpen` tells whether its WebSocket still is. */
   connect(isOpen: () => boolean): ClientConnection {
-    const client: Client = { pages: new Set(), contexts: new Set(), isOpen };
+    const client: Client = { pages: new Set(), adopted: new Set(), contexts: new Set(), isOpen };
     this.#clients.add(client);
     return {
       openedPage: (targetId) => void client.pages.add(targetId),
       openedContext: (browserContextId) => void client.contexts.add(browserContextId),
+      navigated: (targetId) => {
+        if (this.#unclaimed.has(targetId)) return;
+        for (const other of this.#clients) if (other.pages.has(targetId)) return;
+        client.pages.add(targetId);
+        client.adopted.add(targetId);
+      },
       claim: (targetId) => {
         if (this.#unclaimed.delete(targetId)) client.pages.add(targetId);
       },
@@ -111,6 +127,9 @@ export class ClientPages {
     const contexts = [...client.contexts];
     if (pages.length === 0 && contexts.length === 0) return;
     for (const targetId of pages) this.#remember(targetId);
+    // First the blank page that takes the place of the ones it took over, so there always is one.
+    if (client.adopted.size > 0)
+      await this.#cdp.send("Target.createTarget", { url: "about:blank" }).catch(() => undefined);
     await Promise.all([
       ...pages.map((targetId) => this.#closePage(targetId)),
       ...contexts.map((browserContextId) =>
