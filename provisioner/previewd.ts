@@ -225,7 +225,10 @@ async function assemble(
   const app = createApp({
     orchestrator,
     logger,
-    config: { ...(config.token && { token: config.token }) },
+    config: {
+      ...(config.token && { token: config.token }),
+      ...(githubConfig.publicUrl && { publicUrl: githubConfig.publicUrl }),
+    },
     logs,
     flags: orchestratorFlags(orchestrator),
     scenarios: orchestrator,

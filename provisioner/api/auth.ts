@@ -6,6 +6,8 @@ import { UnauthorizedError } from "../errors.ts";
 export interface TokenOptions {
   /** A second token this request may carry instead (e.g. an environment's flags token on its OFREP routes). */
   alsoAccept?: (req: Request) => string | undefined;
+  /** Accepts a request without the token, e.g. the signed-in dashboard's own (provisioner/dashboard/). */
+  session?: (req: Request) => boolean;
 }
 
 export function requireToken(token: string | undefined, options: TokenOptions = {}): RequestHandler {
@@ -19,6 +21,7 @@ export function requireToken(token: string | undefined, options: TokenOptions = 
     const other = sent && options.alsoAccept?.(req);
     if (sent && other && timingSafeEqual(sent, digest(other))) return next();
     if (devtoolsQueryToken(req, expected)) return next();
+    if (options.session?.(req)) return next();
     res.set("WWW-Authenticate", 'Bearer realm="previewd"');
     next(new UnauthorizedError("missing or wrong bearer token (set Authorization: Bearer <PREVIEWD_TOKEN>)"));
   };

@@ -25,6 +25,10 @@ import { httpMetrics, metricsRoutes } from "./metrics-routes.ts";
 import { limitJsonDepth } from "./json-depth.ts";
 import type { ShareLinks } from "../proxy/share-links.ts";
 import { shareRoutes } from "./share-routes.ts";
+import { environmentListRoutes } from "./environment-list-routes.ts";
+import { dashboardRoutes } from "../dashboard/dashboard-routes.ts";
+import { DashboardSessions } from "../dashboard/dashboard-sessions.ts";
+import { isDashboardRequest } from "../dashboard/session-cookie.ts";
 
 export interface AppConfig {
   /** When set, every /v1 request needs `Authorization: Bearer <token>`. */
@@ -35,6 +39,10 @@ export interface AppConfig {
   bodyLimit?: string;
   /** Reported in /openapi.json. */
   version?: string;
+  /** PREVIEWD_PUBLIC_URL: the dashboard's session cookie is Secure when this is https. */
+  publicUrl?: string;
+  /** How often `GET /v1/environments?follow=true` compares the list; default 250 ms. */
+  listPollMs?: number;
 }
 
 export interface AppDeps {
@@ -92,12 +100,27 @@ export function createApp({
   if (flags) app.use(ofrepWrongBase());
   // Its own body parsing (the SDK's transport reads the request), the token as for /v1.
   if (mcp) app.use("/mcp", requireToken(config.token), mcp);
+  // The dashboard at `/`: with a token set, its session cookie also opens /v1 to the page itself.
+  const sessions = new DashboardSessions();
+  app.use(
+    dashboardRoutes({
+      sessions,
+      ...(config.token && { token: config.token }),
+      ...(config.publicUrl && { publicUrl: config.publicUrl }),
+    }),
+  );
 
   const v1 = express.Router();
   // OFREP first: it takes the environment's flags token too, CORS preflights and its own error shape.
   if (flags) v1.use(ofrepRoutes(flags, orchestrator, { ...config, onDeleted }));
-  v1.use(requireToken(config.token));
+  v1.use(requireToken(config.token, { session: (req) => isDashboardRequest(req, sessions) }));
   v1.use(express.json({ limit: config.bodyLimit ?? "1mb" }), limitJsonDepth());
+  v1.use(
+    environmentListRoutes(orchestrator, {
+      heartbeatMs: config.heartbeatMs ?? 15_000,
+      ...(config.listPollMs && { pollMs: config.listPollMs }),
+    }),
+  );
   v1.use(environmentRoutes(orchestrator));
   if (shares) v1.use(shareRoutes(orchestrator, shares));
   v1.use(eventRoutes(orchestrator, { heartbeatMs: config.heartbeatMs ?? 15_000, onDeleted }));

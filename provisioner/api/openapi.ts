@@ -67,7 +67,22 @@ const paths: PathItems = {
     },
     get: {
       summary: "List environments",
-      responses: { "200": json({ type: "array", items: ref("Environment") }, "all environments"), ...errors },
+      description:
+        "With follow=true, Server-Sent Events: the list now, then again whenever it changes " +
+        "(an environment created or deleted, a status, app health, flags, scenario or timings changed).",
+      parameters: [
+        { name: "follow", in: "query", schema: { type: "string", enum: ["true", "false", "1", "0"] } },
+      ],
+      responses: {
+        "200": {
+          description: "all environments; with follow=true, a text/event-stream of such lists",
+          content: {
+            "application/json": { schema: { type: "array", items: ref("Environment") } },
+            "text/event-stream": { schema: { type: "string" } },
+          },
+        },
+        ...errors,
+      },
     },
   },
   "/v1/environments/{id}": {
