@@ -144,6 +144,7 @@ export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Prom
   const recordings = new Recordings({
     browsers: pool,
     store: new RecordingStore(options.environments.dataDir),
+    owner: options.owner,
     ffmpeg: options.ffmpeg ?? (() => findFfmpeg()),
     logger,
   });

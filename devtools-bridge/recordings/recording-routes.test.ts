@@ -52,6 +52,7 @@ async function startApi(ffmpegPath: string): Promise<void> {
   const recordings = new Recordings({
     browsers,
     store: new RecordingStore((envId) => path.join(dir, envId)),
+    owner: "routes-test",
     ffmpeg: () => findFfmpeg({ PATH: ffmpegPath }),
     logger: silentLogger,
   });

@@ -39,6 +39,8 @@ export interface StartRecordingOptions {
   file: string;
   fps: number;
   maxDurationMs: number;
+  /** ffmpeg's labels (recordings.ts). */
+  labels: Record<string, string>;
 }
 
 export class Recording {
@@ -70,6 +72,7 @@ export class Recording {
     let encoder: WebmEncoder | undefined;
     try {
       encoder = await WebmEncoder.start({
+        labels: options.labels,
         ffmpeg: options.ffmpeg,
         file: options.file,
         fps: options.fps,

@@ -71,6 +71,7 @@ describe.skipIf(skipWithoutChromium || skipWithoutFfmpeg)("recordings (real Chro
     recordings = new Recordings({
       browsers: pool,
       store: new RecordingStore((envId) => path.join(dir, "data", envId)),
+      owner: `recordings-test-${process.pid}`,
       ffmpeg: () => findFfmpeg(),
       logger: silentLogger,
     });

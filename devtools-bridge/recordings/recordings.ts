@@ -6,6 +6,7 @@
  */
 import { ConflictError, NotFoundError } from "../../provisioner/errors.ts";
 import type { Logger } from "../../provisioner/logger.ts";
+import { ENV_LABEL, NAME_LABEL, OWNER_LABEL, ROLE_LABEL } from "../browser/browser-labels.ts";
 import type { CdpConnection } from "../cdp/cdp-connection.ts";
 import { Recording, type RecordingResult } from "./recording.ts";
 import type { RecordingStore } from "./recording-store.ts";
@@ -26,6 +27,8 @@ export interface RecordingBrowsers {
 export interface RecordingsOptions {
   browsers: RecordingBrowsers;
   store: RecordingStore;
+  /** previewd's owner label, on every ffmpeg it starts (with the environment's id). */
+  owner: string;
   /** The ffmpeg to run; FfmpegUnavailableError (503) when there is none. */
   ffmpeg(): Promise<string>;
   logger: Logger;
@@ -96,6 +99,7 @@ export class Recordings {
         file: await this.#options.store.prepare(envId, id),
         fps: this.#options.fps ?? 25,
         maxDurationMs: this.#options.maxDurationMs ?? 15 * 60_000,
+        labels: recordingLabels(this.#options.owner, envId),
       });
       const outcome = recording.ended
         .then(async (result) => {
@@ -185,6 +189,11 @@ export class Recordings {
     );
     await Promise.all(entries.map((entry) => entry.outcome.catch(() => undefined)));
   }
+}
+
+/** The labels the process runtime and the browsers carry too (browser-labels.ts), with its own role. */
+export function recordingLabels(owner: string, envId: string): Record<string, string> {
+  return { [OWNER_LABEL]: owner, [ENV_LABEL]: envId, [ROLE_LABEL]: "recording", [NAME_LABEL]: "ffmpeg" };
 }
 
 async function pageUrlOf(browser: RecordableBrowser, envId: string, targetId: string): Promise<string> {

@@ -4,7 +4,7 @@
  * renamed to `<file>` once ffmpeg has finished, so a half-written video is never served; a
  * failure or `kill()` removes the part file. Frames of any size are scaled and padded to one
  * size (VP8 cannot change size mid-stream). ffmpeg runs with nothing of previewd's environment
- * but PATH, and exits on its own when previewd dies (its stdin closes).
+ * but PATH and its labels, and exits on its own when previewd dies (its stdin closes).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { rename, rm } from "node:fs/promises";
@@ -17,6 +17,8 @@ export interface WebmEncoderOptions {
   width: number;
   height: number;
   fps: number;
+  /** Labels in its environment (owner, environment id, role), like every process previewd starts. */
+  labels?: Record<string, string>;
 }
 
 const stderrTailBytes = 4096;
@@ -35,7 +37,7 @@ export class WebmEncoder {
     this.#part = `${options.file}.part`;
     this.#child = spawn(options.ffmpeg, ffmpegArgs(options, this.#part), {
       stdio: ["pipe", "ignore", "pipe"],
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...options.labels },
     });
     this.#child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
       this.#stderr = (this.#stderr + chunk).slice(-stderrTailBytes);
