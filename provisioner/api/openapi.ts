@@ -13,6 +13,7 @@ import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS } from "./wait-query.ts";
 import { scenarioComponents, scenarioPaths } from "./scenario-openapi.ts";
 import { logAndFlagPaths } from "./log-and-flag-openapi.ts";
 import { devtoolsComponents, devtoolsPaths } from "./devtools-openapi.ts";
+import { recordingComponents, recordingPaths } from "./recording-openapi.ts";
 import { githubComponents, githubPaths } from "./github-openapi.ts";
 import { shareComponents, sharePaths } from "./share-openapi.ts";
 import { idParam, json, jsonSchema, problem, ref } from "./openapi-parts.ts";
@@ -27,6 +28,7 @@ export const componentSchemas: ComponentSchemas = {
   Problem: { schema: problemSchema, io: "output" },
   ...scenarioComponents,
   ...devtoolsComponents,
+  ...recordingComponents,
   ...githubComponents,
   ...shareComponents,
 };
@@ -141,6 +143,7 @@ const paths: PathItems = {
   ...scenarioPaths,
   ...logAndFlagPaths,
   ...devtoolsPaths,
+  ...recordingPaths,
   ...githubPaths,
   ...sharePaths,
   "/healthz": {
