@@ -44,6 +44,11 @@ export const configSchema = z.object({
    * package managers' own stores; `full-copies` is the old way, to measure against.
    */
   installSharing: z.enum(installSharingModes).default("package-manager"),
+  /**
+   * `on`: a build with no exact shared copy starts from a copy of the nearest shared build of the
+   * same app (build-seeds.ts); `off` builds from nothing, the old way, to measure against.
+   */
+  buildSeeds: z.enum(["on", "off"]).default("on"),
   /** Size cap of the caches environments share, in bytes or with K, M, G or T (powers of 1024). */
   cacheMaxBytes: z
     .union([z.number(), z.string()])
@@ -75,6 +80,7 @@ const envVars: Record<keyof Config, string> = {
   pipeline: "PREVIEWD_PIPELINE",
   buildConcurrency: "PREVIEWD_BUILD_CONCURRENCY",
   installSharing: "PREVIEWD_INSTALL_SHARING",
+  buildSeeds: "PREVIEWD_BUILD_SEEDS",
   cacheMaxBytes: "PREVIEWD_CACHE_MAX_BYTES",
 };
 

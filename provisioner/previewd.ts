@@ -127,6 +127,7 @@ async function assemble(
         cacheDir: path.join(config.dataDir, "cache"),
         installSharing: config.installSharing,
         cacheMaxBytes: config.cacheMaxBytes,
+        seedBuilds: config.buildSeeds === "on",
         pipeline,
         ...(options.healthTimeoutMs && { healthTimeoutMs: options.healthTimeoutMs }),
       }),

@@ -93,6 +93,13 @@ export interface AppHashes {
   build: string;
   /** Decides whether it restarts: the build hash's inputs and the rest of its entry, and the top-level env. */
   input: string;
+  /**
+   * The build hash without the files: builds of one family differ in their files alone, so the
+   * nearest one may seed an incremental build of another (build-seeds.ts).
+   */
+  family: string;
+  /** The files the build hash covers: path → content hash. */
+  files: ReadonlyMap<string, string>;
 }
 
 export interface AppHashOptions {
@@ -118,20 +125,33 @@ export async function appHashes(
     const built = options.buildEnvironments?.[app];
     const buildEnv = built ?? { env: manifest.env ?? {}, build_env: spec?.build_env ?? {} };
     const install = manifest.install ?? null;
-    const build = createHash("sha256").update(
-      JSON.stringify({ app, path: spec?.path, install, build: spec?.build, buildEnv, docker: spec?.docker }),
-    );
+    const entry = JSON.stringify({
+      app,
+      path: spec?.path,
+      install,
+      build: spec?.build,
+      buildEnv,
+      docker: spec?.docker,
+    });
+    const build = createHash("sha256").update(entry);
     // Unchanged for a manifest without `env` or build variables, so upgrading restarts nothing.
     const variables = Object.keys(built ?? {}).length > 0 ? built : undefined;
     const input = createHash("sha256").update(
       JSON.stringify({ app, spec: spec ?? null, install, env: manifest.env, buildEnv: variables }),
     );
+    const owned = new Map<string, string>();
     for (const [file, content] of files) {
       if (!owns(file)) continue;
+      owned.set(file, content);
       build.update(`\0${file}\0${content}`);
       input.update(`\0${file}\0${content}`);
     }
-    result[app] = { build: build.digest("hex"), input: input.digest("hex") };
+    result[app] = {
+      build: build.digest("hex"),
+      input: input.digest("hex"),
+      family: createHash("sha256").update(entry).digest("hex"),
+      files: owned,
+    };
   }
   return result;
 }

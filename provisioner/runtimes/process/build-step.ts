@@ -1,18 +1,20 @@
 /**
  * One app's `build`, run in its path with its build environment (the top-level env and its
  * `build_env`); skipped while its build hash equals that of its last successful build, copied
- * when another environment already built the same inputs. Only a build that runs or is copied
- * counts in the `build` phase.
+ * when another environment already built the same inputs, else run on top of a copy of the
+ * nearest build of the same app (build-seeds.ts), so an incremental tool redoes only what
+ * changed. Only a build that runs or is copied counts in the `build` phase.
  */
 import { join } from "node:path";
 import { ProvisionError } from "../../errors.ts";
 import { appOwnsFile } from "../app-input-hash.ts";
 import type { RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
-import { childIdentity } from "./child-identity.ts";
+import { childIdentity, type ChildIdentity } from "./child-identity.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { runCommand } from "./run-command.ts";
 import { fileStamps, share, untrackedEntries, writtenSince, type SharedOutputs } from "./shared-outputs.ts";
 import type { StepCache } from "./step-cache.ts";
+import { seedsTried, type BuildSeeds } from "./build-seeds.ts";
 
 export interface BuildStepOptions {
   env: RuntimeEnvironment;
@@ -29,6 +31,8 @@ export interface BuildStepOptions {
   signal?: AbortSignal;
   /** Builds other environments made, by build hash; given only for a fresh worktree, else undefined. */
   shared?: SharedOutputs;
+  /** Which of them may seed this build (with `shared` only): its family and files (app-input-hash.ts). */
+  seeding?: { seeds: BuildSeeds; family: string; files: ReadonlyMap<string, string> };
 }
 
 export async function runBuild(options: BuildStepOptions): Promise<void> {
@@ -54,7 +58,9 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
     return;
   }
   ctx.event({ step: "build", app, status: "started", message: command });
+  // Before the seed: what the seed copies counts as the build's output, rewritten by it or not.
   const before = shared && (await appOutputs(env, app).catch(() => undefined));
+  if (shared && before) await seed(options, shared, identity);
   const result = await runCommand({
     command,
     cwd: join(env.rootDir, spec.path),
@@ -71,10 +77,36 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
   }
   await cache.update((record) => (record.builds[app] = buildHash));
   if (shared && before) {
-    const save = async () => shared.save(key, env.rootDir, writtenSince(before, await appOutputs(env, app)));
+    const save = async () => {
+      await shared.save(key, env.rootDir, writtenSince(before, await appOutputs(env, app)));
+      const { seeding } = options;
+      if (seeding) await seeding.seeds.note(seeding.family, key, seeding.files);
+    };
     await share(ctx, "build", save, app);
   }
   ctx.event({ step: "build", app, status: "succeeded", message: "built" });
+}
+
+/**
+ * Copies the nearest build of the same app into the worktree, where nothing is yet: a shared
+ * package's output an earlier build of this environment made stays as it is.
+ */
+async function seed(
+  options: BuildStepOptions,
+  shared: SharedOutputs,
+  identity: ChildIdentity | undefined,
+): Promise<void> {
+  const { seeding, env, ctx, app } = options;
+  if (!seeding) return;
+  const candidates = await seeding.seeds.nearest(seeding.family, seeding.files).catch(() => []);
+  for (const { key, changed } of candidates.slice(0, seedsTried)) {
+    if (await shared.restore(key, env.rootDir, identity, { keepExisting: true })) {
+      const message = `seeded with another environment's build of the same app (${changed} file(s) differ)`;
+      ctx.event({ step: "build", app, status: "info", message });
+      return;
+    }
+    await seeding.seeds.forget(seeding.family, key).catch(() => undefined); // Evicted since.
+  }
 }
 
 /**

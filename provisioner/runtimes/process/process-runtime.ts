@@ -31,6 +31,7 @@ import { stopGroups } from "./process-group.ts";
 import { isOurs, scanProcesses } from "./process-scan.ts";
 import { ProcessSteps, type ProcessEnvironment } from "./process-steps.ts";
 import type { SharedOutputs } from "./shared-outputs.ts";
+import type { BuildSeeds } from "./build-seeds.ts";
 import { sharedCaches } from "./shared-caches.ts";
 import type { InstallSharing } from "./install-key.ts";
 import type { SharedInstalls } from "./install-step.ts";
@@ -72,6 +73,11 @@ export interface ProcessRuntimeOptions {
   cacheMaxBytes?: number;
   /** How builds and starts are ordered (deploy-schedule.ts); default concurrent, one build per core. */
   pipeline?: PipelineOptions;
+  /**
+   * Whether a build with no exact copy starts from a copy of the nearest shared build of the same
+   * app (build-seeds.ts); default true. Off: it starts from nothing (the way before, to measure against).
+   */
+  seedBuilds?: boolean;
 }
 
 function usesService(manifest: Manifest, app: string, service: string): boolean {
@@ -99,6 +105,7 @@ class ProcessRuntime implements Runtime {
   readonly #envs = new Map<string, ProcessEnvironment>();
   readonly #cacheDir: string | undefined;
   readonly #shared: SharedOutputs | undefined;
+  readonly #seeds: BuildSeeds | undefined;
   readonly #installs: SharedInstalls | undefined;
   readonly #pipeline: PipelineOptions;
 
@@ -121,6 +128,7 @@ class ProcessRuntime implements Runtime {
         maxBytes: options.cacheMaxBytes,
       });
     this.#shared = caches ? caches.outputs : undefined;
+    this.#seeds = caches && options.seedBuilds !== false ? caches.seeds : undefined;
     this.#installs = caches ? caches.installs : undefined;
   }
 
@@ -360,6 +368,7 @@ class ProcessRuntime implements Runtime {
       drainMs: this.#drainMs,
       serviceTimeoutMs: this.#serviceTimeoutMs,
       ...(this.#shared && { shared: this.#shared }),
+      ...(this.#seeds && { seeds: this.#seeds }),
       ...(this.#installs && { installs: this.#installs }),
       ...(this.#cacheDir && { postgresTemplates: join(this.#cacheDir, "postgres") }),
     });

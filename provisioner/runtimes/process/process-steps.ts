@@ -26,6 +26,7 @@ import { isOurs } from "./process-scan.ts";
 import { startService } from "./start-service.ts";
 import { untrackedEntries, type SharedOutputs } from "./shared-outputs.ts";
 import { StepCache } from "./step-cache.ts";
+import type { BuildSeeds } from "./build-seeds.ts";
 
 /** What the process runtime holds in memory per environment: its log followers and the ports it holds. */
 export interface ProcessEnvironment {
@@ -47,6 +48,8 @@ export interface ProcessStepsOptions {
   serviceTimeoutMs: number;
   /** Install and build outputs shared between environments; undefined: none. */
   shared?: SharedOutputs;
+  /** Which shared builds may seed a build of nearby inputs (with `shared`); undefined: none. */
+  seeds?: BuildSeeds;
   /** How installs are shared (install-step.ts); undefined: no shared stores. */
   installs?: SharedInstalls;
   /** Where initialised Postgres clusters are kept to be copied; undefined: initdb each time. */
@@ -110,9 +113,18 @@ export class ProcessSteps {
     return {
       sharedWorktree: true,
       build: async (app, signal) => {
-        const { build = "", input = "" } = hashes[app] ?? {};
+        const { build = "", input = "", family = "", files = new Map<string, string>() } = hashes[app] ?? {};
+        const seeds = fresh && this.#o.seeds;
+        const seeding = seeds ? { seeding: { seeds, family, files } } : {};
         await step("build", app, () =>
-          runBuild({ ...common, app, buildHash: build, variables: environments[app] ?? {}, signal }),
+          runBuild({
+            ...common,
+            ...seeding,
+            app,
+            buildHash: build,
+            variables: environments[app] ?? {},
+            signal,
+          }),
         );
         return input;
       },

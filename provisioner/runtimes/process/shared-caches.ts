@@ -2,6 +2,7 @@
  * The caches environments share, under one size cap (cache-budget.ts):
  *
  *     <cacheDir>/outputs/   install and build outputs, copied (shared-outputs.ts)
+ *     <cacheDir>/seeds/     which build outputs may seed a build of nearby inputs (build-seeds.ts)
  *     <stores>/             the package managers' stores (install-stores.ts): `<cacheDir>/stores`,
  *                           or as root `<root layout>/<owner>/stores`, where `previewd-run` reaches
  */
@@ -10,12 +11,14 @@ import type { Logger } from "../../logger.ts";
 import { CacheBudget, defaultCacheMaxBytes } from "./cache-budget.ts";
 import type { InstallSharing } from "./install-key.ts";
 import type { SharedInstalls } from "./install-step.ts";
+import { BuildSeeds } from "./build-seeds.ts";
 import { InstallStores } from "./install-stores.ts";
 import { isRoot, ownerDir, rootHome } from "./postgres-home.ts";
 import { SharedOutputs } from "./shared-outputs.ts";
 
 export interface SharedCaches {
   outputs: SharedOutputs;
+  seeds: BuildSeeds;
   installs: SharedInstalls;
 }
 
@@ -40,6 +43,7 @@ export function sharedCaches(options: SharedCachesOptions): SharedCaches {
   );
   return {
     outputs: new SharedOutputs(outputs, 48, budget),
+    seeds: new BuildSeeds(join(options.cacheDir, "seeds")),
     installs: {
       sharing,
       ...(sharing === "package-manager" && { stores: new InstallStores(stores, budget) }),

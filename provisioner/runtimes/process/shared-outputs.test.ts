@@ -44,6 +44,20 @@ describe("untrackedEntries", () => {
 });
 
 describe("SharedOutputs", () => {
+  it("seeds a tree with copies, never links, and with keepExisting leaves what the tree has", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-"));
+    const shared = new SharedOutputs(cache);
+    const from = tree({ "apps/web/dist/a.js": "a v1", "packages/lib/dist/l.js": "lib v1" });
+    await shared.save("k", from, ["apps/web/dist/a.js", "packages/lib/dist/l.js"]);
+    const into = tree({ "packages/lib/dist/l.js": "lib v2, built here" });
+    expect(await shared.restore("k", into, undefined, { keepExisting: true })).toBe(true);
+    expect(readFileSync(path.join(into, "packages/lib/dist/l.js"), "utf8")).toBe("lib v2, built here");
+    // What one environment's build writes into a seeded file, no other tree and no entry sees.
+    writeFileSync(path.join(into, "apps/web/dist/a.js"), "a v2");
+    expect(readFileSync(path.join(cache, "k/apps/web/dist/a.js"), "utf8")).toBe("a v1");
+    expect(readFileSync(path.join(from, "apps/web/dist/a.js"), "utf8")).toBe("a v1");
+  });
+
   it("never copies through a symlink the tree already has: a committed link out of the tree", async () => {
     const shared = new SharedOutputs(mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-")));
     const from = tree({ "node_modules/p/index.js": "p" });

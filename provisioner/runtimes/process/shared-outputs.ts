@@ -70,6 +70,11 @@ export function writtenSince(before: Map<string, string>, after: Map<string, str
   return [...after].filter(([path, stamp]) => before.get(path) !== stamp).map(([path]) => path);
 }
 
+export interface RestoreOptions {
+  /** Leave files already in `rootDir` as they are (a seed never overwrites an earlier build's fresh outputs). */
+  keepExisting?: boolean;
+}
+
 /** Paths per `cp` call, well below the kernel's limit on arguments. */
 const pathsPerCopy = 500;
 
@@ -88,12 +93,22 @@ export class SharedOutputs {
    * Copies entry `key` over `rootDir`, then gives what it copied to `owner` (the worktree's
    * runner, child-identity.ts) if given. False when there is no such entry (or the copy failed).
    */
-  async restore(key: string, rootDir: string, owner?: Pick<ChildIdentity, "uid" | "gid">): Promise<boolean> {
-    const restore = () => this.#restore(key, rootDir, owner);
+  async restore(
+    key: string,
+    rootDir: string,
+    owner?: Pick<ChildIdentity, "uid" | "gid">,
+    options: RestoreOptions = {},
+  ): Promise<boolean> {
+    const restore = () => this.#restore(key, rootDir, owner, options);
     return this.budget ? this.budget.use(join(this.dir, key), restore) : restore();
   }
 
-  async #restore(key: string, rootDir: string, owner?: Pick<ChildIdentity, "uid" | "gid">): Promise<boolean> {
+  async #restore(
+    key: string,
+    rootDir: string,
+    owner: Pick<ChildIdentity, "uid" | "gid"> | undefined,
+    options: RestoreOptions,
+  ): Promise<boolean> {
     const entry = join(this.dir, key);
     this.#inUse.set(key, (this.#inUse.get(key) ?? 0) + 1);
     try {
@@ -104,7 +119,8 @@ export class SharedOutputs {
       const now = new Date();
       await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
       // `<entry>/.` copies the entry's contents, merging into the directories already there.
-      await run("cp", ["-a", "--reflink=auto", "--", `${entry}/.`, `${rootDir}/`]);
+      const keep = options.keepExisting ? ["--no-clobber"] : [];
+      await run("cp", ["-a", "--reflink=auto", ...keep, "--", `${entry}/.`, `${rootDir}/`]);
       // `cp -a <entry>/.` also gives `rootDir` itself the entry's (root's) owner: hand it all back.
       await handOver([rootDir], owner);
       return true;
