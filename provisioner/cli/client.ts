@@ -16,6 +16,11 @@ import type {
   ScreenshotRequest,
   ScreenshotView,
 } from "../../devtools-bridge/screenshots/screenshot-request.ts";
+import type {
+  RecordingRequest,
+  StartedRecordingView,
+  StoppedRecordingView,
+} from "../../devtools-bridge/recordings/recording-request.ts";
 import type { FlagValue } from "../environments/environment-schema.ts";
 import type { FlagDetails } from "../flags/flag-values.ts";
 import type { LogEntry } from "../logs/log-store.ts";
@@ -163,6 +168,21 @@ export class PreviewdClient {
       contentType: "image/png",
     });
     return (await response.json()) as ScreenshotView;
+  }
+
+  /** Starts recording a page of the environment's browser (default: the page navigated last). */
+  async startRecording(id: string, request: RecordingRequest = {}): Promise<StartedRecordingView> {
+    const response = await this.#request("POST", `${envPath(id)}/recordings`, request);
+    return (await response.json()) as StartedRecordingView;
+  }
+
+  /** Stops a recording; answers once its WebM is written, with its URL. */
+  async stopRecording(id: string, recordingId: string): Promise<StoppedRecordingView> {
+    const response = await this.#request(
+      "POST",
+      `${envPath(id)}/recordings/${encodeURIComponent(recordingId)}/stop`,
+    );
+    return (await response.json()) as StoppedRecordingView;
   }
 
   /**

@@ -26,7 +26,8 @@ export function createMcpServer(client: PreviewdClient, options: { version: stri
         "previewd runs a full environment per branch of a monorepo. create_environment, then open its app URLs, " +
         "read get_logs, flip set_flags, load_scenario for known data, and take_screenshot to see a page. " +
         "Drive its browser with browser_navigate (app and path), browser_snapshot (element refs), browser_click, " +
-        "browser_type and the other browser_* tools, each given the environment's id.",
+        "browser_type and the other browser_* tools, each given the environment's id; start_recording and " +
+        "stop_recording make a video of what you do there.",
     },
   );
   const sessions = new BrowserSessions((id) => client.devtoolsEndpoint(id));

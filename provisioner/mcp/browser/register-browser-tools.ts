@@ -5,6 +5,7 @@ import type { BrowserSessions } from "./browser-sessions.ts";
 import { registerInteractionTools } from "./interaction-tools.ts";
 import { registerNavigationTools } from "./navigation-tools.ts";
 import { registerPageReadingTools } from "./page-reading-tools.ts";
+import { registerRecordingTools } from "./recording-tools.ts";
 import { registerScreenshotTool } from "./screenshot-tool.ts";
 
 export function registerBrowserTools(
@@ -16,4 +17,5 @@ export function registerBrowserTools(
   registerInteractionTools(server, sessions);
   registerPageReadingTools(server, sessions);
   registerScreenshotTool(server, client, sessions);
+  registerRecordingTools(server, client, sessions);
 }
