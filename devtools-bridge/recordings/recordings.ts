@@ -130,7 +130,7 @@ export class Recordings {
     const entry = this.#entries.get(id);
     if (entry?.envId !== envId) {
       const stopped = await this.#options.store.readResult(envId, id);
-      if (!stopped) throw new NotFoundError(`no recording ${JSON.stringify(id)} in environment ${envId}`);
+      if (!stopped) throw unknownRecording(envId, id);
       throw new ConflictError(
         `recording ${id} was stopped already (ended by ${stopped.endedBy} at ${stopped.stoppedAt}); ` +
           `its video is at GET /v1/environments/${envId}/recordings/${id}.webm`,
@@ -158,7 +158,7 @@ export class Recordings {
     }
     if (entry?.envId === envId) await entry.outcome.catch(() => undefined);
     const file = await this.#options.store.video(envId, id);
-    if (!file) throw new NotFoundError(`no recording ${JSON.stringify(id)} in environment ${envId}`);
+    if (!file) throw unknownRecording(envId, id);
     return file;
   }
 
@@ -204,6 +204,13 @@ async function pageUrlOf(browser: RecordableBrowser, envId: string, targetId: st
     throw unknownTarget(envId, targetId, "no such page is open");
   }
   return info.targetInfo.url;
+}
+
+function unknownRecording(envId: string, id: string): NotFoundError {
+  return new NotFoundError(
+    `no recording ${JSON.stringify(id)} in environment ${envId}: ` +
+      `POST /v1/environments/${envId}/recordings starts one and answers its id`,
+  );
 }
 
 function unknownTarget(envId: string, targetId: string, why: string): NotFoundError {
