@@ -107,7 +107,8 @@ export function dashboardRoutes({ token, sessions, publicUrl }: DashboardOptions
 function protect(res: ServerResponse): void {
   res.setHeader("Content-Security-Policy", contentSecurityPolicy);
   res.setHeader("X-Content-Type-Options", "nosniff");
-  res.setHeader("Referrer-Policy", "no-referrer");
+  // Not no-referrer: under it a form POST carries `Origin: null`, which the request guard refuses.
+  res.setHeader("Referrer-Policy", "same-origin");
 }
 
 function digest(value: string): Buffer {

@@ -11,7 +11,7 @@ export function loginPage(options: { error?: string } = {}): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>previewd · sign in</title>
-<link rel="stylesheet" href="/dashboard/assets/styles.css">
+<link rel="stylesheet" href="/dashboard/assets/base.css">
 </head>
 <body class="login">
 <main class="login-card">
