@@ -2,12 +2,16 @@
  * An agent records a video while it drives a checkout in examples/shop's environment: it starts a
  * recording of the page it navigated, adds a product and places the order with Playwright over
  * the bridge, disconnects, stops the recording and gets a real WebM (ffprobe reads it) as long as
- * the flow took. Deleting the environment takes its videos and any ffmpeg still recording.
+ * the flow took. Over MCP, start_recording records the session's own page. Deleting the
+ * environment takes its videos and any ffmpeg still recording.
  */
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
@@ -22,6 +26,9 @@ let harness: Harness;
 let shop: EnvironmentView;
 let repo: string;
 let scratch: string;
+// Shared by the steps below, in order: the checkout's video, and a page no client owns.
+let checkout: { id: string; url: string };
+let unowned: string;
 // A cold `npm ci` and the shop's builds on a loaded machine: the provisioning wait fills the hook.
 const setupTimeoutMs = 600_000;
 
@@ -37,6 +44,14 @@ interface Stopped {
   durationMs: number;
   frames: number;
   endedBy: string;
+}
+
+async function call(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+function text(result: CallToolResult): string {
+  return result.content.map((part) => (part.type === "text" ? part.text : "")).join("\n");
 }
 
 /** ffmpeg processes recording for this environment, found by their labels in /proc. */
@@ -65,7 +80,7 @@ describe.skipIf(skipWithoutChromium || skipWithoutFfmpeg)("recording a checkout 
     await Promise.all([repo, scratch].map((dir) => dir && rm(dir, { recursive: true, force: true })));
   });
 
-  it("records the checkout past the client's disconnect, and the video goes with the environment", async () => {
+  it("records the checkout past the client's disconnect: a real-time WebM", async () => {
     const id = shop.id;
     const web = shop.apps.web!.url;
     const recordings = `/v1/environments/${id}/recordings`;
@@ -118,27 +133,57 @@ describe.skipIf(skipWithoutChromium || skipWithoutFfmpeg)("recording a checkout 
     expect(video.formatName).toContain("webm");
     expect(video.frames).toBe(stop.body.frames);
     expect(video.durationSeconds).toBeGreaterThan(0);
+    checkout = { id: start.body.id, url: stop.body.url };
+  });
 
-    // A second recording, still running when the environment is deleted, on a page nobody's client owns.
-    const opened = await harness.request<{ id: string }>(
-      "PUT",
-      `/v1/environments/${id}/devtools/json/new?${encodeURIComponent(web)}`,
-    );
-    expect(opened.status).toBe(200);
+  it("over MCP: start_recording takes the session's own page, stop_recording answers the video", async () => {
+    const id = shop.id;
+    const web = shop.apps.web!.url;
+    const transport = new StreamableHTTPClientTransport(new URL(`${harness.url}/mcp`));
+    const client = new Client({ name: "previewd-tests", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const navigated = await call(client, "browser_navigate", { id, app: "web", path: "/" });
+      expect(navigated.isError, text(navigated)).toBeFalsy();
+      // Another page navigated after the session's: the session's page is still the one recorded.
+      const opened = await harness.request<{ id: string }>(
+        "PUT",
+        `/v1/environments/${id}/devtools/json/new?${encodeURIComponent(`${web}/checkout`)}`,
+      );
+      expect(opened.status).toBe(200);
+      unowned = opened.body.id;
+      const started = await call(client, "start_recording", { environment: id });
+      expect(started.isError, text(started)).toBeFalsy();
+      const recording = JSON.parse(text(started).slice(text(started).indexOf("\n\n"))) as Started;
+      expect(recording.pageUrl).toBe(`${web}/`);
+      await call(client, "browser_navigate", { id, app: "web", path: "/checkout" });
+      const stopped = await call(client, "stop_recording", { environment: id, recording: recording.id });
+      expect(stopped.isError, text(stopped)).toBeFalsy();
+      expect(text(stopped)).toMatch(/^video: http:\/\/\S+\.webm \(\d+\.\d s, \d+ frames\)/);
+    } finally {
+      await transport.terminateSession();
+      await client.close();
+    }
+  });
+
+  it("deletes the videos and a recording still running with the environment", async () => {
+    const id = shop.id;
+    const recordings = `/v1/environments/${id}/recordings`;
     const unknown = await harness.request<{ errors: { path: string }[] }>("POST", recordings, {
       targetId: "NOT-A-PAGE",
     });
     expect(unknown.status).toBe(404);
     expect(unknown.body.errors[0]!.path).toBe("targetId");
-    const running = await harness.request<Started>("POST", recordings, { targetId: opened.body.id });
+    // On the page opened with PUT /json/new, which no client owns: it stays open until the delete.
+    const running = await harness.request<Started>("POST", recordings, { targetId: unowned });
     expect(running.status, JSON.stringify(running.body)).toBe(201);
     expect(recordingProcesses(id)).toHaveLength(1);
     const videos = path.join(harness.previewd.orchestrator.dataDir(id), "recordings");
-    expect(existsSync(path.join(videos, `${start.body.id}.webm`))).toBe(true);
+    expect(existsSync(path.join(videos, `${checkout.id}.webm`))).toBe(true);
 
     expect((await harness.request("DELETE", `/v1/environments/${id}?wait=true`)).status).toBe(204);
     expect(recordingProcesses(id)).toEqual([]);
     expect(existsSync(videos)).toBe(false);
-    expect((await fetch(stop.body.url)).status).toBe(404);
+    expect((await fetch(checkout.url)).status).toBe(404);
   });
 });
