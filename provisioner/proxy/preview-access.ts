@@ -32,6 +32,7 @@ export class PreviewAccess {
   readonly #tokenDigest?: Buffer;
   readonly #signer?: PreviewSigner;
   readonly #now: () => Date;
+  readonly #holders = new WeakMap<http.IncomingMessage, boolean>();
 
   constructor(options: PreviewAccessOptions) {
     this.#now = options.now ?? (() => new Date());
@@ -45,9 +46,14 @@ export class PreviewAccess {
   /** Does the request carry previewd's own token (`Authorization: Bearer`)? True when there is none. */
   holdsToken(req: http.IncomingMessage): boolean {
     if (!this.#tokenDigest) return true;
+    // decide() and stripCredentials() both ask, for every proxied request: hash the token once.
+    const known = this.#holders.get(req);
+    if (known !== undefined) return known;
     const sent = bearer(req);
     // Fixed-length digests keep the comparison constant-time whatever the length sent.
-    return sent !== undefined && timingSafeEqual(digest(sent), this.#tokenDigest);
+    const holds = sent !== undefined && timingSafeEqual(digest(sent), this.#tokenDigest);
+    this.#holders.set(req, holds);
+    return holds;
   }
 
   decide(req: http.IncomingMessage, envId: string): AccessDecision {

@@ -2,6 +2,7 @@
  * The preview proxy: `<app>--<env-id>.<base-domain>` requests and WebSockets go to the app's
  * directUrl. The Host header is kept so apps see (and build links from) their preview URL.
  * With a token set, `access` decides first (see preview-access.ts); nothing refused reaches the app.
+ * Requests reuse keep-alive connections to the apps, one pool per environment (upstream-pools.ts).
  */
 import type http from "node:http";
 import type { Duplex } from "node:stream";
@@ -10,9 +11,16 @@ import { errorMessage } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Orchestrator } from "../orchestrator/orchestrator.ts";
 import { denyRequest, denyUpgrade } from "./access-denied-reply.ts";
+import { dropHopByHopHeaders } from "./hop-by-hop-headers.ts";
 import { PreviewAccess } from "./preview-access.ts";
 import { MAX_HOST_HEADER_LENGTH, parsePreviewHost } from "./preview-host.ts";
 import { unknownHostPage } from "./unknown-host-page.ts";
+import {
+  forwardedHeadersOf,
+  restoreForwardedHeaders,
+  retryableOnNewConnection,
+} from "./stale-connection-retry.ts";
+import { UpstreamPools } from "./upstream-pools.ts";
 
 export interface PreviewProxy {
   /** Returns false when the request is not for a preview host (the API handles it then). */
@@ -49,6 +57,12 @@ export function createPreviewProxy({
   const proxy = createProxyServer({ xfwd: true, changeOrigin: false, ws: true });
   // Errors are answered in the per-request callbacks; this only keeps stray ones from crashing.
   proxy.on("error", (error) => logger.debug({ err: error }, "proxy error"));
+  const pools = new UpstreamPools({
+    subscribe: (envId, listener) => orchestrator.subscribe(envId, listener),
+  });
+  // The upstream request of each proxied request, to tell a stale pooled connection from a fresh one.
+  const upstreamRequests = new WeakMap<http.IncomingMessage, http.ClientRequest>();
+  proxy.on("proxyReq", (proxyReq, req) => upstreamRequests.set(req, proxyReq));
 
   function route(req: http.IncomingMessage): Route {
     const parsed = parsePreviewHost(req.headers.host, baseDomain);
@@ -112,12 +126,24 @@ export function createPreviewProxy({
         return true;
       }
       access.stripCredentials(req);
-      proxy.web(req, res, { target: decision.target }, (error) => {
-        logger.warn({ err: error, env: decision.envId, app: decision.app }, "preview upstream unreachable");
-        const body = `App ${decision.app} of environment ${decision.envId} did not answer at ${decision.target}: ${errorMessage(error)}\n`;
-        if (!res.headersSent) reply(res, 502, body);
-        else res.destroy();
-      });
+      dropHopByHopHeaders(req);
+      const forwarded = forwardedHeadersOf(req);
+      let retried = false;
+      // A retry takes a connection of its own: the pool may hold more that the app closed.
+      const forward = (agent: http.Agent | false) =>
+        proxy.web(req, res, { target: decision.target, agent }, (error) => {
+          if (!retried && retryableOnNewConnection(error, req, res, upstreamRequests.get(req))) {
+            retried = true;
+            logger.debug({ err: error, env: decision.envId, app: decision.app }, "stale upstream connection");
+            restoreForwardedHeaders(req, forwarded);
+            return forward(false);
+          }
+          logger.warn({ err: error, env: decision.envId, app: decision.app }, "preview upstream unreachable");
+          const body = `App ${decision.app} of environment ${decision.envId} did not answer at ${decision.target}: ${errorMessage(error)}\n`;
+          if (!res.headersSent) reply(res, 502, body);
+          else res.destroy();
+        });
+      forward(pools.agentFor(decision.envId));
       return true;
     },
 
