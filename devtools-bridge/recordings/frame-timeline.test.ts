@@ -37,6 +37,20 @@ describe("FrameTimeline", () => {
     expect(new FrameTimeline<string>(25, 0).finish(1)).toEqual([]);
   });
 
+  it("advances a still frame as time passes, so the total stays real time", () => {
+    const timeline = new FrameTimeline<string>(10, 0);
+    expect(timeline.advance(1)).toEqual([]);
+    timeline.add("a", 0);
+    expect(timeline.advance(0.5)).toEqual(["a", "a", "a", "a", "a"]);
+    expect(timeline.advance(0.52)).toEqual([]);
+    expect(timeline.add("b", 0.8)).toEqual(["a", "a", "a"]);
+    // A frame painted before the last advance arrives late: it starts at the advanced slot.
+    timeline.advance(1.2);
+    expect(timeline.add("c", 1.0)).toEqual([]);
+    expect(timeline.finish(1.5)).toEqual(["c", "c", "c"]);
+    expect(timeline.written).toBe(15);
+  });
+
   it("shows the first frame from the start, however late it came", () => {
     const timeline = new FrameTimeline<string>(10, 0);
     timeline.add("first", 0.4);

@@ -40,6 +40,20 @@ export class FrameTimeline<F> {
     return out;
   }
 
+  /**
+   * Time passes with no new frame: writes the last frame for the slots up to `timestamp` now,
+   * rather than all at once when the next frame or the stop comes (a page still for minutes would
+   * otherwise leave ffmpeg minutes of frames to encode after the stop).
+   */
+  advance(timestamp: number): F[] {
+    if (!this.#last) return [];
+    const slot = this.#slotOf(timestamp);
+    if (slot <= this.#last.slot) return [];
+    const out = this.#repeat(this.#last.frame, slot - this.#last.slot);
+    this.#last.slot = slot;
+    return out;
+  }
+
   /** The recording ends at `timestamp`: the last frame fills the time up to it (at least once). */
   finish(timestamp: number): F[] {
     if (!this.#last) return [];

@@ -53,6 +53,7 @@ export class Recording {
   readonly ended: Promise<RecordingResult>;
   #settle!: (outcome: Promise<RecordingResult>) => void;
   #limit: NodeJS.Timeout | undefined;
+  #ticker: NodeJS.Timeout | undefined;
   #ending: Promise<RecordingResult> | undefined;
 
   private constructor(options: StartRecordingOptions, screencast: PageScreencast, encoder: WebmEncoder) {
@@ -87,6 +88,12 @@ export class Recording {
       void screencast.capture().then((frame) => {
         if (frame && recording.active && !recording.#timeline.hasFrame) recording.#frame(frame);
       });
+      // A still page sends no frames: its last one goes to ffmpeg as time passes, not all at the stop.
+      // One second behind, so a frame Chrome delivers late still lands where it was painted.
+      recording.#ticker = setInterval(() => {
+        for (const jpeg of recording.#timeline.advance(Date.now() / 1000 - 1)) recording.#encoder.write(jpeg);
+      }, 1000);
+      recording.#ticker.unref();
       recording.#limit = setTimeout(
         () => void recording.finish("time-limit").catch(() => undefined),
         options.maxDurationMs,
@@ -133,6 +140,7 @@ export class Recording {
   /** Kills ffmpeg and removes what it wrote; a finish in progress fails. */
   async discard(): Promise<void> {
     clearTimeout(this.#limit);
+    clearInterval(this.#ticker);
     if (!this.#ending) {
       this.#ending = Promise.reject(new EncodingError(`recording ${this.id} was discarded`));
       this.#ending.catch(() => undefined);
@@ -149,6 +157,7 @@ export class Recording {
 
   async #finish(endedBy: RecordingEnd): Promise<RecordingResult> {
     clearTimeout(this.#limit);
+    clearInterval(this.#ticker);
     const stoppedAt = new Date();
     // No frame yet (the capture at the start is still on its way): the page as it is now.
     if (!this.#timeline.hasFrame) {
