@@ -1,52 +1,80 @@
-/** What the Kubernetes runtime needs on this machine (SPEC: the pulumi CLI and a kubeconfig), and which parts are missing. */
+/**
+ * What the kubernetes runtime needs on this machine, checked before anything starts (SPEC: it
+ * says clearly what is missing): the pulumi CLI, a kubeconfig with a context (or the in-cluster
+ * service account), and a registry for the apps' images.
+ */
 import { access, constants } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { RuntimeUnavailableError, errorMessage } from "../../errors.ts";
+import { loadKubeConfig, type KubeEnv } from "./kube-config.ts";
 
-export interface PrerequisiteEnv {
+export interface PrerequisiteEnv extends KubeEnv {
   PATH?: string;
-  KUBECONFIG?: string;
-  HOME?: string;
+  PULUMI_HOME?: string;
 }
 
-/** Human-readable descriptions of the missing prerequisites; empty when both are there. */
-export async function missingKubernetesPrerequisites(env: PrerequisiteEnv = process.env): Promise<string[]> {
+export interface Prerequisites {
+  registry?: string;
+  context?: string;
+}
+
+/** Where the steps to run the runtime on a real cluster are written down. */
+export const kubernetesDoc = "docs/kubernetes.md";
+
+/** Human-readable descriptions of the missing prerequisites; empty when everything is there. */
+export async function missingKubernetesPrerequisites(
+  wanted: Prerequisites,
+  env: PrerequisiteEnv = process.env,
+): Promise<string[]> {
   const missing: string[] = [];
-  if (!(await onPath("pulumi", env.PATH ?? ""))) {
-    missing.push("the pulumi CLI (not found on PATH; see https://www.pulumi.com/docs/install/)");
+  if (!(await pulumiCli(env))) {
+    missing.push(
+      `the pulumi CLI (not found on PATH nor in ${path.join(pulumiHome(env), "bin")}; install it from https://www.pulumi.com/docs/install/ or set PULUMI_HOME)`,
+    );
   }
-  const kubeconfigs = kubeconfigPaths(env);
-  if (!(await anyReadable(kubeconfigs))) {
-    missing.push(`a kubeconfig (none readable at ${kubeconfigs.join(", ")}; set KUBECONFIG)`);
+  try {
+    await loadKubeConfig(wanted.context, env);
+  } catch (error) {
+    if (!(error instanceof RuntimeUnavailableError)) throw error;
+    missing.push(errorMessage(error));
+  }
+  if (!wanted.registry) {
+    missing.push(
+      "a registry for the apps' images (set PREVIEWD_KUBERNETES_REGISTRY to one the cluster pulls from, e.g. localhost:5001/previews)",
+    );
   }
   return missing;
 }
 
-/** KUBECONFIG may list several files, like kubectl reads it; default ~/.kube/config. */
-function kubeconfigPaths(env: PrerequisiteEnv): string[] {
-  const listed = (env.KUBECONFIG ?? "").split(path.delimiter).filter(Boolean);
-  return listed.length > 0 ? listed : [path.join(env.HOME ?? os.homedir(), ".kube", "config")];
-}
-
-async function onPath(command: string, searchPath: string): Promise<boolean> {
-  return anyReadable(
-    searchPath
-      .split(path.delimiter)
-      .filter(Boolean)
-      .map((dir) => path.join(dir, command)),
-    constants.X_OK,
+/** Throws a 503 naming every missing part and the doc; resolves when nothing is missing. */
+export async function assertKubernetesPrerequisites(
+  wanted: Prerequisites,
+  env: PrerequisiteEnv = process.env,
+): Promise<void> {
+  const missing = await missingKubernetesPrerequisites(wanted, env);
+  if (missing.length === 0) return;
+  throw new RuntimeUnavailableError(
+    `the kubernetes runtime is not available: it needs ${missing.join("; and ")}. See ${kubernetesDoc}; or use runtime "process" or "docker".`,
   );
 }
 
-async function anyReadable(files: string[], mode = constants.R_OK): Promise<boolean> {
-  for (const file of files) {
+/** The pulumi executable, on PATH or in `$PULUMI_HOME/bin` (where its installer puts it). */
+export async function pulumiCli(env: PrerequisiteEnv): Promise<string | undefined> {
+  const dirs = [...(env.PATH ?? "").split(path.delimiter).filter(Boolean), path.join(pulumiHome(env), "bin")];
+  for (const dir of dirs) {
+    const file = path.join(dir, "pulumi");
     if (
-      await access(file, mode).then(
+      await access(file, constants.X_OK).then(
         () => true,
         () => false,
       )
     )
-      return true;
+      return file;
   }
-  return false;
+  return undefined;
+}
+
+export function pulumiHome(env: PrerequisiteEnv): string {
+  return env.PULUMI_HOME ?? path.join(env.HOME ?? os.homedir(), ".pulumi");
 }
