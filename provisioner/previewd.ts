@@ -20,7 +20,7 @@ import { PreviewAccess } from "./proxy/preview-access.ts";
 import { shareLinks } from "./proxy/share-links.ts";
 import { createProcessRuntime } from "./runtimes/process/process-runtime.ts";
 import { createDockerRuntime } from "./runtimes/docker/docker-runtime.ts";
-import { createUnavailableKubernetesRuntime } from "./runtimes/kubernetes/unavailable-kubernetes-runtime.ts";
+import { kubernetesRuntimeFromEnv } from "./runtimes/kubernetes/kubernetes-runtime-from-env.ts";
 import { PreviewdMetrics } from "./metrics/previewd-metrics.ts";
 import { countLogLines, instrumentProxy } from "./metrics/instrument.ts";
 import { acquireDataDirLock } from "./data-dir-lock.ts";
@@ -133,8 +133,13 @@ async function assemble(
       }),
       // Always registered: without an engine, checkAvailable() says what is missing (503).
       docker: createDockerRuntime({ ownerId, logger, pipeline }),
-      // Not in this build: registered so that asking for it is a 503 saying why, not a 400.
-      kubernetes: createUnavailableKubernetesRuntime(),
+      // Pulumi and a cluster: checkAvailable() names a missing pulumi CLI, kubeconfig or registry (503).
+      kubernetes: kubernetesRuntimeFromEnv({
+        ownerId,
+        logger,
+        dataDir: config.dataDir,
+        baseDomain: config.baseDomain,
+      }),
     },
     defaultRuntime: config.runtime,
     defaultTtlSeconds: config.defaultTtl,
