@@ -51,7 +51,7 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
   const spec = env.manifest.apps[app]!;
   const key = `build-${buildHash}`;
   const identity = await childIdentity(env, owner);
-  if (shared && (await shared.restore(key, env.rootDir, identity))) {
+  if (shared && (await shared.restore(key, env.rootDir, identity, { restamp: true }))) {
     await cache.update((record) => (record.builds[app] = buildHash));
     const message = "copied from another environment's build of the same inputs";
     ctx.event({ step: "build", app, status: "skipped", message });

@@ -4,6 +4,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  statSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -56,6 +57,20 @@ describe("SharedOutputs", () => {
     writeFileSync(path.join(into, "apps/web/dist/a.js"), "a v2");
     expect(readFileSync(path.join(cache, "k/apps/web/dist/a.js"), "utf8")).toBe("a v1");
     expect(readFileSync(path.join(from, "apps/web/dist/a.js"), "utf8")).toBe("a v1");
+  });
+
+  it("restamps a copy with the time of the copy, so it is newer than the tree's files; a seed keeps its build's", async () => {
+    const shared = new SharedOutputs(mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-")));
+    const from = tree({ "apps/web/dist/a.js": "a" });
+    utimesSync(path.join(from, "apps/web/dist/a.js"), new Date(2020, 0, 1), new Date(2020, 0, 1));
+    await shared.save("k", from, ["apps/web/dist/a.js"]);
+    const checkedOut = Date.now() - 1;
+    const copy = tree({});
+    await shared.restore("k", copy, undefined, { restamp: true });
+    expect(statSync(path.join(copy, "apps/web/dist/a.js")).mtimeMs).toBeGreaterThanOrEqual(checkedOut);
+    const seed = tree({});
+    await shared.restore("k", seed, undefined, { keepExisting: true });
+    expect(statSync(path.join(seed, "apps/web/dist/a.js")).mtime.getFullYear()).toBe(2020);
   });
 
   it("never copies through a symlink the tree already has: a committed link out of the tree", async () => {

@@ -73,6 +73,13 @@ export function writtenSince(before: Map<string, string>, after: Map<string, str
 export interface RestoreOptions {
   /** Leave files already in `rootDir` as they are (a seed never overwrites an earlier build's fresh outputs). */
   keepExisting?: boolean;
+  /**
+   * The copies get the time of the copy, not of the build: the outputs of exactly this tree's
+   * inputs are then newer than its freshly checked out files, so `tsc -b` (whose referenced
+   * projects another build of this environment checks) and make-like tools see them up to date.
+   * Never for a seed, which they must see as older than every input.
+   */
+  restamp?: boolean;
 }
 
 /** Paths per `cp` call, well below the kernel's limit on arguments. */
@@ -120,7 +127,8 @@ export class SharedOutputs {
       await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
       // `<entry>/.` copies the entry's contents, merging into the directories already there.
       const keep = options.keepExisting ? ["--no-clobber"] : [];
-      await run("cp", ["-a", "--reflink=auto", ...keep, "--", `${entry}/.`, `${rootDir}/`]);
+      const times = options.restamp ? ["-dR", "--preserve=mode,ownership,links"] : ["-a"];
+      await run("cp", [...times, "--reflink=auto", ...keep, "--", `${entry}/.`, `${rootDir}/`]);
       // `cp -a <entry>/.` also gives `rootDir` itself the entry's (root's) owner: hand it all back.
       await handOver([rootDir], owner);
       return true;
