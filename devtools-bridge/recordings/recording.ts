@@ -88,6 +88,8 @@ export class Recording {
       void screencast.capture().then((frame) => {
         if (frame && recording.active && !recording.#timeline.hasFrame) recording.#frame(frame);
       });
+      // The page may have gone already (finish ran): then no timer is left behind.
+      if (!recording.active) return recording;
       // A still page sends no frames: its last one goes to ffmpeg as time passes, not all at the stop.
       // One second behind, so a frame Chrome delivers late still lands where it was painted.
       recording.#ticker = setInterval(() => {
