@@ -1,0 +1,147 @@
+/**
+ * examples/shop on the process runtime, with `main`'s environment warm, three figures each round:
+ * - a second environment of main's commit: previewd's own overhead, the wall time from the create
+ *   call to `ready` minus what no previewd can skip (Postgres starting, each app's process from
+ *   spawn to healthy along the dependency chain, the scenario's steps), as its own events time them;
+ * - a new branch that changes web: wall time from the create call to `ready`, against web's build
+ *   and start by hand (a copy of main's installed and built worktree with the same change: web's
+ *   `build` in its folder, then its `start` until /healthz answers), in the same round;
+ * - a one-app redeploy (another change to web on that branch): wall time from the redeploy call to
+ *   `ready`, against the same change built and started by hand.
+ * Rounds take turns going first (previewd, by hand) so load on the machine hits both alike.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { BenchContext, BenchFigure } from "../bench-table.ts";
+import { buildAndStart, copyCheckout } from "../by-hand.ts";
+import { median, startShopPreviewd, unskippableMs } from "../shop-previewd.ts";
+
+const webFile = "apps/web/src/nav.ts";
+
+export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFigure[]> {
+  const rounds = ctx.quick ? 1 : 3;
+  const shop = await startShopPreviewd();
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "previewd-by-hand-"));
+  const checkout = path.join(scratch, "shop");
+  const seconds: { overhead: number; note: string }[] = [];
+  const branches: { wall: number; byHand: number; unseeded: number }[] = [];
+  const redeploys: { wall: number; byHand: number }[] = [];
+  try {
+    ctx.log("one-app updates: main's environment (cold)");
+    const main = await shop.ready(() => shop.orchestrator.create({ repo: shop.repo, ref: "main" }));
+    await copyCheckout(shop.worktree(main.env.id), checkout);
+    const original = readFileSync(path.join(shop.repo, webFile), "utf8");
+    const changed = (marker: string) => original.replace(">shop<", `>shop ${marker}<`);
+    const web = (marker: string) => {
+      writeFileSync(path.join(checkout, webFile), changed(marker));
+      return buildAndStart({
+        root: checkout,
+        path: "apps/web",
+        build: "npm run build",
+        start: "node dist/server.js",
+        health: "/healthz",
+        env: { API_URL: main.env.apps.api?.directUrl ?? "" },
+      });
+    };
+    const byHandFirst = (round: number) => round % 2 === 1;
+
+    for (let round = 0; round < rounds; round++) {
+      ctx.log(`one-app updates: round ${round + 1}/${rounds}`);
+      shop.git("branch", `same-${round}`, "main");
+      const second = await shop.ready(() =>
+        shop.orchestrator.create({ repo: shop.repo, ref: `same-${round}` }),
+      );
+      const floor = unskippableMs(shop.orchestrator.events(second.env.id));
+      const phases = Object.entries(second.env.timings).map(([phase, ms]) => `${phase} ${ms}`);
+      seconds.push({
+        overhead: second.wall - floor,
+        note: `${phases.join(", ")}; floor ${Math.round(floor)} ms`,
+      });
+      await shop.remove(second.env.id);
+
+      // Before build seeds: the same, its build started from nothing (another change, so no exact copy).
+      const unseeded = async () => {
+        shop.commitOnBranch(`unseeded-${round}`, "main", webFile, changed(`unseeded ${round}`));
+        await shop.dropSeeds();
+        const env = await shop.ready(() =>
+          shop.orchestrator.create({ repo: shop.repo, ref: `unseeded-${round}` }),
+        );
+        await shop.remove(env.env.id);
+        return env.wall;
+      };
+      const before = byHandFirst(round) ? await unseeded() : undefined;
+      shop.commitOnBranch(`one-app-${round}`, "main", webFile, changed(`branch ${round}`));
+      let byHand = byHandFirst(round) ? await web(`branch ${round}`) : undefined;
+      const branch = await shop.ready(() =>
+        shop.orchestrator.create({ repo: shop.repo, ref: `one-app-${round}` }),
+      );
+      byHand ??= await web(`branch ${round}`);
+      const unseededWall = before ?? (await unseeded());
+      branches.push({ wall: branch.wall, byHand: byHand.build + byHand.start, unseeded: unseededWall });
+
+      shop.commitOnBranch(`one-app-${round}`, `one-app-${round}`, webFile, changed(`redeploy ${round}`));
+      let again = byHandFirst(round) ? await web(`redeploy ${round}`) : undefined;
+      const redeployed = await shop.ready(() => shop.orchestrator.redeploy(branch.env.id));
+      again ??= await web(`redeploy ${round}`);
+      redeploys.push({ wall: redeployed.wall, byHand: again.build + again.start });
+      await shop.remove(branch.env.id);
+    }
+  } finally {
+    await shop.close();
+    await rm(scratch, { recursive: true, force: true });
+  }
+  return figures(seconds, branches, redeploys);
+}
+
+function figures(
+  seconds: { overhead: number; note: string }[],
+  branches: { wall: number; byHand: number; unseeded: number }[],
+  redeploys: { wall: number; byHand: number }[],
+): BenchFigure[] {
+  const ms = (values: number[]) => Math.round(median(values));
+  const branchRatio = median(branches.map((b) => b.wall / b.byHand));
+  const redeployOver = ms(redeploys.map((r) => r.wall - r.byHand));
+  const overhead = ms(seconds.map((s) => s.overhead));
+  const rounds = `median of ${branches.length}`;
+  return [
+    {
+      figure: "new branch changing one app, main's environment warm (examples/shop)",
+      target: "≤ 1.5×",
+      value: Number(branchRatio.toFixed(2)),
+      unit: "×",
+      baseline: {
+        label: "web's build + start by hand",
+        value: ms(branches.map((b) => b.byHand)),
+        unit: "ms",
+      },
+      met: branchRatio <= 1.5,
+      note:
+        `${rounds}; previewd ${ms(branches.map((b) => b.wall))} ms from the create call to ready; ` +
+        `without build seeds (before) ${ms(branches.map((b) => b.unseeded))} ms, ` +
+        `${median(branches.map((b) => b.unseeded / b.byHand)).toFixed(2)}×`,
+    },
+    {
+      figure: "one-app redeploy, wall time until ready beyond the app's build + start",
+      target: "≤ 300 ms",
+      value: redeployOver,
+      unit: "ms",
+      baseline: {
+        label: "web's build + start by hand",
+        value: ms(redeploys.map((r) => r.byHand)),
+        unit: "ms",
+      },
+      met: redeployOver <= 300,
+      note: `${rounds}; previewd ${ms(redeploys.map((r) => r.wall))} ms from the redeploy call to ready`,
+    },
+    {
+      figure: "previewd's own overhead on a second environment of the same commit",
+      target: "≤ 1 s",
+      value: overhead,
+      unit: "ms",
+      met: overhead <= 1000,
+      note: `${rounds}; phases (ms) of the median round: ${seconds.sort((a, b) => a.overhead - b.overhead)[Math.floor(seconds.length / 2)]!.note}`,
+    },
+  ];
+}
