@@ -152,12 +152,12 @@ describe.skipIf(skipWithoutChromium || skipWithoutFfmpeg)("recording a checkout 
       );
       expect(opened.status).toBe(200);
       unowned = opened.body.id;
-      const started = await call(client, "start_recording", { environment: id });
+      const started = await call(client, "start_recording", { id });
       expect(started.isError, text(started)).toBeFalsy();
       const recording = JSON.parse(text(started).slice(text(started).indexOf("\n\n"))) as Started;
       expect(recording.pageUrl).toBe(`${web}/`);
       await call(client, "browser_navigate", { id, app: "web", path: "/checkout" });
-      const stopped = await call(client, "stop_recording", { environment: id, recording: recording.id });
+      const stopped = await call(client, "stop_recording", { id, recording: recording.id });
       expect(stopped.isError, text(stopped)).toBeFalsy();
       expect(text(stopped)).toMatch(/^video: http:\/\/\S+\.webm \(\d+\.\d s, \d+ frames\)/);
     } finally {

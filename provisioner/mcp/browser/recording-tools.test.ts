@@ -62,21 +62,21 @@ describe("start_recording and stop_recording", () => {
   it("start records the page navigated last when this session has none, and stop answers the video", async () => {
     const { tools } = await client.listTools();
     const start = tools.find((tool) => tool.name === "start_recording");
-    expect(Object.keys(start?.inputSchema.properties ?? {})).toEqual(["environment", "targetId"]);
+    expect(Object.keys(start?.inputSchema.properties ?? {})).toEqual(["id", "targetId"]);
     expect(tools.map((tool) => tool.name)).toContain("stop_recording");
 
     answers.push({
       status: 201,
       body: { id: "r1", status: "recording", targetId: "T1", pageUrl: "http://web--shop.localhost:7070/" },
     });
-    const started = await call("start_recording", { environment: "shop-1" });
+    const started = await call("start_recording", { id: "shop-1" });
     expect(started.isError).toBeFalsy();
     expect(calls).toEqual([{ method: "POST", path: "/v1/environments/shop-1/recordings", body: {} }]);
-    expect(text(started)).toContain('stop_recording {"environment": "shop-1", "recording": "r1"}');
+    expect(text(started)).toContain('stop_recording {"id": "shop-1", "recording": "r1"}');
 
     const url = "http://127.0.0.1:7070/v1/environments/shop-1/recordings/r1.webm";
     answers.push({ status: 200, body: { id: "r1", url, durationMs: 2040, frames: 51, endedBy: "stop" } });
-    const stopped = await call("stop_recording", { environment: "shop-1", recording: "r1" });
+    const stopped = await call("stop_recording", { id: "shop-1", recording: "r1" });
     expect(calls[1]).toMatchObject({ method: "POST", path: "/v1/environments/shop-1/recordings/r1/stop" });
     expect(text(stopped)).toContain(`video: ${url} (2.0 s, 51 frames)`);
   });
@@ -92,7 +92,7 @@ describe("start_recording and stop_recording", () => {
           "recording a video needs ffmpeg, and there is none on previewd's PATH: install it (apt-get install ffmpeg)",
       },
     });
-    const missing = await call("start_recording", { environment: "shop-1", targetId: "T9" });
+    const missing = await call("start_recording", { id: "shop-1", targetId: "T9" });
     expect(calls[0]?.body).toEqual({ targetId: "T9" });
     expect(missing.isError).toBe(true);
     expect(text(missing)).toContain("apt-get install ffmpeg");
@@ -101,7 +101,7 @@ describe("start_recording and stop_recording", () => {
       status: 409,
       body: { type: "conflict", title: "Conflict", status: 409, detail: "recording r1 was stopped already" },
     });
-    const twice = await call("stop_recording", { environment: "shop-1", recording: "r1" });
+    const twice = await call("stop_recording", { id: "shop-1", recording: "r1" });
     expect(twice.isError).toBe(true);
     expect(text(twice)).toContain("stopped already");
   });

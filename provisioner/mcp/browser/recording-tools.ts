@@ -8,9 +8,7 @@ import { z } from "zod";
 import type { PreviewdClient } from "../../cli/client.ts";
 import { jsonResult } from "../tool-results.ts";
 import type { BrowserSessions } from "./browser-sessions.ts";
-import { asBrowserToolResult } from "./browser-tool-result.ts";
-
-const environment = z.string().min(1).describe("the environment's id (its browser's page is recorded)");
+import { asBrowserToolResult, envIdShape } from "./browser-tool-result.ts";
 
 export function registerRecordingTools(
   server: McpServer,
@@ -27,7 +25,7 @@ export function registerRecordingTools(
         "with the recording's id, which answers the video's URL. The recording goes on if this session ends; " +
         "a page that closes ends it (the video stays valid).",
       inputSchema: {
-        environment,
+        ...envIdShape,
         targetId: z
           .string()
           .min(1)
@@ -35,14 +33,14 @@ export function registerRecordingTools(
           .describe("a page's id from the devtools /json/list; default: this session's current page"),
       },
     },
-    ({ environment: id, targetId }) =>
+    ({ id, targetId }) =>
       asBrowserToolResult(async () => {
         const target = targetId ?? (await currentPageTarget(sessions, id));
         const started = await client.startRecording(id, target === undefined ? {} : { targetId: target });
         return jsonResult(
           started,
           `recording ${started.id} of ${started.pageUrl}: drive the page, then stop_recording ` +
-            `{"environment": "${id}", "recording": "${started.id}"}`,
+            `{"id": "${id}", "recording": "${started.id}"}`,
         );
       }),
   );
@@ -55,11 +53,11 @@ export function registerRecordingTools(
         "Stop a recording start_recording began and get its video: the WebM's URL, its duration and frames. " +
         "A recording can be stopped once; a page that closed has ended it already, and stopping still answers it.",
       inputSchema: {
-        environment,
+        ...envIdShape,
         recording: z.string().min(1).describe("the id start_recording answered"),
       },
     },
-    ({ environment: id, recording }) =>
+    ({ id, recording }) =>
       asBrowserToolResult(async () => {
         const stopped = await client.stopRecording(id, recording);
         return jsonResult(
