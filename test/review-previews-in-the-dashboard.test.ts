@@ -109,6 +109,8 @@ describe.skipIf(skipWithoutChromium)("reviewing previews in the dashboard", () =
   it("opens the environment: apps with health and share links, services, steps and per-phase timings", async () => {
     await page.locator(`li[data-id="${env.id}"] a`).click();
     await page.getByRole("heading", { name: env.id }).waitFor();
+    // Keyboard users land on the environment they opened.
+    await page.locator("#detail-title:focus").waitFor();
     for (const app of ["api", "web", "admin"]) {
       await page.locator(`[data-app="${app}"] .badge[data-status="healthy"]`).waitFor();
       const link = page.getByRole("link", { name: `Open ${app}` });
@@ -176,10 +178,15 @@ describe.skipIf(skipWithoutChromium)("reviewing previews in the dashboard", () =
   });
 
   it("deletes after a confirmation, and the list drops it", async () => {
-    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    // By keyboard: Enter opens the confirmation with Cancel focused, Escape cancels, focus comes back.
+    const remove = page.getByRole("button", { name: "Delete", exact: true });
+    await remove.focus();
+    await page.keyboard.press("Enter");
     const dialog = page.getByRole("dialog");
-    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.getByRole("button", { name: "Cancel" }).and(page.locator(":focus")).waitFor();
+    await page.keyboard.press("Escape");
     expect(await dialog.count()).toBe(0);
+    await remove.and(page.locator(":focus")).waitFor();
     expect(harness.previewd.orchestrator.get(env.id).status).toBe("ready");
 
     await page.getByRole("button", { name: "Delete", exact: true }).click();
