@@ -45,8 +45,17 @@ export async function runUnderMocks<T>(
     options.stack ?? "render",
     false,
   );
-  const outputs = (await pulumi.runtime.runInPulumiStack(program)) as T;
+  // A program that throws is caught inside the stack: rejected there, it would also surface as
+  // unhandled rejections from Pulumi's own bookkeeping; here it is thrown once, to the caller.
+  let failure: { error: unknown } | undefined;
+  const outputs = (await pulumi.runtime.runInPulumiStack(() =>
+    program().catch((error: unknown) => {
+      failure = { error };
+      return undefined;
+    }),
+  )) as T;
   // Registrations run on after the program returns; this waits for every one.
   await pulumi.runtime.disconnect();
+  if (failure) throw failure.error;
   return { outputs, resources };
 }

@@ -11,6 +11,7 @@ import { logsCommand } from "./logs-command.ts";
 import { scenarioCommand } from "./scenario-command.ts";
 import { screenshotCommand } from "./screenshot-command.ts";
 import { mcpCommand } from "./mcp-command.ts";
+import { renderCommand } from "./render-command.ts";
 import { packageVersion } from "./package-info.ts";
 
 export function createProgram(): Command {
@@ -28,5 +29,6 @@ export function createProgram(): Command {
     .addCommand(screenshotCommand())
     .addCommand(commentCommand())
     .addCommand(mcpCommand())
+    .addCommand(renderCommand())
     .addCommand(demoCommand());
 }
