@@ -11,6 +11,7 @@ export function loginPage(options: { error?: string } = {}): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>previewd · sign in</title>
+<link rel="icon" href="/dashboard/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/dashboard/assets/base.css">
 </head>
 <body class="login">

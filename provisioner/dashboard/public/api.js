@@ -7,17 +7,18 @@
 
 const dashboardHeader = { "x-previewd-dashboard": "1" };
 
-/** A problem+json answer: `detail` says what went wrong, `errors` which fields. */
+/** A problem+json answer, as one sentence: its `detail`, and the fields it names unless it already does. */
 export class ApiError extends Error {
   /**
    * @param {number} status
    * @param {{title?: string, detail?: string, errors?: {path: string, message: string}[]} | undefined} problem
    */
   constructor(status, problem) {
-    const fields = (problem?.errors ?? []).map((e) => `${e.path}: ${e.message}`).join("; ");
-    super(problem?.detail ?? problem?.title ?? `previewd answered ${status}`);
+    const detail = problem?.detail ?? problem?.title ?? `previewd answered ${status}`;
+    const errors = problem?.errors ?? [];
+    const named = errors.length === 0 || detail.includes(errors[0]?.path ?? "");
+    super(named ? detail : `${detail} (${errors.map((e) => `${e.path}: ${e.message}`).join("; ")})`);
     this.status = status;
-    this.fields = fields;
   }
 }
 

@@ -78,7 +78,7 @@ export function logsPanel(env) {
     const refused = await check(envPath(env.id, `/logs?${query}&tail=0`));
     if (generation !== opened) return;
     if (refused) {
-      state.textContent = `${refused.message}${refused.fields ? ` (${refused.fields})` : ""}`;
+      state.textContent = refused.message;
       return;
     }
     state.textContent = "";

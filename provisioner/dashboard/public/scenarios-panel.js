@@ -51,8 +51,7 @@ export function scenariosPanel(env) {
       await api(envPath(env.id, "/scenario"), { method: "POST", body: { name } });
       result.textContent = `Loaded ${name} in ${duration(performance.now() - started)}.`;
     } catch (error) {
-      const problem = /** @type {import("./api.js").ApiError} */ (error);
-      result.textContent = `Could not load ${name}: ${problem.message}${problem.fields ? ` (${problem.fields})` : ""}`;
+      result.textContent = `Could not load ${name}: ${/** @type {Error} */ (error).message}`;
     } finally {
       load.disabled = false;
     }
