@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ManifestError, ValidationError } from "../../provisioner/errors.ts";
 import { parseManifest } from "../../provisioner/manifest/load-manifest.ts";
+import * as runtimeLabels from "../../provisioner/runtimes/kubernetes/kubernetes-labels.ts";
 import { schemaErrors } from "../kubernetes-schema.test-helper.ts";
+import { APP_LABEL, ENV_LABEL, OWNER_LABEL } from "./labels.ts";
 import { planPreviewEnvironment } from "./plan.ts";
 import { manifestOf, type PlannedObject } from "./planned-object.ts";
 import type { PreviewEnvironmentArgs } from "./preview-environment-args.ts";
@@ -81,6 +83,23 @@ const envOf = (object: PlannedObject) =>
 describe("the objects of a preview environment on Kubernetes", () => {
   const plan = planPreviewEnvironment(args);
   const { objects } = plan;
+
+  it("labels objects with the keys the kubernetes runtime selects by", () => {
+    expect({ OWNER_LABEL, ENV_LABEL, APP_LABEL }).toEqual({
+      OWNER_LABEL: runtimeLabels.OWNER_LABEL,
+      ENV_LABEL: runtimeLabels.ENV_LABEL,
+      APP_LABEL: runtimeLabels.APP_LABEL,
+    });
+    const pods = objects.filter(
+      (o) => o.kind === "Deployment" || o.kind === "StatefulSet" || o.kind === "Job",
+    );
+    for (const workload of pods) {
+      const labels = (workload.body.spec as { template: { metadata: { labels: Record<string, string> } } })
+        .template.metadata.labels;
+      expect(labels).toMatchObject({ [ENV_LABEL]: "store-main-1a2b", [OWNER_LABEL]: "previewd-a1" });
+      expect(labels[APP_LABEL]).toBeTruthy();
+    }
+  });
 
   it("validates every object against the Kubernetes OpenAPI schemas, labelled with the environment and owner", () => {
     expect(objects.flatMap((o) => schemaErrors(manifestOf(o)))).toEqual([]);
