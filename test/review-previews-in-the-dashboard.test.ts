@@ -25,6 +25,8 @@ let context: BrowserContext;
 let page: Page;
 let repo: string;
 let env: EnvironmentView;
+/** Uncaught errors of the page's own scripts: there must be none. */
+const pageErrors: string[] = [];
 
 const api = <T>(method: string, route: string, body?: unknown) =>
   harness.request<T>(method, route, body, auth);
@@ -42,6 +44,7 @@ describe.skipIf(skipWithoutChromium)("reviewing previews in the dashboard", () =
     browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
   });
   afterAll(async () => {
     await browser?.close();
@@ -194,5 +197,6 @@ describe.skipIf(skipWithoutChromium)("reviewing previews in the dashboard", () =
     await page.locator(`li[data-id="${env.id}"]`).waitFor({ state: "detached", timeout: 60_000 });
     expect(harness.previewd.orchestrator.list()).toEqual([]);
     await page.getByText(`There is no environment ${env.id}`).waitFor();
+    expect(pageErrors).toEqual([]);
   });
 });
