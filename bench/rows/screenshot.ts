@@ -4,21 +4,17 @@
  * - warm: one open connection, page loaded, `Page.captureScreenshot` only (the PNG crosses the relay);
  * - cold: a new connection per screenshot (connect, new tab, navigate, capture, close the tab);
  * - first use: `POST /screenshots` on an environment whose browser is not running yet (absolute).
- * Run: npx tsx bench/screenshot-latency.ts [iterations]
+ * A row of `npm run bench` (`--only screenshot`).
  */
 import { readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { loadConfig } from "../provisioner/config.ts";
-import { silentLogger } from "../provisioner/logger.ts";
-import { startPreviewd } from "../provisioner/previewd.ts";
-import { CdpConnection } from "../devtools-bridge/cdp/cdp-connection.ts";
-import { createBrowserFixture } from "../test/helpers/browser-fixture.ts";
-import { temporaryDataDir } from "../test/helpers/previewd-harness.ts";
-
-const iterations = Number(process.argv[2] ?? 30);
-const dataDir = temporaryDataDir();
-const previewd = await startPreviewd(loadConfig({ dataDir, port: 0 }, {}), { logger: silentLogger });
-const { orchestrator } = previewd;
+import { loadConfig } from "../../provisioner/config.ts";
+import { silentLogger } from "../../provisioner/logger.ts";
+import { startPreviewd } from "../../provisioner/previewd.ts";
+import { CdpConnection } from "../../devtools-bridge/cdp/cdp-connection.ts";
+import { createBrowserFixture } from "../../test/helpers/browser-fixture.ts";
+import { temporaryDataDir } from "../../test/helpers/previewd-harness.ts";
+import type { BenchContext, BenchFigure } from "../bench-table.ts";
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -32,7 +28,7 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 }
 
 /** The browser's own endpoint, read from Chromium's DevToolsActivePort file (not from previewd). */
-async function directEndpoint(envId: string): Promise<string> {
+async function directEndpoint(dataDir: string, envId: string): Promise<string> {
   const browsers = path.join(dataDir, "browsers");
   const dir = (await readdir(browsers)).find((d) => d.startsWith(`${envId}-`));
   const [port, wsPath] = (await readFile(path.join(browsers, dir!, "DevToolsActivePort"), "utf8"))
@@ -65,7 +61,7 @@ async function openPage(cdp: CdpConnection, url: string): Promise<{ targetId: st
 }
 
 /** Captures on an open connection and a loaded page; direct and bridge take turns, so load hits both alike. */
-async function warm(endpoints: string[], url: string): Promise<number[][]> {
+async function warm(endpoints: string[], url: string, iterations: number): Promise<number[][]> {
   const pages = await Promise.all(
     endpoints.map(async (endpoint) => {
       const cdp = await CdpConnection.open(endpoint);
@@ -88,7 +84,7 @@ async function warm(endpoints: string[], url: string): Promise<number[][]> {
 }
 
 /** A new connection, tab and navigation per screenshot; direct and bridge take turns. */
-async function cold(endpoints: string[], url: string): Promise<number[][]> {
+async function cold(endpoints: string[], url: string, iterations: number): Promise<number[][]> {
   const times = endpoints.map(() => [] as number[]);
   for (let i = 0; i < iterations; i++) {
     for (const [n, endpoint] of endpoints.entries()) {
@@ -107,41 +103,64 @@ async function cold(endpoints: string[], url: string): Promise<number[][]> {
   return times;
 }
 
-const rows: string[] = [];
-try {
-  const { environment } = await orchestrator.create({ repo: createBrowserFixture().dir });
-  const env = await orchestrator.waitFor(environment.id, ["ready", "failed"], 120_000);
-  if (env.status !== "ready") throw new Error(`environment failed: ${JSON.stringify(env.error)}`);
-  const url = env.apps.web!.url;
+export default async function screenshotRow(ctx: BenchContext): Promise<BenchFigure[]> {
+  const iterations = ctx.quick ? 5 : 30;
+  const dataDir = temporaryDataDir();
+  const previewd = await startPreviewd(loadConfig({ dataDir, port: 0 }, {}), { logger: silentLogger });
+  const { orchestrator } = previewd;
+  try {
+    const { environment } = await orchestrator.create({ repo: createBrowserFixture().dir });
+    const env = await orchestrator.waitFor(environment.id, ["ready", "failed"], 120_000);
+    if (env.status !== "ready") throw new Error(`environment failed: ${JSON.stringify(env.error)}`);
+    const url = env.apps.web!.url;
 
-  const firstUse = await timed(async () => {
-    const response = await fetch(`${previewd.url}/v1/environments/${env.id}/screenshots`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
+    const firstUse = await timed(async () => {
+      const response = await fetch(`${previewd.url}/v1/environments/${env.id}/screenshots`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      if (response.status !== 201) throw new Error(`screenshot failed: ${await response.text()}`);
     });
-    if (response.status !== 201) throw new Error(`screenshot failed: ${await response.text()}`);
-  });
-  const bridge = env.devtools!.webSocketDebuggerUrl!;
-  const direct = await directEndpoint(env.id);
+    const bridge = env.devtools!.webSocketDebuggerUrl!;
+    const direct = await directEndpoint(dataDir, env.id);
 
-  await warm([direct, bridge], url); // first paints and lazy handles out of the way
-  const [warmDirect, warmBridge] = (await warm([direct, bridge], url)).map(median) as [number, number];
-  const [coldDirect, coldBridge] = (await cold([direct, bridge], url)).map(median) as [number, number];
-  const row = (name: string, d: number, b: number) =>
-    `| ${name} | ${d.toFixed(1)} | ${b.toFixed(1)} | ${(b / d).toFixed(2)} |`;
-  rows.push(
-    "| screenshot (median of " + iterations + ") | direct ms | bridge ms | bridge / direct |",
-    "|---|---:|---:|---:|",
-    row("warm: open connection, capture only", warmDirect, warmBridge),
-    row("cold: connect, new tab, navigate, capture", coldDirect, coldBridge),
-    "",
-    `first use (browser start + POST /screenshots): ${firstUse.toFixed(0)} ms`,
-  );
-} finally {
-  for (const env of orchestrator.list()) await orchestrator.delete(env.id);
-  await orchestrator.idle();
-  await previewd.close();
-  await rm(dataDir, { recursive: true, force: true });
+    await warm([direct, bridge], url, iterations); // first paints and lazy handles out of the way
+    const [warmDirect, warmBridge] = (await warm([direct, bridge], url, iterations)).map(median) as [
+      number,
+      number,
+    ];
+    const [coldDirect, coldBridge] = (await cold([direct, bridge], url, iterations)).map(median) as [
+      number,
+      number,
+    ];
+    ctx.log(
+      `warm ${warmDirect.toFixed(1)} / ${warmBridge.toFixed(1)} ms, cold ${coldDirect.toFixed(1)} / ${coldBridge.toFixed(1)} ms (direct / bridge)`,
+    );
+    const figure = (name: string, d: number, b: number): BenchFigure => ({
+      figure: `bridge screenshot / direct CDP, ${name}`,
+      target: "≤ 1.1×",
+      value: b / d,
+      unit: "×",
+      baseline: { label: "direct CDP", value: d, unit: "ms" },
+      met: b / d <= 1.1,
+      note: `median of ${iterations}; bridge ${b.toFixed(1)} ms`,
+    });
+    return [
+      figure("warm: open connection, capture only", warmDirect, warmBridge),
+      figure("cold: connect, new tab, navigate, capture", coldDirect, coldBridge),
+      {
+        figure: "first screenshot of an environment (browser start + POST /screenshots)",
+        target: "report",
+        value: firstUse,
+        unit: "ms",
+        met: true,
+      },
+    ];
+  } finally {
+    for (const env of orchestrator.list()) await orchestrator.delete(env.id);
+    await orchestrator.idle();
+    await previewd.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
-for (const line of rows) console.log(line);
