@@ -1,10 +1,12 @@
 /**
  * A small local double of the Kubernetes API subset the kubernetes runtime uses (no cluster can
  * exist here): namespaces listed by label and deleted, pods listed, Services read, pod logs
- * (follow, timestamps, sinceTime) and the portforward WebSocket (channel protocol v4: the
+ * (follow, timestamps, sinceTime), pods deleted (and made again, as their controller would), the portforward WebSocket (channel protocol v4: the
  * port-number frames, then data on channel 0), which it connects to a local TCP port standing
- * for the pod's. Tests drive it through @kubernetes/client-node itself (`kubeConfig()`).
+ * for the pod's, and the exec WebSocket, which runs the command on this machine standing for the
+ * pod's container (stdout on channel 1, stderr on 2, the closing status on 3). Tests drive it through @kubernetes/client-node itself (`kubeConfig()`).
  */
+import { spawn } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -46,6 +48,7 @@ export class KubernetesApiDouble {
     handleProtocols: (protocols) => (protocols.has("v4.channel.k8s.io") ? "v4.channel.k8s.io" : false),
   });
   readonly #sockets = new Set<net.Socket>();
+  #generation = 0;
   url = "";
 
   async start(): Promise<this> {
@@ -143,6 +146,16 @@ export class KubernetesApiDouble {
         .map(podObject);
       return json(200, { apiVersion: "v1", kind: "PodList", metadata: {}, items });
     }
+    if (kind === "pods" && name && !sub && req.method === "DELETE") {
+      const pod = this.pods.get(`${ns}/${name}`);
+      if (!pod) return notFound();
+      this.pods.delete(`${ns}/${name}`);
+      // As its Deployment or StatefulSet would: a new pod from the same template.
+      this.#generation++;
+      const base = pod.name.replace(/-r\d+$/, "");
+      this.addPod({ ...pod, name: `${base}-r${this.#generation}` });
+      return json(200, podObject(pod));
+    }
     if (kind === "services" && name && req.method === "GET") {
       const service = this.services.get(`${ns}/${name}`);
       if (!service) return notFound();
@@ -177,6 +190,11 @@ export class KubernetesApiDouble {
   #upgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void {
     const url = new URL(req.url ?? "/", this.url);
     this.requests.push(`UPGRADE ${url.pathname}`);
+    const exec = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+    if (exec && this.pods.has(`${exec[1]}/${exec[2]}`)) {
+      const command = url.searchParams.getAll("command");
+      return void this.#wss.handleUpgrade(req, socket, head, (ws) => runExec(ws, command));
+    }
     const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname);
     const pod = match && this.pods.get(`${match[1]}/${match[2]}`);
     if (!pod?.backendPort) return void socket.destroy();
@@ -198,6 +216,27 @@ export class KubernetesApiDouble {
     });
     ws.on("close", () => backend.end());
   }
+}
+
+/** The command, run here, its output and exit status sent as an API server sends a container's. */
+function runExec(ws: WebSocket, command: string[]): void {
+  const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.on("data", (data: Buffer) => ws.send(Buffer.concat([Buffer.from([1]), data])));
+  child.stderr.on("data", (data: Buffer) => ws.send(Buffer.concat([Buffer.from([2]), data])));
+  child.on("close", (code) => {
+    const status =
+      code === 0
+        ? { metadata: {}, status: "Success" }
+        : {
+            metadata: {},
+            status: "Failure",
+            reason: "NonZeroExitCode",
+            details: { causes: [{ reason: "ExitCode", message: String(code ?? 1) }] },
+          };
+    ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]));
+    ws.close();
+  });
+  ws.on("close", () => child.kill());
 }
 
 function parseSelector(value: string | null): [string, string][] {

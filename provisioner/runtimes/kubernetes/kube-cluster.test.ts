@@ -106,6 +106,26 @@ describe("the cluster, through @kubernetes/client-node", () => {
     expect(await (await fetch(`http://127.0.0.1:${again.port}/x`)).text()).toBe("pod answered /x");
   });
 
+  it("runs a command in a pod behind a Service: output line by line, the exit code, extra variables, a timeout", async () => {
+    api.addService("ns1", "api", { selector: { [APP_LABEL]: "api" }, port: 3000, targetPort: 3000 });
+    api.addPod({ namespace: "ns1", name: "api-1", labels: { [APP_LABEL]: "api" }, containers: ["api"] });
+    const seen: string[] = [];
+    const ok = await cluster.exec("ns1", "api", 'echo "seeding $WHO"; echo oops >&2', {
+      env: { WHO: "ada" },
+      onLine: (line) => seen.push(line),
+    });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.output.sort()).toEqual(["oops", "seeding ada"]);
+    expect(seen.sort()).toEqual(["oops", "seeding ada"]);
+    expect(api.requests).toContain("UPGRADE /api/v1/namespaces/ns1/pods/api-1/exec");
+
+    const failed = await cluster.exec("ns1", "api", "echo no; exit 3", { onLine: () => undefined });
+    expect(failed).toEqual({ exitCode: 3, output: ["no"] });
+
+    const slow = await cluster.exec("ns1", "api", "sleep 5", { timeoutMs: 200, onLine: () => undefined });
+    expect(slow.exitCode).toBe(-1);
+  });
+
   it("lists one previewd's namespaces by label and deletes them, a missing one included", async () => {
     api.addNamespace("preview-a", { [OWNER_LABEL]: "me", [ENV_LABEL]: "a" });
     api.addNamespace("preview-b", { [OWNER_LABEL]: "me", [ENV_LABEL]: "b" });

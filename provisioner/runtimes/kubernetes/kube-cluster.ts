@@ -4,6 +4,8 @@ import type { Logger } from "../../logger.ts";
 import type { ClusterAccess } from "./cluster-access.ts";
 import { ENV_LABEL } from "./kubernetes-labels.ts";
 import { followPodLogs } from "./pod-logs.ts";
+import { execInService } from "./pod-exec.ts";
+import { restartPods } from "./pod-restart.ts";
 import { forwardService } from "./service-forward.ts";
 
 export interface KubeClusterOptions {
@@ -17,6 +19,7 @@ export async function kubeCluster(config: KubeConfig, options: KubeClusterOption
   const core = config.makeApiClient(k8s.CoreV1Api);
   const log = new k8s.Log(config);
   const portForward = new k8s.PortForward(config);
+  const exec = new k8s.Exec(config);
   const { logger } = options;
   return {
     followLogs: (envId, namespace, logs) =>
@@ -39,6 +42,20 @@ export async function kubeCluster(config: KubeConfig, options: KubeClusterOption
         logger,
         ...(localPort !== undefined && { localPort }),
       }),
+    exec: (namespace, service, command, options) =>
+      execInService({
+        core,
+        exec,
+        namespace,
+        service,
+        command,
+        onLine: options.onLine,
+        ...(options.env && { env: options.env }),
+        ...(options.signal && { signal: options.signal }),
+        ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      }),
+    restartPods: (namespace, name, timeoutMs) =>
+      restartPods({ core, namespace, name, ...(timeoutMs !== undefined && { timeoutMs }) }),
     async namespaces(selector) {
       const list = await core.listNamespace({ labelSelector: selector });
       return list.items.flatMap((ns) => {

@@ -254,6 +254,28 @@ describe("the kubernetes runtime", () => {
     expect(lines).toEqual(["api listening on 3000"]);
   });
 
+  it("runs a command in the app's pod (a scenario's command step), its output in the app's logs", async () => {
+    const result = await first.exec(env(), deployment, "api", 'echo "seeded $COUNT cards"', {
+      env: { COUNT: "3" },
+    });
+    expect(result).toEqual({ exitCode: 0, output: ["seeded 3 cards"] });
+    expect(logs.query(env().id, { apps: ["api"] }).map((e) => e.line)).toContain("seeded 3 cards");
+    await expect(first.exec(env(), deployment, "nope", "true", {})).rejects.toThrow(
+      "no running pod for nope",
+    );
+  });
+
+  it("restarts a service by deleting its pod: its controller's new pod serves behind the same forward", async () => {
+    const before = [...api.pods.values()].find((p) => p.labels[APP_LABEL] === "db")!.name;
+    const restarted = await first.restartService(env(), deployment, "db", context());
+    const after = [...api.pods.values()].find((p) => p.labels[APP_LABEL] === "db")!.name;
+    expect(after).not.toBe(before);
+    expect(restarted.services.db!.url).toBe(deployment.services.db!.url);
+    expect(events).toContainEqual(
+      expect.objectContaining({ step: "services", app: "db", status: "succeeded" }),
+    );
+  });
+
   it("updates only what changed: api's new image rolls, web is kept, the loopback ports and the database password stay", async () => {
     versions.api = "v2";
     events.length = 0;

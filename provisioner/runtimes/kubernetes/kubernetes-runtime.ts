@@ -9,13 +9,22 @@
 import { ConflictError, errorMessage } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import type { LogStore } from "../../logs/log-store.ts";
-import type { Deployment, ExecResult, Runtime, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
+import type {
+  Deployment,
+  ExecOptions,
+  ExecResult,
+  Runtime,
+  RuntimeContext,
+  RuntimeEnvironment,
+} from "../runtime.ts";
+import { asProvisionError } from "../provision-steps.ts";
 import type { ClusterAccess, Forward, LogFollower } from "./cluster-access.ts";
 import { browserPort, connectDeployment } from "./kubernetes-deployment.ts";
 import { envIdOfStack, namespaceSelector, stackName } from "./kubernetes-labels.ts";
 import type { KubernetesRuntimeSettings } from "./kubernetes-settings.ts";
 import type { ImagePublisher } from "./image-publisher.ts";
 import type { PreviewProgram, PreviewProgramInput, PreviewProgramOutputs } from "./preview-program.ts";
+import { programInput } from "./program-input.ts";
 import type { PreviewStack, PulumiEngine } from "./pulumi-engine.ts";
 import { publishImages, servicePasswords } from "./stack-images.ts";
 import { marked, runStackOperation, unfinishedOperation } from "./stack-operation.ts";
@@ -42,6 +51,8 @@ export interface KubernetesRuntimeOptions {
 interface EnvironmentState {
   forwards: Map<string, Forward>;
   logs?: LogFollower;
+  /** Where the environment's lines go (an exec's output too). */
+  store?: LogStore;
 }
 
 export function createKubernetesRuntime(options: KubernetesRuntimeOptions): KubernetesRuntime {
@@ -217,21 +228,42 @@ export class KubernetesRuntime implements Runtime {
     return removed;
   }
 
-  /** Kubernetes restarts what it runs itself; a service restart is a rollout the next update makes. */
-  restartService(env: RuntimeEnvironment, _deployment: Deployment, name: string): Promise<Deployment> {
-    return Promise.reject(
-      new ConflictError(
-        `restarting service ${name} of ${env.id} is not supported on the kubernetes runtime yet`,
-      ),
-    );
+  /** The service's pods are deleted and its controller starts new ones (a twin forgets what it held). */
+  async restartService(
+    env: RuntimeEnvironment,
+    deployment: Deployment,
+    name: string,
+    ctx: RuntimeContext,
+  ): Promise<Deployment> {
+    const namespace = deployment.services[name]?.handle.namespace;
+    if (typeof namespace !== "string")
+      throw new ConflictError(`environment ${env.id} has no service ${name}`);
+    ctx.event({ step: "services", app: name, status: "started", message: "restarting its pod" });
+    try {
+      await (await this.#o.parts.cluster()).restartPods(namespace, name);
+    } catch (error) {
+      throw asProvisionError(error, "services", name);
+    }
+    ctx.event({ step: "services", app: name, status: "succeeded", message: "running again" });
+    return structuredClone(deployment);
   }
 
-  exec(env: RuntimeEnvironment, _deployment: Deployment, app: string): Promise<ExecResult> {
-    return Promise.reject(
-      new ConflictError(
-        `running a command in ${app} of ${env.id} is not supported on the kubernetes runtime yet`,
-      ),
-    );
+  async exec(
+    env: RuntimeEnvironment,
+    deployment: Deployment,
+    app: string,
+    command: string,
+    options: ExecOptions,
+  ): Promise<ExecResult> {
+    const handle = deployment.apps[app]?.handle;
+    if (typeof handle?.namespace !== "string" || typeof handle.service !== "string") {
+      throw new ConflictError(`environment ${env.id} has no running pod for ${app}`);
+    }
+    const cluster = await this.#o.parts.cluster();
+    return cluster.exec(handle.namespace, handle.service, command, {
+      ...options,
+      onLine: (line) => this.#envs.get(env.id)?.store?.append(env.id, { app, stream: "stdout", line }),
+    });
   }
 
   async close(): Promise<void> {
@@ -256,6 +288,7 @@ export class KubernetesRuntime implements Runtime {
 
   async #followLogs(env: RuntimeEnvironment, outputs: PreviewProgramOutputs, logs: LogStore): Promise<void> {
     const state = this.#state(env.id);
+    state.store = logs;
     state.logs ??= (await this.#o.parts.cluster()).followLogs(env.id, outputs.namespace, logs);
   }
 
@@ -264,27 +297,7 @@ export class KubernetesRuntime implements Runtime {
     images: Record<string, string>,
     passwords: Record<string, string>,
   ): Promise<PreviewStack> {
-    const { settings } = this.#o;
-    const input: PreviewProgramInput = {
-      manifest: env.manifest,
-      environment: {
-        id: env.id,
-        ref: env.ref,
-        commit: env.commit,
-        baseDomain: settings.baseDomain,
-        flagsUrl: env.flagsUrl,
-        owner: this.#o.ownerId,
-        ...(env.flagsToken && { flagsToken: env.flagsToken }),
-      },
-      images,
-      servicePasswords: passwords,
-      settings: {
-        registry: settings.registry ?? "",
-        ...(settings.ingressClass && { ingressClass: settings.ingressClass }),
-        ...(settings.storageClass && { storageClass: settings.storageClass }),
-        ...(settings.browserImage && { browserImage: settings.browserImage }),
-      },
-    };
+    const input = programInput(env, this.#o.settings, this.#o.ownerId, images, passwords);
     const engine = await this.#o.parts.engine();
     return engine.createOrSelectStack(stackName(this.#o.ownerId, env.id), this.#o.parts.program(input));
   }

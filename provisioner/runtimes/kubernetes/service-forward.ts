@@ -84,18 +84,31 @@ async function connect(options: ServiceForwardOptions, socket: net.Socket): Prom
 async function targetOf(options: ServiceForwardOptions): Promise<{ pod: string; port: number }> {
   const { core, namespace, service } = options;
   const found = await core.readNamespacedService({ name: service, namespace });
-  const selector = Object.entries(found.spec?.selector ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
   const servicePort = found.spec?.ports?.find((p) => p.port === options.port) ?? found.spec?.ports?.[0];
   if (!servicePort) throw new TypeError(`service ${namespace}/${service} has no port ${options.port}`);
+  const pod = await podBehind(core, namespace, service, found.spec?.selector);
+  return { pod: pod.metadata!.name!, port: containerPort(pod, servicePort.targetPort ?? servicePort.port) };
+}
+
+/** A running pod the Service selects, a ready one if there is one. */
+export async function podBehind(
+  core: CoreV1Api,
+  namespace: string,
+  service: string,
+  selectorOf?: Record<string, string>,
+): Promise<V1Pod> {
+  const labels =
+    selectorOf ?? (await core.readNamespacedService({ name: service, namespace })).spec?.selector ?? {};
+  const selector = Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
   const pods = await core.listNamespacedPod({ namespace, labelSelector: selector });
   const running = pods.items.filter(
     (pod) => pod.status?.phase === "Running" && !pod.metadata?.deletionTimestamp,
   );
   const pod = running.find(ready) ?? running[0];
   if (!pod?.metadata?.name) throw new TypeError(`no running pod behind service ${namespace}/${service}`);
-  return { pod: pod.metadata.name, port: containerPort(pod, servicePort.targetPort ?? servicePort.port) };
+  return pod;
 }
 
 function ready(pod: V1Pod): boolean {
