@@ -80,7 +80,9 @@ export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]
       const unit = protocol === "HTTP" ? "req/s" : "msg/s";
       for (const connections of [10, 100]) {
         const paths =
-          protocol === "HTTP" ? ["direct", "proxy", "floor", "before"] : ["direct", "proxy", "floor"];
+          protocol === "HTTP"
+            ? ["direct", "proxy", "floor", "library", "before"]
+            : ["direct", "proxy", "floor"];
         const pick = await measure(protocol, paths, connections);
         const ratio = (name: string) => pick(name, "perSecond") / pick("direct", "perSecond");
         const latency = (name: string) => pick(name, "p50") / pick("direct", "p50");
