@@ -20,6 +20,7 @@ import { PreviewAccess } from "./proxy/preview-access.ts";
 import { shareLinks } from "./proxy/share-links.ts";
 import { createProcessRuntime } from "./runtimes/process/process-runtime.ts";
 import { createDockerRuntime } from "./runtimes/docker/docker-runtime.ts";
+import type { WarmStarts } from "./runtimes/docker/warm-starts.ts";
 import { kubernetesRuntimeFromEnv } from "./runtimes/kubernetes/kubernetes-runtime-from-env.ts";
 import { PreviewdMetrics } from "./metrics/previewd-metrics.ts";
 import { countLogLines, instrumentProxy } from "./metrics/instrument.ts";
@@ -63,6 +64,8 @@ export interface PreviewdOptions {
   github?: GitHubConfig;
   /** Hosts and origins allowed besides loopback; default: PREVIEWD_ALLOWED_HOSTS and PREVIEWD_ALLOWED_ORIGINS. */
   guard?: Omit<GuardConfig, "publicUrl">;
+  /** The docker runtime's warm-start shortcuts; default all on (benchmarks turn some off). */
+  dockerWarmStarts?: WarmStarts;
 }
 
 export async function startPreviewd(config: Config, options: PreviewdOptions): Promise<Previewd> {
@@ -132,7 +135,12 @@ async function assemble(
         ...(options.healthTimeoutMs && { healthTimeoutMs: options.healthTimeoutMs }),
       }),
       // Always registered: without an engine, checkAvailable() says what is missing (503).
-      docker: createDockerRuntime({ ownerId, logger, pipeline }),
+      docker: createDockerRuntime({
+        ownerId,
+        logger,
+        pipeline,
+        ...(options.dockerWarmStarts && { warmStarts: options.dockerWarmStarts }),
+      }),
       // Pulumi and a cluster: checkAvailable() names a missing pulumi CLI, kubeconfig or registry (503).
       kubernetes: kubernetesRuntimeFromEnv({
         ownerId,

@@ -16,7 +16,7 @@ import { frontUrl, type Front } from "../fronts/app-front.ts";
 import { containerName, labelsOf } from "./docker-labels.ts";
 import { gatewayHostname } from "./flags-gateway.ts";
 import { containerLimits } from "./resource-limits.ts";
-import { exitCodeOf, loopbackBinding, startContainer } from "./run-container.ts";
+import { exitCodeOf, loopbackBinding, startContainer, startCreatedContainer } from "./run-container.ts";
 
 /** What `${...}` resolves to inside a container: app and service names on the environment's network. */
 export function containerValues(
@@ -82,23 +82,55 @@ export function appContainerSpec(
   return { image, port, env: list, limits, hash };
 }
 
-export interface StartAppContainerOptions {
-  docker: Docker;
+/** What an app's container is created with: its name, image, env, labels, port and network. */
+export interface AppContainerPlace {
   owner: string;
   env: RuntimeEnvironment;
-  ctx: RuntimeContext;
   app: string;
   spec: AppContainerSpec;
   network: { name: string; gateway: string };
-  flagsPort: number;
   /** Which of the app's containers this is (its name's suffix and label). */
   generation: number;
   /** Its names on the network: the app's name, or none while an older container still serves it. */
   aliases: string[];
+}
+
+export function appContainerOptions(place: AppContainerPlace): Docker.ContainerCreateOptions {
+  const { env, app, spec, generation } = place;
+  return {
+    name: containerName(env.id, app, generation),
+    Image: spec.image,
+    Env: spec.env,
+    Labels: labelsOf({
+      owner: place.owner,
+      envId: env.id,
+      role: "app",
+      name: app,
+      specHash: spec.hash,
+      generation,
+    }),
+    ExposedPorts: { [`${spec.port}/tcp`]: {} },
+    HostConfig: {
+      // The engine picks the host port: the app's stable address is its front.
+      PortBindings: loopbackBinding(spec.port),
+      ExtraHosts: [`${gatewayHostname}:${place.network.gateway}`],
+      RestartPolicy: { Name: "no" },
+      ...spec.limits,
+    },
+    NetworkingConfig: { EndpointsConfig: { [place.network.name]: { Aliases: place.aliases } } },
+  };
+}
+
+export interface StartAppContainerOptions extends AppContainerPlace {
+  docker: Docker;
+  ctx: RuntimeContext;
+  flagsPort: number;
   /** The app's front, if it has one: its address is the record's `directUrl`. */
   front?: Front;
-  /** Runs the container's creation and start (which takes it an address on the network). */
-  joining?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** A container created ahead with these very options (app-precreation.ts), to start instead of creating one. */
+  created?: string;
+  /** Runs the container's start (which takes it an address on the network), and its creation if any. */
+  starting?: <T>(work: () => Promise<T>) => Promise<T>;
   logs: ContainerLogs;
   healthTimeoutMs: number;
   onCreated(app: DeployedApp): Promise<void>;
@@ -108,34 +140,11 @@ export async function startAppContainer(options: StartAppContainerOptions): Prom
   const { docker, env, ctx, app, spec } = options;
   const { path: health, timeoutMs = options.healthTimeoutMs } = appHealth(env.manifest.apps[app]);
   ctx.event({ step: "start", app, status: "started", message: `container from ${spec.image}` });
-  const { generation, front, joining = (work) => work() } = options;
-  const started = await joining(() =>
-    startContainer(
-      docker,
-      {
-        name: containerName(env.id, app, generation),
-        Image: spec.image,
-        Env: spec.env,
-        Labels: labelsOf({
-          owner: options.owner,
-          envId: env.id,
-          role: "app",
-          name: app,
-          specHash: spec.hash,
-          generation,
-        }),
-        ExposedPorts: { [`${spec.port}/tcp`]: {} },
-        HostConfig: {
-          // The engine picks the host port: the app's stable address is its front.
-          PortBindings: loopbackBinding(spec.port),
-          ExtraHosts: [`${gatewayHostname}:${options.network.gateway}`],
-          RestartPolicy: { Name: "no" },
-          ...spec.limits,
-        },
-        NetworkingConfig: { EndpointsConfig: { [options.network.name]: { Aliases: options.aliases } } },
-      },
-      spec.port,
-    ),
+  const { generation, front, created, starting = (work) => work() } = options;
+  const started = await starting(() =>
+    created
+      ? startCreatedContainer(docker.getContainer(created), spec.port)
+      : startContainer(docker, appContainerOptions(options), spec.port),
   );
   await options.logs.follow(app, started.id, false);
   const deployed: DeployedApp = {

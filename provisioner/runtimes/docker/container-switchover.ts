@@ -40,6 +40,8 @@ export interface SwitchContainerOptions {
   healthTimeoutMs: number;
   /** How long a replaced container may finish the connections it serves before it stops. */
   drainMs: number;
+  /** The app's first container, created ahead (app-precreation.ts): started instead of a new one. */
+  created?: string;
 }
 
 export async function switchAppContainer(o: SwitchContainerOptions): Promise<void> {
@@ -74,7 +76,8 @@ export async function switchAppContainer(o: SwitchContainerOptions): Promise<voi
         generation: (old?.generation ?? 0) + 1,
         aliases: serving ? [] : [app],
         ...(old?.front && { front: old.front }),
-        joining: (work) => moves.joining(work),
+        ...(!old && o.created && { created: o.created }),
+        starting: (work) => moves.starting(work),
         logs: state.logs,
         healthTimeoutMs: o.healthTimeoutMs,
         onCreated: async (starting) => {

@@ -34,6 +34,8 @@ import { frontRunning, startFront, stopFronts } from "../fronts/app-front.ts";
 import { EnvironmentPorts } from "../process/environment-ports.ts";
 import { PortAllocator } from "../process/port-allocator.ts";
 import { AliasMoves } from "./network-aliases.ts";
+import { PostgresImages } from "./postgres-images.ts";
+import { warmStarts, type WarmStarts } from "./warm-starts.ts";
 
 export interface DockerRuntimeOptions {
   /** Identifies this previewd; every object it creates carries it as a label. */
@@ -57,6 +59,8 @@ export interface DockerRuntimeOptions {
   orphanGraceMs?: number;
   /** How builds and starts are ordered (deploy-schedule.ts); default concurrent, one build per core. */
   pipeline?: PipelineOptions;
+  /** The warm-start shortcuts (warm-starts.ts); default all on. */
+  warmStarts?: WarmStarts;
 }
 
 export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
@@ -74,6 +78,8 @@ class DockerRuntime implements Runtime {
   readonly #orphanGraceMs: number;
   readonly #drainMs: number;
   readonly #pipeline: PipelineOptions;
+  readonly #warm: WarmStarts;
+  readonly #postgresImages: PostgresImages;
   /** The loopback ports of the apps' fronts. */
   readonly #ports = new PortAllocator();
   readonly #envs = new Map<string, DockerEnvironment>();
@@ -89,6 +95,8 @@ class DockerRuntime implements Runtime {
     this.#orphanGraceMs = options.orphanGraceMs ?? 5_000;
     this.#drainMs = options.drainMs ?? 5_000;
     this.#pipeline = options.pipeline ?? {};
+    this.#warm = options.warmStarts ?? warmStarts();
+    this.#postgresImages = new PostgresImages(this.#docker, this.#owner, this.#logger, this.#warm);
   }
 
   checkAvailable(): Promise<void> {
@@ -97,7 +105,7 @@ class DockerRuntime implements Runtime {
 
   async provision(env: RuntimeEnvironment, ctx: RuntimeContext): Promise<Deployment> {
     const deployment: Deployment = { runtime: "docker", apps: {}, services: {} };
-    const steps = this.#steps(env, ctx, deployment);
+    const steps = this.#steps(env, ctx, deployment, this.#warm.precreatedContainers);
     await provisionWith(
       env.manifest,
       ctx,
@@ -298,7 +306,7 @@ class DockerRuntime implements Runtime {
       state = {
         logs: new ContainerLogs(this.#docker, env.id, env.dataDir, logs),
         ports: new EnvironmentPorts(this.#ports),
-        aliases: new AliasMoves(),
+        aliases: new AliasMoves({ sharedStarts: this.#warm.parallelStarts }),
       };
       this.#envs.set(env.id, state);
     }
@@ -312,7 +320,12 @@ class DockerRuntime implements Runtime {
     return containerId !== undefined && (await isRunningWith(this.#docker, containerId, labels));
   }
 
-  #steps(env: RuntimeEnvironment, ctx: RuntimeContext, deployment: Deployment): DockerSteps {
+  #steps(
+    env: RuntimeEnvironment,
+    ctx: RuntimeContext,
+    deployment: Deployment,
+    precreate = false,
+  ): DockerSteps {
     return new DockerSteps({
       docker: this.#docker,
       owner: this.#owner,
@@ -324,6 +337,8 @@ class DockerRuntime implements Runtime {
       healthTimeoutMs: this.#healthTimeoutMs,
       serviceTimeoutMs: this.#serviceTimeoutMs,
       drainMs: this.#drainMs,
+      postgresImages: this.#postgresImages,
+      precreate,
     });
   }
 

@@ -13,6 +13,7 @@ import type { Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.
 import { stopFront } from "../fronts/app-front.ts";
 import type { EnvironmentPorts } from "../process/environment-ports.ts";
 import { appContainerSpec } from "./app-container.ts";
+import { AppPrecreation, type PrecreationNetwork } from "./app-precreation.ts";
 import { switchAppContainer } from "./container-switchover.ts";
 import type { AliasMoves } from "./network-aliases.ts";
 import { ensureAppImage, planAppImage } from "./app-image.ts";
@@ -22,6 +23,7 @@ import { appContainerHandle, serviceContainerHandle } from "./docker-handles.ts"
 import { ensureNetwork, type EnvironmentNetwork } from "./docker-objects.ts";
 import { startFlagsGateway, type FlagsGateway } from "./flags-gateway.ts";
 import { ImageBuildOrder, type JobControl } from "./image-builds.ts";
+import type { PostgresImages } from "./postgres-images.ts";
 import { runReleaseContainer } from "./release-container.ts";
 import { imageExists } from "./rootfs-image.ts";
 import { startService } from "./start-service.ts";
@@ -50,6 +52,10 @@ export interface DockerStepsOptions {
   serviceTimeoutMs: number;
   /** How long a replaced app container may finish its connections before it stops (container-switchover.ts). */
   drainMs: number;
+  /** Which image a postgres service runs (remembered between environments). */
+  postgresImages: PostgresImages;
+  /** Create the apps' first containers ahead of their start (app-precreation.ts): when provisioning. */
+  precreate?: boolean;
 }
 
 /** The environment's network and the flags gateway on it, which app containers need. */
@@ -60,13 +66,24 @@ export interface Connected {
 
 export class DockerSteps {
   readonly #o: DockerStepsOptions;
+  readonly #precreation: AppPrecreation | undefined;
+  /** What app containers are created from, once known: the network, and each app's image. */
+  #on: PrecreationNetwork | undefined;
+  readonly #images: Record<string, string> = {};
 
   constructor(options: DockerStepsOptions) {
     this.#o = options;
+    if (options.precreate) this.#precreation = new AppPrecreation(options);
   }
 
   /** The network, and the flags gateway on the port the containers' PREVIEW_FLAGS_URL already names. */
   async connect(): Promise<Connected> {
+    const connected = await this.#connect();
+    this.#on = { network: connected.network, flagsUrl: connected.gateway.containerFlagsUrl };
+    return connected;
+  }
+
+  async #connect(): Promise<Connected> {
     const { docker, owner, env, state } = this.#o;
     const network = await step("network", undefined, () => ensureNetwork(docker, owner, env.id));
     if (state.gateway) {
@@ -148,7 +165,12 @@ export class DockerSteps {
       });
     return {
       sharedWorktree: false,
-      build: (app, signal) => order.run(apps.indexOf(app), signal, image),
+      build: async (app, signal) => {
+        const ref = await order.run(apps.indexOf(app), signal, image);
+        this.#images[app] = ref;
+        this.#precreation?.offer(app, ref, this.#on);
+        return ref;
+      },
     };
   }
 
@@ -168,11 +190,15 @@ export class DockerSteps {
             name,
             network: network.name,
             logs: this.#o.state.logs,
+            postgresImages: this.#o.postgresImages,
             previous,
             readyTimeoutMs: this.#o.serviceTimeoutMs,
             onCreated: async (created) => {
               deployment.services[name] = created;
               await ctx.checkpoint(structuredClone(deployment));
+              // The apps using it know their env now.
+              for (const [app, image] of Object.entries(this.#images))
+                this.#precreation?.offer(app, image, this.#on);
             },
           });
           if (!service) return;
@@ -196,7 +222,15 @@ export class DockerSteps {
     const spec = await step("start", app, async () =>
       appContainerSpec(env, deployment, app, images[app] ?? "", gateway.containerFlagsUrl),
     );
-    await switchAppContainer({ ...this.#o, app, spec, network, flagsPort: gateway.port });
+    const created = await this.#precreation?.take(app, spec.hash);
+    await switchAppContainer({
+      ...this.#o,
+      app,
+      spec,
+      network,
+      flagsPort: gateway.port,
+      ...(created && { created }),
+    });
   }
 
   /** The app's `release` in a one-shot container of its image, with its env, on the environment's network. */

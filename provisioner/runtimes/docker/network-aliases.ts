@@ -6,22 +6,38 @@
  * the alias), and the old one joins again without it before it stops.
  *
  * Joining again gives up the container's address and takes the lowest free one: the same, unless
- * a lower one came free meanwhile — and then the connections the container opened (to its
- * database, say) would break. So creations and joins of one environment run one at a time, and
- * no container gives up its address for good (stops) while a new one waits to join again.
+ * a lower one came free meanwhile, or another container took it — and then the connections the
+ * container opened (to its database, say) would break. So a join of one environment runs while
+ * nothing else of it takes or frees an address, and no container gives up its address for good
+ * (stops) while a new one waits to join again. New containers taking their first address do not
+ * disturb each other, so several may start at once (unless `sharedStarts` is off, to measure).
  */
-import { Mutex } from "async-mutex";
+import { Semaphore } from "async-mutex";
 import type Docker from "dockerode";
 import { publishedPort } from "./run-container.ts";
 
+/** More than the containers of one environment that could ever start at once. */
+const everyone = 1_000;
+
 export class AliasMoves {
-  readonly #lock = new Mutex();
+  /** Starts take one unit of it, joins and releases all: a readers-writer lock, first come first served. */
+  readonly #lock = new Semaphore(everyone);
+  readonly #startWeight: number;
   #waiting = 0;
   #settled: (() => void)[] = [];
 
-  /** Runs a container's creation and start, or a join, while no other runs. */
+  constructor(options: { sharedStarts?: boolean } = {}) {
+    this.#startWeight = options.sharedStarts === false ? everyone : 1;
+  }
+
+  /** Runs a new container's start (it takes its first address) beside other starts, never beside a join. */
+  starting<T>(work: () => Promise<T>): Promise<T> {
+    return this.#lock.runExclusive(work, this.#startWeight);
+  }
+
+  /** Runs a join while nothing else of the environment takes or frees an address. */
   joining<T>(work: () => Promise<T>): Promise<T> {
-    return this.#lock.runExclusive(work);
+    return this.#lock.runExclusive(work, everyone);
   }
 
   /** A new container that will join again with its name: address releases wait until `done()`. */
@@ -40,7 +56,7 @@ export class AliasMoves {
   /** Runs `work`, which frees an address for good (a container stopping), once no join is awaited. */
   async releasing<T>(work: () => Promise<T>): Promise<T> {
     while (this.#waiting > 0) await new Promise<void>((resolve) => this.#settled.push(resolve));
-    return this.#lock.runExclusive(work);
+    return this.#lock.runExclusive(work, everyone);
   }
 }
 

@@ -15,7 +15,8 @@ import type { PostgresContainerHandle } from "./docker-handles.ts";
 import { postgresDataPath } from "./postgres-image.ts";
 import { exitCodeOf, loopbackBinding, startContainer } from "./run-container.ts";
 
-const user = "postgres";
+export const postgresUser = "postgres";
+const user = postgresUser;
 // Preview data need not survive the machine crashing (no fsync), but must survive Postgres
 // crashing: supervision restarts it with its data, so each commit's WAL is written (to the page
 // cache, which is cheap) before the commit returns.

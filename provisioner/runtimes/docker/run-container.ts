@@ -17,7 +17,11 @@ export function loopbackBinding(
   return { [`${containerPort}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: hostPort ? String(hostPort) : "" }] };
 }
 
-async function create(docker: Docker, options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+/** Creates a named container; one of ours left by an interrupted run under that name is replaced. */
+export async function createOwnedContainer(
+  docker: Docker,
+  options: Docker.ContainerCreateOptions,
+): Promise<Docker.Container> {
   try {
     return await docker.createContainer(options);
   } catch (error) {
@@ -63,12 +67,20 @@ export async function startContainer(
   options: Docker.ContainerCreateOptions,
   containerPort: number,
 ): Promise<StartedContainer> {
-  const container = await create(docker, options);
+  return startCreatedContainer(await createOwnedContainer(docker, options), containerPort);
+}
+
+/** Starts a container created earlier; resolves with the port it got on 127.0.0.1. */
+export async function startCreatedContainer(
+  container: Docker.Container,
+  containerPort: number,
+): Promise<StartedContainer> {
   await container.start();
-  const hostPort = publishedPort(await container.inspect(), containerPort);
+  const info = await container.inspect();
+  const hostPort = publishedPort(info, containerPort);
   if (hostPort === undefined) {
     throw new ProvisionError(
-      `container ${options.name ?? container.id} has no port published for ${containerPort}`,
+      `container ${info.Name.replace(/^\//, "")} has no port published for ${containerPort}`,
       "start",
     );
   }

@@ -5,8 +5,8 @@ import type { DeployedService, RuntimeContext, RuntimeEnvironment } from "../run
 import { startCommandContainer } from "./command-container.ts";
 import type { ContainerLogs } from "./container-logs.ts";
 import { postgresContainerHandle, serviceContainerHandle } from "./docker-handles.ts";
-import { startPostgresContainer } from "./postgres-container.ts";
-import { ensurePostgresImage } from "./postgres-image.ts";
+import { postgresUser, startPostgresContainer } from "./postgres-container.ts";
+import type { PostgresImages } from "./postgres-images.ts";
 import { defaultRedisImage, startRedisContainer } from "./redis-container.ts";
 import { dockerBlock, ensureServiceImage } from "./service-image.ts";
 import { commandServiceInputHash } from "../service-input-hash.ts";
@@ -20,6 +20,8 @@ export interface StartServiceOptions {
   name: string;
   network: string;
   logs: ContainerLogs;
+  /** Which image a postgres service runs (remembered between environments). */
+  postgresImages: PostgresImages;
   /** Its last deployment, whose container is gone by now: Postgres keeps its volume and password. */
   previous: DeployedService | undefined;
   readyTimeoutMs: number;
@@ -46,18 +48,19 @@ async function start(options: StartServiceOptions, started: (message: string) =>
       return undefined;
     case "postgres": {
       started("postgres container");
-      const image = await ensurePostgresImage(docker, {
+      const database = spec.database ?? name;
+      const image = await options.postgresImages.ensure({
         ...(spec.image && { image: spec.image }),
-        owner,
         service: name,
-        logger: options.logger,
+        user: postgresUser,
+        database,
         signal: ctx.signal,
       });
       const postgres = postgresContainerHandle(options.previous);
       const service = await startPostgresContainer({
         ...common,
         envId: env.id,
-        database: spec.database ?? name,
+        database,
         image,
         ...(postgres && { previous: postgres }),
       });
