@@ -34,7 +34,10 @@ export function renderCommand(): Command {
       "--registry <registry>",
       "where app images are pushed (default: PREVIEWD_KUBERNETES_REGISTRY or a placeholder)",
     )
-    .option("--base-domain <domain>", "preview hosts' domain (default: PREVIEWD_BASE_DOMAIN or localhost)")
+    .option(
+      "--base-domain <domain>",
+      "preview hosts' domain (default: PREVIEWD_KUBERNETES_BASE_DOMAIN, PREVIEWD_BASE_DOMAIN or localhost)",
+    )
     .option(
       "--ingress-class <class>",
       "the Ingress class (default: PREVIEWD_KUBERNETES_INGRESS_CLASS or the cluster's)",
@@ -59,25 +62,30 @@ export async function renderKubernetesYaml(
     const message = `expected "kubernetes" (got ${JSON.stringify(options.runtime)}): the process and docker runtimes create no Kubernetes objects`;
     throw new ValidationError(`--runtime: ${message}`, { errors: [{ path: "--runtime", message }] });
   }
-  const [{ resolveRenderSource }, { renderObjects }, { stringify }] = await Promise.all([
-    import("./render-source.ts"),
-    import("./render-objects.ts"),
-    import("yaml"),
-  ]);
+  const [{ resolveRenderSource }, { renderObjects }, { kubernetesSettingsFromEnv }, { stringify }] =
+    await Promise.all([
+      import("./render-source.ts"),
+      import("./render-objects.ts"),
+      import("../runtimes/kubernetes/kubernetes-settings.ts"),
+      import("yaml"),
+    ]);
   const source = await resolveRenderSource(await buildRequest(dir, options.ref ? { ref: options.ref } : {}));
-  const registry = (options.registry ?? env.PREVIEWD_KUBERNETES_REGISTRY ?? placeholderRegistry).replace(
-    /\/+$/,
-    "",
+  // The runtime's own reading of PREVIEWD_KUBERNETES_* and PREVIEWD_BASE_DOMAIN; flags win over it.
+  const settings = kubernetesSettingsFromEnv(
+    { dataDir: "", baseDomain: env.PREVIEWD_BASE_DOMAIN || "localhost" },
+    env,
   );
-  const ingressClass = options.ingressClass ?? env.PREVIEWD_KUBERNETES_INGRESS_CLASS;
-  const storageClass = options.storageClass ?? env.PREVIEWD_KUBERNETES_STORAGE_CLASS;
+  const registry = (options.registry ?? settings.registry ?? placeholderRegistry).replace(/\/+$/, "");
+  const ingressClass = options.ingressClass ?? settings.ingressClass;
+  const storageClass = options.storageClass ?? settings.storageClass;
   const objects = await renderObjects({
     source,
     registry,
-    baseDomain: options.baseDomain ?? env.PREVIEWD_BASE_DOMAIN ?? "localhost",
+    baseDomain: options.baseDomain ?? settings.baseDomain,
     previewdUrl: options.previewdUrl ?? defaultPreviewdUrl,
     ...(ingressClass && { ingressClass }),
     ...(storageClass && { storageClass }),
+    ...(settings.browserImage && { browserImage: settings.browserImage }),
   });
   const header = `# previewd render: environment ${source.id} (${source.ref} at ${source.commit.slice(0, 12)}), images under ${registry}\n`;
   return header + objects.map((object) => `---\n${stringify(object, { lineWidth: 0 })}`).join("");

@@ -15,6 +15,7 @@ export interface RenderObjectsOptions {
   previewdUrl: string;
   ingressClass?: string;
   storageClass?: string;
+  browserImage?: string;
 }
 
 const kindOrder = [
@@ -52,6 +53,7 @@ export async function renderObjects(options: RenderObjectsOptions): Promise<Reco
         registry,
         ...(options.ingressClass && { ingressClass: options.ingressClass }),
         ...(options.storageClass && { storageClass: options.storageClass }),
+        ...(options.browserImage && { browserImage: options.browserImage }),
       },
     }),
   );
