@@ -1,0 +1,117 @@
+/**
+ * Docker runtime, warm: examples/shop created on previewd's docker runtime against
+ * `docker-compose up -d` of the same apps (bench/docker/compose-shop.ts), until every app is
+ * healthy, images already built for both. Each previewd variant is a previewd of its own, kept
+ * running between rounds as a real one would be: every shortcut on (after), every one off
+ * (before) and, in full runs, each one off alone, so each figure says what its shortcut saves.
+ * Rounds take turns (compose, after, before, …) so that load drifts hit all alike; figures are
+ * medians. Needs a Docker engine and docker-compose (Debian: apt-get install docker-compose).
+ */
+import { rm } from "node:fs/promises";
+import os from "node:os";
+import Docker from "dockerode";
+import type { BenchContext, BenchFigure } from "../bench-table.ts";
+import { ComposeShop, composeVersion } from "../docker/compose-shop.ts";
+import { PreviewdDocker, type DockerCreateTimes } from "../docker/previewd-docker.ts";
+import { median } from "../shop-previewd.ts";
+import {
+  warmStartNames,
+  warmStarts,
+  type WarmStartName,
+} from "../../provisioner/runtimes/docker/warm-starts.ts";
+import { nodeBaseImage, npmCacheFor } from "../../test/helpers/docker-base-image.ts";
+import { createShopRepo } from "../../test/helpers/shop-repo.ts";
+
+const figure = "Docker runtime warm create / `docker-compose up -d`, same apps, until healthy";
+const target = "≤ 0.5×";
+
+interface Variant {
+  name: string;
+  off: readonly WarmStartName[];
+  previewd?: PreviewdDocker;
+  runs: DockerCreateTimes[];
+}
+
+export default async function dockerWarm(ctx: BenchContext): Promise<BenchFigure[]> {
+  const version = await composeVersion();
+  if (!version)
+    return [
+      {
+        figure,
+        target,
+        value: NaN,
+        unit: "×",
+        met: false,
+        note: "not measured: docker-compose is not installed (Debian: apt-get install docker-compose)",
+      },
+    ];
+  const socketPath = process.env.DOCKER_HOST?.replace(/^unix:\/\//, "") ?? "/var/run/docker.sock";
+  const docker = new Docker({ socketPath });
+  const rounds = ctx.quick ? 2 : 3;
+  const worktree = createShopRepo();
+  const variants: Variant[] = [
+    { name: "after: every shortcut", off: [], runs: [] },
+    { name: "before: no shortcut", off: warmStartNames, runs: [] },
+    ...(ctx.quick ? [] : warmStartNames.map((name) => ({ name: `without ${name}`, off: [name], runs: [] }))),
+  ];
+  const compose: number[] = [];
+  try {
+    ctx.log("docker warm: base images and the apps' images (compose's and previewd's)");
+    const npmCache = await npmCacheFor(worktree, ["apps/api", "apps/web", "apps/admin", "packages/shared"]);
+    await nodeBaseImage(docker, { tags: ["node:20-slim"], npmCache });
+    const shop = await ComposeShop.prepare(docker);
+    for (const variant of variants) {
+      variant.previewd = await PreviewdDocker.start(worktree, warmStarts(variant.off));
+      await variant.previewd.create(); // Builds or finds the images; a running previewd is warm.
+    }
+    for (let round = 0; round < rounds; round++) {
+      ctx.log(`docker warm: round ${round + 1}/${rounds}`);
+      // Turn about, so that neither side always runs first after the other's teardown.
+      const order = round % 2 === 0 ? ["compose", ...variants] : [...variants, "compose"];
+      for (const contender of order) {
+        if (contender === "compose") {
+          compose.push(await shop.upUntilHealthy());
+          await shop.down();
+        } else if (typeof contender !== "string") contender.runs.push(await contender.previewd!.create());
+      }
+    }
+  } finally {
+    for (const variant of variants) await variant.previewd?.close();
+    await rm(worktree, { recursive: true, force: true });
+  }
+  return figures(variants, median(compose), rounds, version);
+}
+
+function figures(variants: Variant[], compose: number, rounds: number, version: string): BenchFigure[] {
+  const healthy = (variant: Variant) => median(variant.runs.map((run) => run.healthy));
+  const [after, before, ...alone] = variants as [Variant, Variant, ...Variant[]];
+  const baseline = { label: "docker-compose up -d until healthy", value: Math.round(compose), unit: "ms" };
+  const ratio = healthy(after) / compose;
+  const phases = (variant: Variant) =>
+    Object.entries(variant.runs.at(-1)?.timings ?? {})
+      .map(([phase, ms]) => `${phase} ${ms}`)
+      .join(", ");
+  return [
+    {
+      figure,
+      target,
+      value: Math.round(ratio * 100) / 100,
+      unit: "×",
+      baseline,
+      met: ratio <= 0.5,
+      note:
+        `median of ${rounds}: previewd ${Math.round(healthy(after))} ms until healthy, ` +
+        `${Math.round(median(after.runs.map((r) => r.ready)))} ms until ready (seeded); ` +
+        `last run's phases (ms): ${phases(after)}; docker-compose ${version}, load ${os.loadavg()[0]?.toFixed(1)}`,
+    },
+    ...[before, ...alone].map((variant): BenchFigure => ({
+      figure: `${figure}, ${variant.name}`,
+      target: "report",
+      value: Math.round((healthy(variant) / compose) * 100) / 100,
+      unit: "×",
+      baseline,
+      met: true,
+      note: `${Math.round(healthy(variant))} ms until healthy, ${Math.round(healthy(variant) - healthy(after))} ms more than with every shortcut`,
+    })),
+  ];
+}
