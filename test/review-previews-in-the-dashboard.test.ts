@@ -76,9 +76,11 @@ describe.skipIf(skipWithoutChromium)("reviewing previews in the dashboard", () =
       sameSite: "Strict",
       path: "/",
       secure: false,
+      // Not 127.0.0.1, where every app's directUrl is: previewd moved the page to localhost first.
+      domain: "localhost",
     });
     expect(cookies[0]!.value).not.toContain(token);
-    expect(page.url()).toBe(`${harness.url}/`);
+    expect(page.url()).toBe(`${harness.url.replace("127.0.0.1", "localhost")}/`);
     expect(await page.content()).not.toContain(token);
     // The same cookie sent from outside the page (no X-Previewd-Dashboard) changes nothing.
     const write = await fetch(`${harness.url}/v1/environments`, {

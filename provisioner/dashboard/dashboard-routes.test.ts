@@ -9,9 +9,13 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
+/** The dashboard as a browser reaches it: by name, where the session cookie stays away from directUrls. */
+const byName = (path: string, init?: RequestInit) =>
+  fetch(`${api.url.replace("127.0.0.1", "localhost")}${path}`, init);
+
 /** The sign-in form, as the browser posts it. */
 function signIn(sent: string): Promise<Response> {
-  return api.request("/dashboard/session", {
+  return byName("/dashboard/session", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ token: sent }).toString(),
@@ -25,8 +29,22 @@ async function sessionCookie(): Promise<string> {
 }
 
 describe("the dashboard with a token set", () => {
+  it("moves from a loopback address to localhost before it sets a cookie an app's directUrl would get", async () => {
+    const page = await api.request("/", { redirect: "manual" });
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toBe(`${api.url.replace("127.0.0.1", "localhost")}/`);
+    const posted = await api.request("/dashboard/session", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token }).toString(),
+      redirect: "manual",
+    });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.get("set-cookie")).toBeNull();
+  });
+
   it("asks for the token at / (no token in the page) and serves its assets without it", async () => {
-    const page = await api.request("/");
+    const page = await byName("/");
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('action="/dashboard/session"');
@@ -62,7 +80,7 @@ describe("the dashboard with a token set", () => {
   });
 
   it("is Secure when the browser reaches previewd over https", async () => {
-    const response = await api.request("/dashboard/session", {
+    const response = await byName("/dashboard/session", {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-proto": "https" },
       body: `token=${token}`,
@@ -73,10 +91,8 @@ describe("the dashboard with a token set", () => {
 
   it("the cookie opens /v1 to the page: reads, and writes that carry X-Previewd-Dashboard", async () => {
     const cookie = await sessionCookie();
-    expect((await api.request("/", { headers: { cookie } })).headers.get("content-type")).toMatch(/html/);
-    expect(await (await api.request("/", { headers: { cookie } })).text()).toContain(
-      "/dashboard/assets/app.js",
-    );
+    expect((await byName("/", { headers: { cookie } })).headers.get("content-type")).toMatch(/html/);
+    expect(await (await byName("/", { headers: { cookie } })).text()).toContain("/dashboard/assets/app.js");
     expect((await api.request("/v1/environments", { headers: { cookie } })).status).toBe(200);
     const redeploy = (headers: Record<string, string>) =>
       api.request("/v1/environments/env-1/redeploy", { method: "POST", headers: { cookie, ...headers } });

@@ -49,6 +49,8 @@ export function dashboardRoutes({ token, sessions, publicUrl }: DashboardOptions
 
   router.get("/", (req, res) => {
     protect(res);
+    const named = token ? byName(req) : undefined;
+    if (named) return void res.redirect(302, named);
     if (!signedIn(req)) return void res.status(200).type("html").send(loginPage());
     res.sendFile(path.join(assetsDir, "index.html"));
   });
@@ -63,6 +65,8 @@ export function dashboardRoutes({ token, sessions, publicUrl }: DashboardOptions
     (req, res) => {
       protect(res);
       if (!expected) return void res.redirect(303, "/");
+      const named = byName(req);
+      if (named) return void res.redirect(303, named);
       const sent = (req.body as Record<string, unknown> | undefined)?.token;
       if (typeof sent !== "string" || !timingSafeEqual(digest(sent.trim()), expected)) {
         return void res
@@ -102,6 +106,18 @@ export function dashboardRoutes({ token, sessions, publicUrl }: DashboardOptions
   );
 
   return router;
+}
+
+/**
+ * Browsers do not separate cookies by port: a session cookie set for `127.0.0.1` would also go to
+ * every app's directUrl (`127.0.0.1:<port>`), whose code could replay it. Signed-in pages live at
+ * `localhost` instead, a host no app is reached at (previews are `*.localhost`, which a host-only
+ * cookie does not reach). Where the page is served on a loopback address, this is it by name.
+ */
+function byName(req: express.Request): string | undefined {
+  const host = req.get("host") ?? "";
+  const match = /^(127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$/.exec(host);
+  return match ? `${req.protocol}://localhost${match[2] ?? ""}${req.originalUrl}` : undefined;
 }
 
 function protect(res: ServerResponse): void {
