@@ -108,4 +108,18 @@ describe.skipIf(skipDocker)("Postgres from the initialised image", () => {
       expect(await eventually(() => query(again, "select id from orders"), 60_000)).toEqual([{ id: 1 }]);
     },
   );
+
+  it(
+    "builds the image again once it is gone, rather than run a remembered one",
+    { timeout: 120_000 },
+    async () => {
+      // A database of its own: no other suite runs this image, so removing it disturbs nobody.
+      const request = { service: "db", user: postgresUser, database: `rebuilt${process.pid}`, signal };
+      const image = await images.ensure(request);
+      await docker.getImage(image).remove({ force: true });
+      expect(await images.ensure(request)).toBe(image);
+      expect((await docker.getImage(image).inspect()).Id).toBeTruthy();
+      await docker.getImage(image).remove({ force: true });
+    },
+  );
 });
