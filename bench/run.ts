@@ -81,7 +81,9 @@ console.log(await prettier.format(table, { parser: "markdown", proseWrap: "prese
 if (!values["no-write"]) {
   const options = (await prettier.resolveConfig(benchmarksFile)) ?? {};
   const markdown = replaceTableSection(await readFile(benchmarksFile, "utf8"), table);
-  await writeFileAtomic(resultsFile, `${JSON.stringify(results, null, 2)}\n`, { mode: 0o644 });
+  // Formatted as the repository's prettier would, so `npm run lint` passes on a fresh run's output.
+  const json = await prettier.format(JSON.stringify(results), { ...options, parser: "json" });
+  await writeFileAtomic(resultsFile, json, { mode: 0o644 });
   await writeFileAtomic(
     benchmarksFile,
     await prettier.format(markdown, { ...options, parser: "markdown", proseWrap: "preserve" }),
