@@ -3,6 +3,7 @@
  * variables (docs/kubernetes.md). Only the registry has no default; prerequisites say so.
  */
 import path from "node:path";
+import { ValidationError } from "../../errors.ts";
 import type { KubernetesSettings } from "./preview-program.ts";
 
 export interface KubernetesRuntimeSettings extends Omit<KubernetesSettings, "registry"> {
@@ -28,6 +29,7 @@ export function kubernetesSettingsFromEnv(
   const ingressClass = value("PREVIEWD_KUBERNETES_INGRESS_CLASS");
   const storageClass = value("PREVIEWD_KUBERNETES_STORAGE_CLASS");
   const browserImage = value("PREVIEWD_KUBERNETES_BROWSER_IMAGE");
+  const serviceAccount = value("PREVIEWD_KUBERNETES_SERVICE_ACCOUNT");
   return {
     backendUrl: value("PREVIEWD_PULUMI_BACKEND") ?? defaultBackendUrl(defaults.dataDir),
     baseDomain: value("PREVIEWD_KUBERNETES_BASE_DOMAIN") ?? defaults.baseDomain,
@@ -36,7 +38,20 @@ export function kubernetesSettingsFromEnv(
     ...(ingressClass && { ingressClass }),
     ...(storageClass && { storageClass }),
     ...(browserImage && { browserImage }),
+    ...(serviceAccount && {
+      serviceAccount: namespacedName("PREVIEWD_KUBERNETES_SERVICE_ACCOUNT", serviceAccount),
+    }),
   };
+}
+
+/** `<namespace>/<name>` of previewd's own ServiceAccount when it runs in the cluster (infra/previewd-kubernetes). */
+function namespacedName(variable: string, value: string): { namespace: string; name: string } {
+  const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(value);
+  if (!match) {
+    const message = `expected <namespace>/<service-account>, got ${JSON.stringify(value)}`;
+    throw new ValidationError("invalid configuration", { errors: [{ path: variable, message }] });
+  }
+  return { namespace: match[1]!, name: match[3]! };
 }
 
 /** State of every stack in previewd's own data dir: nothing to sign up for, gone with the data dir. */

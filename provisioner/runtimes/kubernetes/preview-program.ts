@@ -6,48 +6,20 @@
  *
  * Agreed signature (the runtime and `render` code against it). Everything added since is optional.
  */
-import type { Manifest } from "../../manifest/manifest-schema.ts";
+import type {
+  PreviewEnvironmentArgs,
+  PreviewEnvironmentSettings,
+} from "../../../infra/preview-environment/preview-environment-args.ts";
 
-export interface PreviewProgramInput {
-  manifest: Manifest;
-  environment: {
-    id: string;
-    ref: string;
-    commit: string;
-    baseDomain: string;
-    flagsUrl: string;
-    /** PREVIEW_FLAGS_TOKEN for the apps when previewd has a token; it goes into a Secret. */
-    flagsToken?: string;
-    /** The previewd that owns it: `previewd.dev/owner` on the namespace and every object. */
-    owner?: string;
-  };
-  /** App (or `command` service) name → image reference pushed to the configured registry. */
-  images: Record<string, string>;
-  settings: KubernetesSettings;
-  /**
-   * Postgres service name → password. Pass random ones kept with the environment: a password that
-   * changes between updates locks the apps out of the database already initialised. Without one,
-   * a password derived from the environment id is used (fine for `previewd render`).
-   */
-  servicePasswords?: Record<string, string>;
-}
+/**
+ * The component's arguments (infra/preview-environment/ stands alone and owns their shape), with
+ * the registry the runtime pushes images to.
+ */
+export type PreviewProgramInput = Omit<PreviewEnvironmentArgs, "settings"> & { settings: KubernetesSettings };
 
-export interface KubernetesSettings {
+export interface KubernetesSettings extends PreviewEnvironmentSettings {
   /** Where per-commit app images are pushed, e.g. `localhost:5001/previews`. */
   registry: string;
-  ingressClass?: string;
-  storageClass?: string;
-  /** Image of the namespace's Chromium (the bridge's browser). */
-  browserImage?: string;
-  /** A TLS Secret for the preview hosts in each namespace: URLs become https. */
-  tlsSecret?: string;
-  /** Size of each Postgres volume; default 1Gi. */
-  volumeSize?: string;
-  /**
-   * previewd's ServiceAccount when it runs in the cluster (infra/previewd-kubernetes): bound to the
-   * `previewd-environment` ClusterRole in each namespace it creates, and nowhere else.
-   */
-  serviceAccount?: { namespace: string; name: string };
 }
 
 /** What the program exports: the runtime turns these into URLs, ports to forward and the bridge. */
