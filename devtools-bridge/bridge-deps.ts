@@ -41,4 +41,10 @@ export interface BridgeEnvironments {
    * against web pages"); none, or no such function, when previews are open.
    */
   previewCookies?(id: string): PreviewCookie[];
+  /**
+   * The environment's own browser, when its runtime runs one (kubernetes: in its namespace,
+   * port-forwarded): the bridge attaches to it instead of launching a Chromium. `httpUrl` is its
+   * loopback DevTools HTTP URL, missing while it is not reachable. Undefined: the bridge's own.
+   */
+  remoteBrowser?(id: string): { httpUrl?: string } | undefined;
 }

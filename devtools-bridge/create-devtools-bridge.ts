@@ -25,7 +25,7 @@ import { cdpJsonRoutes, prefixedMount } from "./cdp/cdp-json-routes.ts";
 import { cdpUpgrades, type UpgradeHandler } from "./cdp/cdp-websocket-proxy.ts";
 import { resetRoute } from "./clean-slate/reset-route.ts";
 import { devtoolsEndpoints } from "./devtools-endpoints.ts";
-import { startManagedBrowser, type ManagedBrowser } from "./managed-browser.ts";
+import { attachManagedBrowser, startManagedBrowser, type ManagedBrowser } from "./managed-browser.ts";
 import { findFfmpeg } from "./recordings/ffmpeg-executable.ts";
 import { recordingRoutes } from "./recordings/recording-routes.ts";
 import { RecordingStore } from "./recordings/recording-store.ts";
@@ -85,9 +85,21 @@ export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Prom
   let executable: Promise<string> | undefined;
   const pool: BrowserPool<ManagedBrowser> = new BrowserPool({
     maxBrowsers: config.maxBrowsers,
+    // An environment's own browser (kubernetes) is attached to, not launched: it takes no slot.
+    uncounted: (envId) => options.environments.remoteBrowser?.(envId) !== undefined,
     idleMs: config.idleMs,
     logger,
     async launch(envId) {
+      const previewCookies = () => options.environments.previewCookies?.(envId) ?? [];
+      const remote = options.environments.remoteBrowser?.(envId);
+      if (remote)
+        return attachManagedBrowser({
+          envId,
+          httpUrl: remote.httpUrl,
+          sink: options.logs,
+          logger,
+          previewCookies,
+        });
       executable ??= findChromium(config.chromiumPath);
       const chosen = await executable.catch((error: unknown) => {
         executable = undefined;
@@ -102,7 +114,7 @@ export async function createDevtoolsBridge(options: DevtoolsBridgeOptions): Prom
         baseDomain: options.baseDomain,
         sink: options.logs,
         logger,
-        previewCookies: () => options.environments.previewCookies?.(envId) ?? [],
+        previewCookies,
       });
     },
   });

@@ -37,5 +37,16 @@ export function bridgeEnvironments(
         expires: Math.floor(expires.getTime() / 1000),
       }));
     },
+    remoteBrowser(id) {
+      let runtime;
+      try {
+        runtime = orchestrator.runtime(orchestrator.record(id).runtime);
+      } catch {
+        return undefined;
+      }
+      if (!runtime.browserEndpoint) return undefined;
+      const httpUrl = runtime.browserEndpoint(id);
+      return httpUrl === undefined ? {} : { httpUrl };
+    },
   };
 }

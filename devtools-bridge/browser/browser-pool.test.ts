@@ -18,11 +18,14 @@ class FakeBrowser implements PooledBrowser {
   }
 }
 
-function pool(options: { maxBrowsers?: number; idleMs?: number } = {}) {
+function pool(
+  options: { maxBrowsers?: number; idleMs?: number; uncounted?: (envId: string) => boolean } = {},
+) {
   const launched: FakeBrowser[] = [];
   const browsers = new BrowserPool<FakeBrowser>({
     maxBrowsers: options.maxBrowsers ?? 2,
     idleMs: options.idleMs ?? 60_000,
+    ...(options.uncounted && { uncounted: options.uncounted }),
     logger: silentLogger,
     async launch(envId) {
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -57,6 +60,22 @@ describe("BrowserPool", () => {
     expect((refused as TooManyBrowsersError).retryAfterSeconds).toBeGreaterThan(0);
     b.release();
     c.release();
+    await browsers.close();
+  });
+
+  it("does not count environments' own browsers towards maxBrowsers", async () => {
+    const { browsers, launched } = pool({ maxBrowsers: 1, uncounted: (envId) => envId.startsWith("own-") });
+    const a = await browsers.acquire("a");
+    const own = await Promise.all([browsers.acquire("own-1"), browsers.acquire("own-2")]);
+    expect(launched).toHaveLength(3);
+    expect(
+      (await browsers.acquire("b").catch((error: unknown) => error)) instanceof TooManyBrowsersError,
+    ).toBe(true);
+    a.release();
+    const b = await browsers.acquire("b");
+    expect(launched.find((x) => x.envId === "a")?.stopped).toBe(true);
+    expect(launched.filter((x) => x.envId.startsWith("own-")).some((x) => x.stopped)).toBe(false);
+    for (const lease of [b, ...own]) lease.release();
     await browsers.close();
   });
 

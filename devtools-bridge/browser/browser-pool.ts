@@ -2,7 +2,8 @@
  * One browser per environment: started on first use (once, however many ask at the same time),
  * stopped after `idleMs` without connections or requests, on `stop(envId)`, or forgotten when it
  * crashes so the next use starts a new one. At most `maxBrowsers` run: a new one evicts the
- * least recently used idle browser, and when every browser is busy the caller gets 429.
+ * least recently used idle browser, and when every browser is busy the caller gets 429. Browsers
+ * that are not the bridge's (`uncounted`: an environment's own, attached to) do not count.
  */
 import type { Logger } from "../../provisioner/logger.ts";
 import { TooManyBrowsersError } from "../bridge-errors.ts";
@@ -16,6 +17,8 @@ export interface PooledBrowser {
 export interface BrowserPoolOptions<B extends PooledBrowser> {
   launch(envId: string): Promise<B>;
   maxBrowsers: number;
+  /** True for environments whose browser is not the bridge's to run: they do not count towards maxBrowsers. */
+  uncounted?(envId: string): boolean;
   idleMs: number;
   logger: Logger;
   /** Seconds a refused caller is told to wait (Retry-After). */
@@ -28,6 +31,8 @@ interface Entry<B> {
   browser?: B;
   /** Open connections and in-flight operations. */
   holds: number;
+  /** Counts towards maxBrowsers. */
+  counted: boolean;
   lastUsed: number;
   timer?: NodeJS.Timeout;
   stopping?: Promise<void>;
@@ -120,10 +125,11 @@ export class BrowserPool<B extends PooledBrowser> {
 
   async #start(envId: string): Promise<Entry<B>> {
     if (this.#closed) throw new TooManyBrowsersError("previewd is shutting down", 0);
-    if (this.#entries.size >= this.#options.maxBrowsers) await this.#evict();
+    const counted = !this.#options.uncounted?.(envId);
+    if (counted && this.#counted().length >= this.#options.maxBrowsers) await this.#evict();
     // Another caller may have started it while we evicted.
     if (this.#entries.has(envId)) return this.#entryFor(envId);
-    const entry: Entry<B> = { ready: this.#options.launch(envId), holds: 0, lastUsed: this.#now() };
+    const entry: Entry<B> = { ready: this.#options.launch(envId), holds: 0, counted, lastUsed: this.#now() };
     this.#entries.set(envId, entry);
     entry.ready.then(
       (browser) => {
@@ -145,7 +151,7 @@ export class BrowserPool<B extends PooledBrowser> {
   }
 
   async #evict(): Promise<void> {
-    const idle = [...this.#entries]
+    const idle = this.#counted()
       .filter(([, entry]) => entry.holds === 0 && entry.browser && !entry.stopping)
       .sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
     const victim = idle[0];
@@ -158,6 +164,10 @@ export class BrowserPool<B extends PooledBrowser> {
     }
     this.#options.logger.info({ env: victim[0] }, "stopping the least recently used idle browser");
     await this.#stopEntry(victim[0], victim[1]);
+  }
+
+  #counted(): [string, Entry<B>][] {
+    return [...this.#entries].filter(([, entry]) => entry.counted);
   }
 
   #scheduleIdle(envId: string, entry: Entry<B>): void {

@@ -107,7 +107,7 @@ async function connect(
 
   let lease: Lease<ManagedBrowser>;
   if (type === "browser") {
-    if (target !== stableBrowserId(envId) && target !== context.pool.running(envId)?.chromium.browserId) {
+    if (target !== stableBrowserId(envId) && target !== context.pool.running(envId)?.browserId) {
       return reject(socket, 404, `no browser ${target} in environment ${envId}`);
     }
     lease = await context.pool.acquire(envId);
@@ -130,7 +130,7 @@ async function connect(
 
   const browserPath =
     type === "browser"
-      ? `/devtools/browser/${lease.browser.chromium.browserId}`
+      ? `/devtools/browser/${lease.browser.browserId}`
       : `/devtools/${type}/${encodeURIComponent(target)}`;
   let upstream: WebSocket;
   try {

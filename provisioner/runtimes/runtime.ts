@@ -116,6 +116,13 @@ export interface Runtime {
    */
   supervise?(env: RuntimeEnvironment, deployment: Deployment, ctx: SupervisionContext): Supervision;
   /**
+   * Runtimes that run each environment's own Chromium (kubernetes: in its namespace) answer with
+   * the loopback DevTools HTTP URL it is reachable at (`http://127.0.0.1:<port>`), or undefined
+   * while it is not reachable; the CDP bridge then attaches to it instead of launching one.
+   * Left out by runtimes whose environments use the bridge's own browsers.
+   */
+  browserEndpoint?(envId: string): string | undefined;
+  /**
    * Starts one service again, clean, on the same address inside the environment (a scenario load
    * does it to `command` services, so a twin forgets what it held in memory). Resolves with the
    * deployment holding the service's new handle; throws a ProvisionError if it does not come back.

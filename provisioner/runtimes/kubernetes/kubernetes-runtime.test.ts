@@ -227,6 +227,7 @@ describe("the kubernetes runtime", () => {
     expect(db.internalUrl).toBe(`postgres://postgres:${password}@db:5432/shop`);
     expect(db.url).toMatch(new RegExp(`^postgres://postgres:${password}@127\\.0\\.0\\.1:\\d+/shop$`));
     expect(first.browserPort(env().id)).toBeGreaterThan(0);
+    expect(first.browserEndpoint(env().id)).toBe(`http://127.0.0.1:${first.browserPort(env().id)}`);
 
     // Progress: each image, then the stack's objects, named by app where they belong to one.
     expect(events).toContainEqual(
@@ -367,6 +368,7 @@ describe("the kubernetes runtime", () => {
     expect(engine.stacks.has(name)).toBe(false);
     expect(api.namespaces.has(namespace)).toBe(false);
     await expect(fetch(deployment.apps.api!.directUrl)).rejects.toThrow();
+    expect(first.browserEndpoint(env().id)).toBeUndefined();
     await expect(first.destroy(env().id, env().dataDir)).resolves.toBeUndefined();
   });
 
@@ -380,5 +382,6 @@ describe("the kubernetes runtime", () => {
     expect(engine.stacks.has(stackName(owner, failing.id))).toBe(false);
     expect([...api.namespaces.values()].some((n) => n.labels[ENV_LABEL] === failing.id)).toBe(false);
     expect(first.browserPort(failing.id)).toBeUndefined();
+    expect(first.browserEndpoint(failing.id)).toBeUndefined();
   });
 });

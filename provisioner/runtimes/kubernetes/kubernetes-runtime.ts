@@ -78,6 +78,12 @@ export class KubernetesRuntime implements Runtime {
     return state && browserPort(state.forwards);
   }
 
+  /** The environment's Chromium for the CDP bridge, through that forward (Runtime.browserEndpoint). */
+  browserEndpoint(envId: string): string | undefined {
+    const port = this.browserPort(envId);
+    return port === undefined ? undefined : `http://127.0.0.1:${port}`;
+  }
+
   async provision(env: RuntimeEnvironment, ctx: RuntimeContext): Promise<Deployment> {
     try {
       return await this.#deploy(env, ctx);
