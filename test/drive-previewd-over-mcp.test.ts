@@ -86,6 +86,8 @@ describe("driving previewd over MCP", () => {
         "browser_resize",
         "browser_tabs",
         "browser_take_screenshot",
+        "start_recording",
+        "stop_recording",
       ].sort(),
     );
     const create = tools.find((tool) => tool.name === "create_environment");
