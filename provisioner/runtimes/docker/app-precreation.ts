@@ -33,6 +33,7 @@ export interface PrecreationNetwork {
 export class AppPrecreation {
   readonly #o: PrecreationOptions;
   readonly #made = new Map<string, { hash: string; id: Promise<string | undefined> }>();
+  #settled = false;
 
   constructor(options: PrecreationOptions) {
     this.#o = options;
@@ -41,7 +42,14 @@ export class AppPrecreation {
   /** Creates the app's container now, if everything it is made from is known and it has none yet. */
   offer(app: string, image: string | undefined, on: PrecreationNetwork | undefined): void {
     const { docker, owner, env, deployment } = this.#o;
-    if (this.#made.has(app) || image === undefined || on === undefined || deployment.apps[app]) return;
+    if (
+      this.#settled ||
+      this.#made.has(app) ||
+      image === undefined ||
+      on === undefined ||
+      deployment.apps[app]
+    )
+      return;
     if (!servicesUsedBy(env.manifest, app).every((name) => deployment.services[name])) return;
     let spec: ReturnType<typeof appContainerSpec>;
     try {
@@ -64,6 +72,12 @@ export class AppPrecreation {
       () => undefined,
     );
     this.#made.set(app, { hash: spec.hash, id });
+  }
+
+  /** Waits for every create still in flight, and takes no more: a failed provision removes what they made after. */
+  async settle(): Promise<void> {
+    this.#settled = true;
+    await Promise.all([...this.#made.values()].map((made) => made.id));
   }
 
   /**

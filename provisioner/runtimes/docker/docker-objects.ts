@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { ProvisionError, errorMessage } from "../../errors.ts";
-import { ignoreGone } from "./docker-engine.ts";
+import { dockerStatus, ignoreGone } from "./docker-engine.ts";
 import { ENV_LABEL, OWNER_LABEL, labelFilter, labelsOf, networkName } from "./docker-labels.ts";
 
 export interface EnvironmentNetwork {
@@ -69,24 +69,41 @@ export async function whileEngineRestarts<T>(work: () => Promise<T>, timeoutMs =
   }
 }
 
+/**
+ * Just after an engine restart, dockerd answers before its stores are back: listing or removing
+ * then fails with a 500 for a few seconds ("database not open", "failed to update store … no such
+ * file or directory"). Asked again, it works.
+ */
+async function whileStoresReload<T>(work: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (dockerStatus(error) !== 500 || attempt >= attempts) throw error;
+      await sleep(500);
+    }
+  }
+}
+
 /** Removes every container, network and volume with our owner label and this environment's id. */
 export async function removeLabelled(docker: Docker, owner: string, envId: string): Promise<void> {
   const filters = labelFilter({ owner, envId });
-  await whileEngineRestarts(async () => {
-    for (let round = 0; round < 3; round++) {
-      const containers = await docker.listContainers({ all: true, filters });
-      if (containers.length === 0) break;
-      await Promise.all(
-        containers.map((c) => ignoreGone(docker.getContainer(c.Id).remove({ force: true, v: true }))),
-      );
-    }
-    for (const network of await docker.listNetworks({ filters })) {
-      await ignoreGone(docker.getNetwork(network.Id).remove());
-    }
-    const { Volumes } = await docker.listVolumes({ filters });
-    for (const volume of Volumes ?? [])
-      await ignoreGone(docker.getVolume(volume.Name).remove({ force: true }));
-  });
+  await whileEngineRestarts(() => whileStoresReload(() => removeAll(docker, filters)));
+}
+
+async function removeAll(docker: Docker, filters: { label: string[] }): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    const containers = await docker.listContainers({ all: true, filters });
+    if (containers.length === 0) break;
+    await Promise.all(
+      containers.map((c) => ignoreGone(docker.getContainer(c.Id).remove({ force: true, v: true }))),
+    );
+  }
+  for (const network of await docker.listNetworks({ filters })) {
+    await ignoreGone(docker.getNetwork(network.Id).remove());
+  }
+  const { Volumes } = await docker.listVolumes({ filters });
+  for (const volume of Volumes ?? []) await ignoreGone(docker.getVolume(volume.Name).remove({ force: true }));
 }
 
 /** Environment ids (with the oldest creation time of their objects) found under our owner label. */

@@ -119,7 +119,11 @@ class DockerRuntime implements Runtime {
           startApp: (app, images) => steps.startApp(connected, app, images),
         };
       },
-      () => this.#removeEverything(env.id),
+      // A create still in flight would land after the cleanup, and keep the network alive.
+      async () => {
+        await steps.settle();
+        await this.#removeEverything(env.id);
+      },
     );
     return deployment;
   }

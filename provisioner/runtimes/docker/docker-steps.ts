@@ -76,6 +76,11 @@ export class DockerSteps {
     if (options.precreate) this.#precreation = new AppPrecreation(options);
   }
 
+  /** Containers still being created ahead have landed (labelled), so a cleanup after this finds them. */
+  settle(): Promise<void> {
+    return this.#precreation?.settle() ?? Promise.resolve();
+  }
+
   /** The network, and the flags gateway on the port the containers' PREVIEW_FLAGS_URL already names. */
   async connect(): Promise<Connected> {
     const connected = await this.#connect();
