@@ -19,7 +19,7 @@ import { CdpConnection } from "../../devtools-bridge/cdp/cdp-connection.ts";
 import { findFfmpeg } from "../../devtools-bridge/recordings/ffmpeg-executable.ts";
 import { FrameTimeline } from "../../devtools-bridge/recordings/frame-timeline.ts";
 import { PageScreencast, type ScreencastFrame } from "../../devtools-bridge/recordings/page-screencast.ts";
-import { WebmEncoder } from "../../devtools-bridge/recordings/webm-encoder.ts";
+import { vp8Encoding, WebmEncoder } from "../../devtools-bridge/recordings/webm-encoder.ts";
 import type { BenchContext, BenchFigure } from "../bench-table.ts";
 
 const fps = 25;
@@ -151,22 +151,11 @@ async function atStop(recorded: Capture, dir: string): Promise<Outcome> {
       ]);
       writeFileSync(path.join(dir, "frames.txt"), [...lines, `file '${kept.at(-1)!.file}'`].join("\n"));
       const args = ["-v", "error", "-f", "concat", "-safe", "0", "-i", path.join(dir, "frames.txt")];
-      const filter = `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,format=yuv420p`;
-      const encode = [
-        "-vf",
-        filter,
-        "-fps_mode",
-        "vfr",
-        "-c:v",
-        "libvpx",
-        "-deadline",
-        "realtime",
-        "-cpu-used",
-        "8",
-      ];
+      // The same encoding as a recording's, frames at their own times instead of on a timeline.
+      const encode = ["-fps_mode", "vfr", ...vp8Encoding(width, height)];
       const child = spawn(
         timedFfmpeg(dir, await findFfmpeg(), times),
-        [...args, ...encode, "-threads", "1", "-b:v", "1M", "-f", "webm", "-y", file],
+        [...args, ...encode, "-f", "webm", "-y", file],
         {
           stdio: "ignore",
         },

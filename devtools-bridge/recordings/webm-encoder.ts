@@ -105,6 +105,32 @@ export class WebmEncoder {
   }
 }
 
+/** How every recording is encoded: fitted to the page's size, realtime VP8 on one thread. */
+export function vp8Encoding(width: number, height: number): string[] {
+  return [
+    "-vf",
+    `scale=${width}:${height}:force_original_aspect_ratio=decrease,` +
+      `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=white,format=yuv420p`,
+    // Realtime VP8 on one thread: previewd shares its cores with the environments it runs.
+    "-c:v",
+    "libvpx",
+    "-deadline",
+    "realtime",
+    "-cpu-used",
+    "8",
+    "-threads",
+    "1",
+    "-b:v",
+    "1M",
+    "-crf",
+    "10",
+    "-qmin",
+    "0",
+    "-qmax",
+    "50",
+  ];
+}
+
 export function ffmpegArgs(
   options: Pick<WebmEncoderOptions, "width" | "height" | "fps">,
   output: string,
@@ -128,28 +154,9 @@ export function ffmpegArgs(
     "-i",
     "pipe:0",
     "-an",
-    "-vf",
-    `scale=${width}:${height}:force_original_aspect_ratio=decrease,` +
-      `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=white,format=yuv420p`,
     "-r",
     String(fps),
-    // Realtime VP8 on one thread: previewd shares its cores with the environments it runs.
-    "-c:v",
-    "libvpx",
-    "-deadline",
-    "realtime",
-    "-cpu-used",
-    "8",
-    "-threads",
-    "1",
-    "-b:v",
-    "1M",
-    "-crf",
-    "10",
-    "-qmin",
-    "0",
-    "-qmax",
-    "50",
+    ...vp8Encoding(width, height),
     "-f",
     "webm",
     "-y",
