@@ -4,7 +4,10 @@
  * previewd without a token and on one with a token (which /mcp wants, and refuses without).
  * Each client opens examples/shop's storefront, reads its accessibility snapshot, clicks a
  * product by its ref, and reads the console; its pages are gone once the session ends.
+ * The shop is provisioned once: the previewd with a token is the same one restarted with a token
+ * set on the same data dir, which adopts the running environment (as after any restart).
  */
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -22,8 +25,8 @@ import { createShopRepo } from "./helpers/shop-repo.ts";
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), "../provisioner/cli/previewd.js");
 const token = "mcp-test-token";
 const auth = { authorization: `Bearer ${token}` };
-// Two shops (cold installs and builds on a loaded machine) provisioned side by side.
-const setupTimeoutMs = 900_000;
+// A cold install and the shop's builds on a loaded machine: the provisioning wait fills the hook.
+const setupTimeoutMs = 600_000;
 
 interface Server {
   harness: Harness;
@@ -32,18 +35,29 @@ interface Server {
 }
 let open: Server;
 let guarded: Server;
+/** The previewd running now, if any; both share one data dir, so their browsers one owner. */
+let live: Harness | undefined;
+let dataDir: string | undefined;
 
-async function startShop(options: { token?: string }, repo: string): Promise<Server> {
-  const harness = await startHarness(options);
-  const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
-  const created = await harness.request<EnvironmentView>(
-    "POST",
-    `/v1/environments?wait=true&timeout=${setupTimeoutMs / 1000 - 120}`,
-    { repo, ref: "main" },
-    headers,
-  );
+async function startShop(harness: Harness, repo: string): Promise<Server> {
+  const created = await harness.create({ repo, ref: "main" }, setupTimeoutMs / 1000 - 60);
   expect(created.body.status, JSON.stringify(created.body.error)).toBe("ready");
-  return { harness, shop: created.body, headers };
+  return { harness, shop: created.body, headers: {} };
+}
+
+/** Stops `server`'s previewd, keeping its data, and starts it again with a token set. */
+async function restartWithToken(server: Server): Promise<Server> {
+  live = undefined;
+  await server.harness.close({ keepData: true });
+  const harness = (live = await startHarness({ token, dataDir: server.harness.dataDir }));
+  const reply = await harness.request<EnvironmentView>(
+    "GET",
+    `/v1/environments/${server.shop.id}`,
+    undefined,
+    auth,
+  );
+  expect(reply.body.status, JSON.stringify(reply.body)).toBe("ready");
+  return { harness, shop: reply.body, headers: auth };
 }
 
 type Connect = (server: Server) => Promise<{ client: Client; end(): Promise<void> }>;
@@ -99,162 +113,181 @@ async function openPages({ harness, shop, headers }: Server): Promise<string[]> 
 }
 
 describe.skipIf(skipWithoutChromium)("driving an environment's browser over MCP", () => {
+  let repo: string | undefined;
   beforeAll(async () => {
     requireChromium();
-    const repo = createShopRepo();
-    [open, guarded] = await Promise.all([startShop({}, repo), startShop({ token }, repo)]);
+    repo = createShopRepo();
+    const harness = (live = await startHarness());
+    dataDir = harness.dataDir;
+    open = await startShop(harness, repo);
   }, setupTimeoutMs);
   afterAll(async () => {
-    for (const server of [open, guarded]) {
-      if (!server) continue;
-      const owner = ownerIdOf(server.harness.dataDir);
-      await server.harness.close();
-      expect(browserPids(owner)).toEqual([]);
-    }
+    if (repo) await rm(repo, { recursive: true, force: true });
+    if (!dataDir) return;
+    // A restart that failed half-way left the environment running: a previewd on its data removes it.
+    await (live ?? (await startHarness({ dataDir }))).close();
+    expect(browserPids(ownerIdOf(dataDir))).toEqual([]);
   });
 
-  it.each([
-    ["stdio", overStdio, () => open],
-    ["HTTP", overHttp, () => open],
-    ["stdio with a token", overStdio, () => guarded],
-    ["HTTP with a token", overHttp, () => guarded],
-  ] as const)(
-    "over %s: navigate, snapshot, click a product by its ref, read the console and logs, screenshot",
-    async (transport, connect, server) => {
-      const { harness, shop, headers } = server();
-      const { client, end } = await connect(server());
-      const id = shop.id;
-      const web = shop.apps.web!.url;
+  /** One client's whole session: what every transport, with and without a token, must do. */
+  const drive = async (transport: string, connect: Connect, server: () => Server) => {
+    const { harness, shop, headers } = server();
+    const { client, end } = await connect(server());
+    const id = shop.id;
+    const web = shop.apps.web!.url;
 
-      const { tools } = await client.listTools();
-      const names = tools.map((tool) => tool.name);
-      for (const tool of [
-        "browser_navigate",
-        "browser_snapshot",
-        "browser_click",
-        "browser_console_messages",
-      ])
-        expect(names).toContain(tool);
-      expect(names).toContain("get_environment");
+    const { tools } = await client.listTools();
+    const names = tools.map((tool) => tool.name);
+    for (const tool of ["browser_navigate", "browser_snapshot", "browser_click", "browser_console_messages"])
+      expect(names).toContain(tool);
+    expect(names).toContain("get_environment");
 
-      const environment = await call(client, "get_environment", { id });
-      expect(text(environment)).toContain(`"flagsUrl": "${harness.url}/v1/environments/${id}"`);
+    const environment = await call(client, "get_environment", { id });
+    expect(text(environment)).toContain(`"flagsUrl": "${harness.url}/v1/environments/${id}"`);
 
-      const navigated = await call(client, "browser_navigate", { id, app: "web", path: "/" });
-      expect(navigated.isError, text(navigated)).toBeFalsy();
-      expect(text(navigated)).toContain(`Navigated to ${web}/ (HTTP 200)`);
+    const navigated = await call(client, "browser_navigate", { id, app: "web", path: "/" });
+    expect(navigated.isError, text(navigated)).toBeFalsy();
+    expect(text(navigated)).toContain(`Navigated to ${web}/ (HTTP 200)`);
 
-      const snapshot = await call(client, "browser_snapshot", { id });
-      expect(text(snapshot)).toMatch(/\[ref=[a-z0-9]+\]/);
-      const product = productLink(text(snapshot));
+    const snapshot = await call(client, "browser_snapshot", { id });
+    expect(text(snapshot)).toMatch(/\[ref=[a-z0-9]+\]/);
+    const product = productLink(text(snapshot));
 
-      const clicked = await call(client, "browser_click", { id, ref: product.ref });
-      expect(clicked.isError, text(clicked)).toBeFalsy();
-      expect(text(clicked)).toContain(`Clicked ref ${product.ref}`);
-      expect(text(clicked)).toMatch(new RegExp(`Page: ${web}/products/\\d+`));
-      expect(text(clicked)).toContain(`heading "${product.name}"`);
+    const clicked = await call(client, "browser_click", { id, ref: product.ref });
+    expect(clicked.isError, text(clicked)).toBeFalsy();
+    expect(text(clicked)).toContain(`Clicked ref ${product.ref}`);
+    expect(text(clicked)).toMatch(new RegExp(`Page: ${web}/products/\\d+`));
+    expect(text(clicked)).toContain(`heading "${product.name}"`);
 
-      const marker = `checked over ${transport}`;
-      await call(client, "browser_evaluate", { id, expression: `console.log(${JSON.stringify(marker)})` });
-      const consoleMessages = await call(client, "browser_console_messages", { id });
-      expect(text(consoleMessages)).toContain(`[log] ${marker}`);
-      const errors = await call(client, "browser_console_messages", { id, level: "error" });
-      expect(text(errors)).not.toContain(marker);
+    const marker = `checked over ${transport}`;
+    await call(client, "browser_evaluate", { id, expression: `console.log(${JSON.stringify(marker)})` });
+    const consoleMessages = await call(client, "browser_console_messages", { id });
+    expect(text(consoleMessages)).toContain(`[log] ${marker}`);
+    const errors = await call(client, "browser_console_messages", { id, level: "error" });
+    expect(text(errors)).not.toContain(marker);
 
-      // `app` as a string, as agents write it.
-      const logs = () => call(client, "get_logs", { id, app: "browser", grep: marker });
-      expect((await logs()).isError, text(await logs())).toBeFalsy();
-      await expect.poll(async () => text(await logs())).toContain(`console.log: ${marker}`);
+    // `app` as a string, as agents write it.
+    const logs = () => call(client, "get_logs", { id, app: "browser", grep: marker });
+    expect((await logs()).isError, text(await logs())).toBeFalsy();
+    await expect.poll(async () => text(await logs())).toContain(`console.log: ${marker}`);
 
-      const shot = await call(client, "browser_take_screenshot", { id });
-      const image = shot.content.find((part) => part.type === "image");
-      expect(image?.mimeType).toBe("image/png");
-      expect(pngSize(Buffer.from(image?.data ?? "", "base64"))).toEqual({ width: 1280, height: 720 });
-      const stored = JSON.parse(text(shot)) as { url: string; pageUrl: string };
-      expect(stored.pageUrl).toMatch(new RegExp(`^${web}/products/\\d+$`));
-      const png = await fetch(stored.url, { headers });
-      expect(png.status).toBe(200);
-      expect(pngSize(Buffer.from(await png.arrayBuffer()))).toEqual({ width: 1280, height: 720 });
+    const shot = await call(client, "browser_take_screenshot", { id });
+    const image = shot.content.find((part) => part.type === "image");
+    expect(image?.mimeType).toBe("image/png");
+    expect(pngSize(Buffer.from(image?.data ?? "", "base64"))).toEqual({ width: 1280, height: 720 });
+    const stored = JSON.parse(text(shot)) as { url: string; pageUrl: string };
+    expect(stored.pageUrl).toMatch(new RegExp(`^${web}/products/\\d+$`));
+    const png = await fetch(stored.url, { headers });
+    expect(png.status).toBe(200);
+    expect(pngSize(Buffer.from(await png.arrayBuffer()))).toEqual({ width: 1280, height: 720 });
 
-      expect((await openPages(server())).some((url) => url.startsWith(`${web}/products/`))).toBe(true);
-      await end();
-      // The session's pages close with it: the next client finds none of them.
-      await expect
-        .poll(async () => (await openPages(server())).filter((url) => url.startsWith(web)), {
-          timeout: 15_000,
-        })
-        .toEqual([]);
-    },
-    180_000,
-  );
+    expect((await openPages(server())).some((url) => url.startsWith(`${web}/products/`))).toBe(true);
+    await end();
+    // The session's pages close with it: the next client finds none of them.
+    await expect
+      .poll(async () => (await openPages(server())).filter((url) => url.startsWith(web)), {
+        timeout: 15_000,
+      })
+      .toEqual([]);
+  };
 
-  describe("over HTTP", () => {
-    let client: Client;
-    let end: () => Promise<void>;
-    beforeAll(async () => ({ client, end } = await overHttp(open)));
-    afterAll(() => end?.());
-
-    it("says what to do next: open a page first, take a new snapshot for a stale ref", async () => {
-      const id = open.shop.id;
-      const early = await call(client, "browser_snapshot", { id });
-      expect(early.isError).toBe(true);
-      expect(text(early)).toMatch(/no page is open .* open one with browser_navigate/);
-
-      await call(client, "browser_navigate", { id, path: "/" });
-      const stale = await call(client, "browser_click", { id, ref: "e999" });
-      expect(stale.isError).toBe(true);
-      expect(text(stale)).toContain("no element for ref e999");
-      expect(text(stale)).toContain("take a new snapshot (browser_snapshot)");
-
-      const unknown = await call(client, "browser_navigate", { id: "no-such-env", path: "/" });
-      expect(unknown.isError).toBe(true);
-      expect(text(unknown)).toContain('no environment "no-such-env"');
+  const initialize = {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+  };
+  const post = (url: string, headers: Record<string, string>) =>
+    fetch(`${url}/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        ...headers,
+      },
+      body: JSON.stringify(initialize),
     });
 
-    it("connects again after the browser was reset, which closed its pages", async () => {
-      const id = open.shop.id;
-      await call(client, "browser_navigate", { id, path: "/" });
-      const reset = await open.harness.request("POST", `/v1/environments/${id}/devtools/reset`);
-      expect(reset.status).toBeLessThan(300);
-      const gone = await call(client, "browser_snapshot", { id });
-      expect(gone.isError).toBe(true);
-      expect(text(gone)).toContain("open one with browser_navigate");
-      const again = await call(client, "browser_navigate", { id, path: "/" });
-      expect(again.isError, text(again)).toBeFalsy();
-      expect(productLink(text(again)).ref).toBeTruthy();
-    });
-  });
+  describe("on a previewd without a token", () => {
+    it.each([
+      ["stdio", overStdio],
+      ["HTTP", overHttp],
+    ] as const)(
+      "over %s: navigate, snapshot, click a product by its ref, read the console and logs, screenshot",
+      (transport, connect) => drive(transport, connect, () => open),
+      180_000,
+    );
 
-  it("refuses /mcp without the token or with a wrong one, and from a web page", async () => {
-    const initialize = {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
-    };
-    const post = (url: string, headers: Record<string, string>) =>
-      fetch(`${url}/mcp`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          ...headers,
-        },
-        body: JSON.stringify(initialize),
+    describe("over HTTP", () => {
+      let client: Client;
+      let end: () => Promise<void>;
+      beforeAll(async () => ({ client, end } = await overHttp(open)));
+      afterAll(() => end?.());
+
+      it("says what to do next: open a page first, take a new snapshot for a stale ref", async () => {
+        const id = open.shop.id;
+        const early = await call(client, "browser_snapshot", { id });
+        expect(early.isError).toBe(true);
+        expect(text(early)).toMatch(/no page is open .* open one with browser_navigate/);
+
+        await call(client, "browser_navigate", { id, path: "/" });
+        const stale = await call(client, "browser_click", { id, ref: "e999" });
+        expect(stale.isError).toBe(true);
+        expect(text(stale)).toContain("no element for ref e999");
+        expect(text(stale)).toContain("take a new snapshot (browser_snapshot)");
+
+        const unknown = await call(client, "browser_navigate", { id: "no-such-env", path: "/" });
+        expect(unknown.isError).toBe(true);
+        expect(text(unknown)).toContain('no environment "no-such-env"');
       });
-    for (const headers of [{}, { authorization: "Bearer wrong" }] as Record<string, string>[]) {
-      const refused = await post(guarded.harness.url, headers);
-      expect(refused.status).toBe(401);
-      expect(refused.headers.get("www-authenticate")).toMatch(/^Bearer/);
-      expect(((await refused.json()) as { detail: string }).detail).toMatch(/bearer token/);
-    }
-    expect((await post(guarded.harness.url, auth)).status).toBe(200);
-    const fromPage = await post(open.harness.url, { origin: "http://evil.example" });
-    expect(fromPage.status).toBe(403);
 
-    const client = new Client({ name: "previewd-tests", version: "1.0.0" });
-    await expect(
-      client.connect(new StreamableHTTPClientTransport(new URL(`${guarded.harness.url}/mcp`))),
-    ).rejects.toThrow(/401/);
+      it("connects again after the browser was reset, which closed its pages", async () => {
+        const id = open.shop.id;
+        await call(client, "browser_navigate", { id, path: "/" });
+        const reset = await open.harness.request("POST", `/v1/environments/${id}/devtools/reset`);
+        expect(reset.status).toBeLessThan(300);
+        const gone = await call(client, "browser_snapshot", { id });
+        expect(gone.isError).toBe(true);
+        expect(text(gone)).toContain("open one with browser_navigate");
+        const again = await call(client, "browser_navigate", { id, path: "/" });
+        expect(again.isError, text(again)).toBeFalsy();
+        expect(productLink(text(again)).ref).toBeTruthy();
+      });
+    });
+
+    it("refuses /mcp from a web page", async () => {
+      const fromPage = await post(open.harness.url, { origin: "http://evil.example" });
+      expect(fromPage.status).toBe(403);
+    });
+  });
+
+  describe("on the same previewd restarted with a token", () => {
+    beforeAll(async () => {
+      guarded = await restartWithToken(open);
+    }, setupTimeoutMs);
+
+    it.each([
+      ["stdio with a token", overStdio],
+      ["HTTP with a token", overHttp],
+    ] as const)(
+      "over %s: navigate, snapshot, click a product by its ref, read the console and logs, screenshot",
+      (transport, connect) => drive(transport, connect, () => guarded),
+      180_000,
+    );
+
+    it("refuses /mcp without the token or with a wrong one", async () => {
+      for (const headers of [{}, { authorization: "Bearer wrong" }] as Record<string, string>[]) {
+        const refused = await post(guarded.harness.url, headers);
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get("www-authenticate")).toMatch(/^Bearer/);
+        expect(((await refused.json()) as { detail: string }).detail).toMatch(/bearer token/);
+      }
+      expect((await post(guarded.harness.url, auth)).status).toBe(200);
+
+      const client = new Client({ name: "previewd-tests", version: "1.0.0" });
+      await expect(
+        client.connect(new StreamableHTTPClientTransport(new URL(`${guarded.harness.url}/mcp`))),
+      ).rejects.toThrow(/401/);
+    });
   });
 });
