@@ -19,7 +19,6 @@ import type { EnvironmentView } from "../environments/environment-schema.ts";
 import type { ScenarioSummary } from "../environments/scenario-api-schema.ts";
 import { ConflictError, ManifestError, NotFoundError, ProvisionError, errorMessage } from "../errors.ts";
 import type { RuntimeContext } from "../runtimes/runtime.ts";
-import { commitPaths } from "../sources/commit-paths.ts";
 import type { RepoSources } from "../sources/repo-source.ts";
 import type { EnvironmentOrchestrator } from "./create-orchestrator.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
@@ -33,7 +32,7 @@ function sourceFiles(source: ResolvedSource, sources: RepoSources): ScenarioFile
   if (source.callerWorktree) return directoryFiles(path.join(source.callerWorktree, source.dir ?? ""));
   const prefix = source.dir ? `${source.dir}/` : "";
   // Links are followed in the commit's tree: the file read is the one a checkout would give.
-  return confinedFiles(commitPaths(source.repo.gitDir, source.commit, source.dir), {
+  return confinedFiles(source.paths, {
     read: (file) => sources.readFile(source.repo, source.commit, `${prefix}${file}`),
   });
 }

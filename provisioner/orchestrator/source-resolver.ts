@@ -25,6 +25,8 @@ export interface ResolvedSource {
   /** Set when the request runs an existing worktree in place. */
   callerWorktree?: string;
   manifest: Manifest;
+  /** Where the monorepo's paths lead (read once: the scenario check walks the same tree). */
+  paths: MonorepoPaths;
 }
 
 export interface SourceResolverDeps {
@@ -68,6 +70,7 @@ export async function resolveSource(
       dir,
       callerWorktree: worktree.path,
       manifest,
+      paths,
     };
   }
 
@@ -89,6 +92,7 @@ export async function resolveSource(
     commit,
     dir,
     manifest,
+    paths,
   };
 }
 

@@ -36,6 +36,7 @@ beforeAll(async () => {
   await link("../../../../../../../../../etc", "shop/apps/etc"); // climbs out
   await link("loop-b", "shop/loop-a");
   await link("loop-a", "shop/loop-b");
+  await link("shop", "shop-link"); // the monorepo root named through a link
   commit = await repo.commit({}, "links");
 });
 
@@ -46,6 +47,10 @@ afterAll(async () => {
 
 const sources: Array<[string, () => MonorepoPaths]> = [
   ["a commit's tree", () => commitPaths(path.join(repo.dir, ".git"), commit, "shop")],
+  [
+    "a commit's tree, its root named through a link",
+    () => commitPaths(path.join(repo.dir, ".git"), commit, "shop-link"),
+  ],
   ["a checkout on disk", () => directoryPaths(path.join(repo.dir, "shop"))],
 ];
 
@@ -97,6 +102,20 @@ describe("commitPaths", () => {
       inside: true,
       path: "apps/uncommitted/passwd",
     });
+  });
+
+  it("walks the whole repository when it is the monorepo", async () => {
+    const paths = commitPaths(path.join(repo.dir, ".git"), commit);
+    expect(await paths.resolve("shop/apps/api/shared/index.js")).toEqual({
+      inside: true,
+      path: "shop/packages/shared/index.js",
+    });
+    expect(await paths.resolve("shop/sql/repo-file.sql")).toEqual({
+      inside: true,
+      path: "outside-the-shop.txt",
+    });
+    expect((await paths.resolve("shop/apps/etc/passwd")).inside).toBe(false);
+    expect((await paths.resolve("shop/sql/secret.sql")).inside).toBe(false);
   });
 
   it("takes pathspec-like names literally", async () => {

@@ -31,13 +31,59 @@ export function commitPaths(gitDir: string, commit: string, dir?: string | null)
   const targets = new Map<string, Promise<string>>();
   const git = (args: string[]) => runGit([`--git-dir=${gitDir}`, "--literal-pathspecs", ...args]);
 
+  const rootParts = (dir ?? "").split("/").filter((p) => p && p !== ".");
+  const prefix = rootParts.join("/");
+  let subtree: Promise<Map<string, Map<string, TreeEntry>> | undefined> | undefined;
+
+  /**
+   * Every folder at or under the monorepo root from one `git ls-tree -r -t` (a walk asks for
+   * several; one git process each cost ~100 ms on a loaded machine); undefined when the root
+   * is no folder of the commit (missing, or a link), so the walk asks folder by folder.
+   */
+  function listSubtree(): Promise<Map<string, Map<string, TreeEntry>> | undefined> {
+    subtree ??= git([
+      "ls-tree",
+      "-r",
+      "-t",
+      "-z",
+      "--full-tree",
+      commit,
+      ...(prefix ? ["--", `${prefix}/`] : []),
+    ]).then(({ stdout }) => {
+      const folders = new Map<string, Map<string, TreeEntry>>(prefix ? [] : [["", new Map()]]);
+      for (const line of stdout.split("\0")) {
+        if (!line) continue;
+        const [name, entry, full] = parseEntry(line);
+        const parent = path.posix.dirname(full);
+        folders.get(parent === "." ? "" : parent)?.set(name, entry);
+        if (entry.type === "tree" && within(full)) folders.set(full, new Map());
+      }
+      return folders.has(prefix) ? folders : undefined;
+    });
+    return subtree;
+  }
+
+  const within = (key: string) => !prefix || key === prefix || key.startsWith(`${prefix}/`);
+
   /** The entries of one folder of the commit (empty when there is no such folder). */
-  function folder(parts: readonly string[]): Promise<Map<string, TreeEntry>> {
+  async function folder(parts: readonly string[]): Promise<Map<string, TreeEntry>> {
     const key = parts.join("/");
+    if (within(key)) {
+      const listed = await listSubtree();
+      if (listed) return listed.get(key) ?? new Map();
+    }
     let entries = trees.get(key);
     if (!entries) {
       entries = git(["ls-tree", "-z", "--full-tree", commit, ...(key ? ["--", `${key}/`] : [])]).then(
-        ({ stdout }) => new Map(stdout.split("\0").filter(Boolean).map(parseEntry)),
+        ({ stdout }) => {
+          const entries = new Map<string, TreeEntry>();
+          for (const line of stdout.split("\0")) {
+            if (!line) continue;
+            const [name, entry] = parseEntry(line);
+            entries.set(name, entry);
+          }
+          return entries;
+        },
       );
       trees.set(key, entries);
     }
@@ -82,7 +128,6 @@ export function commitPaths(gitDir: string, commit: string, dir?: string | null)
     return { parts: resolved, via };
   }
 
-  const rootParts = (dir ?? "").split("/").filter((p) => p && p !== ".");
   let root: Promise<Walked | PathResolution> | undefined;
 
   return {
@@ -101,9 +146,11 @@ export function commitPaths(gitDir: string, commit: string, dir?: string | null)
   };
 }
 
-function parseEntry(line: string): [string, TreeEntry] {
+/** [name, entry, path from the repository's top]. */
+function parseEntry(line: string): [string, TreeEntry, string] {
   // "<mode> SP <type> SP <object> TAB <path>"; with -z the path is not quoted.
   const tab = line.indexOf("\t");
   const [mode = "", type = "", object = ""] = line.slice(0, tab).split(" ");
-  return [path.posix.basename(line.slice(tab + 1)), { mode, type, object }];
+  const full = line.slice(tab + 1);
+  return [path.posix.basename(full), { mode, type, object }, full];
 }
