@@ -18,6 +18,8 @@ import { freePort, repoRoot } from "../../test/helpers/serve-process.ts";
 
 export interface ReferenceHop {
   url: string;
+  /** The hop's process, to read what it spent (process-clock.ts). */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startReferenceHop(
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     async close() {
       child.kill("SIGKILL");
       await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,9 @@
  * healthy, with previewd answering /healthz quickly while they start and while they run; what
  * each costs in memory (PSS of its processes). Browsers start on demand (PREVIEWD_MAX_BROWSERS),
  * so none runs here. One `previewd serve` of its own; one branch per environment, all of the same
- * commit, asked for at once.
+ * commit, asked for at once. Beside /healthz, what tells its causes apart: previewd's own
+ * event-loop delay (its work blocking the loop) and the share of the time its main thread waited
+ * for a core (the machine starving it).
  */
 import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -15,6 +17,8 @@ import { environmentMemory } from "../load/environment-memory.ts";
 import { sampleHealth } from "../load/health-sampler.ts";
 import { median } from "../load/latency-summary.ts";
 import { servePreviewd } from "../load/previewd-serve.ts";
+import { scrapeLoopDelay, type LoopDelay } from "../load/event-loop-delay.ts";
+import { clockSince, readProcessClock, type ClockSpan } from "../load/process-clock.ts";
 
 const healthy = (env: EnvironmentView) =>
   env.status === "ready" && Object.values(env.apps).every((app) => app.status === "healthy");
@@ -26,7 +30,12 @@ export default async function densityRow(ctx: BenchContext): Promise<BenchFigure
   for (let n = 0; n < count; n++) execFileSync("git", ["-C", repo, "branch", `density-${n}`]);
   const previewd = await servePreviewd();
   const sampler = sampleHealth(previewd.url);
+  const pid = previewd.process.pid!;
+  const causes = (loop: LoopDelay, clock: ClockSpan) =>
+    `previewd's event-loop delay p99 ${loop.p99Ms.toFixed(0)} ms, max ${loop.maxMs.toFixed(0)} ms; its main thread waited for a core ${(100 * clock.waitShare).toFixed(0)}% of the time, CPU ${(clock.cpuMs / clock.wallMs).toFixed(2)} cores`;
   try {
+    await scrapeLoopDelay(previewd.url);
+    let clock = readProcessClock(pid);
     const began = performance.now();
     const asked = await Promise.all(
       Array.from({ length: count }, (_, n) =>
@@ -49,12 +58,16 @@ export default async function densityRow(ctx: BenchContext): Promise<BenchFigure
     }
     const startSeconds = (performance.now() - began) / 1000;
     const starting = sampler.take();
+    const startingCauses = causes(await scrapeLoopDelay(previewd.url), clockSince(pid, clock));
+    clock = readProcessClock(pid);
     ctx.log(
-      `${count} environments settled in ${startSeconds.toFixed(0)} s; /healthz p99 ${starting.p99.toFixed(1)} ms meanwhile`,
+      `${count} environments settled in ${startSeconds.toFixed(0)} s; /healthz p99 ${starting.p99.toFixed(1)} ms meanwhile; ${startingCauses}`,
     );
 
     await sleep(runningSeconds * 1000);
     const running = sampler.take();
+    const runningCauses = causes(await scrapeLoopDelay(previewd.url), clockSince(pid, clock));
+    ctx.log(`while they ran: /healthz p99 ${running.p99.toFixed(1)} ms; ${runningCauses}`);
     list = (await previewd.api<EnvironmentView[]>("GET", "/v1/environments")).body;
     const alive = list.filter(healthy).length;
     const failed = list
@@ -83,7 +96,7 @@ export default async function densityRow(ctx: BenchContext): Promise<BenchFigure
         value: running.p99,
         unit: "ms",
         met: running.p99 < 100 && running.failures === 0,
-        note: `p50 ${running.p50.toFixed(1)} ms, max ${running.max.toFixed(0)} ms over ${running.count} requests in ${runningSeconds} s; while they started: p50 ${starting.p50.toFixed(1)} ms, p99 ${starting.p99.toFixed(0)} ms, max ${starting.max.toFixed(0)} ms, ${starting.failures} failed`,
+        note: `p50 ${running.p50.toFixed(1)} ms, max ${running.max.toFixed(0)} ms over ${running.count} requests in ${runningSeconds} s; ${runningCauses}; while they started: p50 ${starting.p50.toFixed(1)} ms, p99 ${starting.p99.toFixed(0)} ms, max ${starting.max.toFixed(0)} ms, ${starting.failures} failed, ${startingCauses}`,
       },
       {
         figure: "PSS per environment of the shop, without a browser",

@@ -11,9 +11,13 @@
  * - a page that does work (the web app's / asks the api, which asks Postgres), where the proxy's
  *   own cost weighs less than on /healthz;
  * - the app's own port, behind its front: what the front costs.
+ * For the proxy and http-proxy-3 alone, the CPU each process spent per request (less what it
+ * spends with no load) and the share of the time its main thread waited for a core: figures the
+ * machine's load moves far less than throughput, telling previewd's own cost from starvation.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { BenchContext, BenchFigure } from "../bench-table.ts";
 import { createFixtureRepo } from "../../test/helpers/fixture-monorepo.ts";
 import { httpLoad } from "../load/http-load.ts";
@@ -21,6 +25,7 @@ import { median, type LoadSummary } from "../load/latency-summary.ts";
 import { servePreviewd } from "../load/previewd-serve.ts";
 import { startReferenceHop, type ReferenceHop } from "../load/reference-hops.ts";
 import { wsEchoLoad } from "../load/ws-echo-load.ts";
+import { clockSince, readProcessClock, type ClockSpan } from "../load/process-clock.ts";
 
 type Protocol = "HTTP" | "WebSocket echo";
 /** GET / of the web app: it asks the api, which asks Postgres. */
@@ -28,6 +33,8 @@ type Load = Protocol | "page";
 interface Target {
   url: string;
   host?: string;
+  /** The process in the path whose CPU is read (process-clock.ts). */
+  pid?: number;
 }
 
 export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]> {
@@ -48,10 +55,10 @@ export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]
     hops.push(relay, before, library);
     const targets: Record<string, Target> = {
       direct: { url: direct },
-      proxy: { url: previewd.url, host: new URL(web.url).host },
+      proxy: { url: previewd.url, host: new URL(web.url).host, pid: previewd.process.pid! },
       floor: { url: relay.url },
       before: { url: before.url },
-      library: { url: library.url },
+      library: { url: library.url, pid: library.pid },
       app: { url: appAlone },
     };
 
@@ -63,15 +70,39 @@ export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]
       return wsEchoLoad({ url: `${url.replace("http", "ws")}/ws`, host, connections, seconds: s });
     };
 
+    type Run = LoadSummary & { cpuUsPerRequest: number; waitShare: number };
+    // What each measured process spends with no load (previewd polls logs, probes health): taken
+    // off its CPU during a run, so the figure per request is the proxying's own.
+    const idleCores = new Map<number, number>();
+    for (const pid of [previewd.process.pid!, library.pid]) {
+      const before = readProcessClock(pid);
+      await sleep(2_000);
+      const idle = clockSince(pid, before);
+      idleCores.set(pid, idle.cpuMs / idle.wallMs);
+    }
+    ctx.log(`CPU with no load: previewd ${idleCores.get(previewd.process.pid!)!.toFixed(3)} cores`);
+    const timedLoad = async (kind: Load, target: Target, connections: number, s: number): Promise<Run> => {
+      const before = target.pid !== undefined ? readProcessClock(target.pid) : undefined;
+      const summary = await load(kind, target, connections, s);
+      const span: ClockSpan | undefined = before && clockSince(target.pid!, before);
+      const requests = summary.perSecond * s;
+      const ownCpuMs = span ? span.cpuMs - (idleCores.get(target.pid!) ?? 0) * span.wallMs : NaN;
+      return {
+        ...summary,
+        cpuUsPerRequest: requests > 0 ? (ownCpuMs * 1000) / requests : NaN,
+        waitShare: span?.waitShare ?? NaN,
+      };
+    };
+
     /** Medians per path over the rounds; every path once per round, after one warm-up second each. */
     const measure = async (protocol: Load, paths: string[], connections: number) => {
       for (const name of paths) await load(protocol, targets[name]!, connections, 1);
-      const runs = new Map<string, LoadSummary[]>(paths.map((name) => [name, []]));
+      const runs = new Map<string, Run[]>(paths.map((name) => [name, []]));
       for (let round = 0; round < rounds; round++) {
         for (const name of paths)
-          runs.get(name)!.push(await load(protocol, targets[name]!, connections, seconds));
+          runs.get(name)!.push(await timedLoad(protocol, targets[name]!, connections, seconds));
       }
-      const pick = (name: string, key: keyof LoadSummary) => median(runs.get(name)!.map((run) => run[key]));
+      const pick = (name: string, key: keyof Run) => median(runs.get(name)!.map((run) => run[key]));
       return pick;
     };
 
@@ -92,12 +123,18 @@ export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]
             `${name} ${pick(name, "perSecond").toFixed(0)} ${unit} p50 ${pick(name, "p50").toFixed(2)} ms`,
         );
         ctx.log(`${protocol}, ${connections} connections: ${line.join("; ")}`);
+        const cpu = (name: string) =>
+          `${name} ${pick(name, "cpuUsPerRequest").toFixed(0)} µs CPU per ${protocol === "HTTP" ? "request" : "message"}, main thread waiting for a core ${(100 * pick(name, "waitShare")).toFixed(0)}% of the time`;
+        const cpuNote = paths
+          .filter((name) => targets[name]!.pid !== undefined)
+          .map(cpu)
+          .join("; ");
         const reference = (key: (name: string) => number) =>
           `floor (one more relay hop) ${key("floor").toFixed(2)}×` +
           (paths.includes("before")
             ? `, http-proxy-3 alone ${key("library").toFixed(2)}×, before (no keep-alive) ${key("before").toFixed(2)}×`
             : "");
-        const rest = `; median of ${rounds} × ${seconds} s${errors > 0 ? `; ${errors} errors` : ""}`;
+        const rest = `; ${cpuNote}; median of ${rounds} × ${seconds} s${errors > 0 ? `; ${errors} errors` : ""}`;
         figures.push(
           {
             figure: `proxy ${protocol} throughput / direct, ${connections} connections`,
