@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -321,7 +323,18 @@ describe("process runtime: an environment's life", () => {
   it("update restarts only the app whose inputs changed, on the same port, keeping the data", async () => {
     await writeFile(join(env.rootDir, "apps/web/server.js"), `${files["apps/web/server.js"]}\n// v2\n`);
     const updating = makeContext(provisioned.logs);
+    // A client still connected to the old web process: it drains after the update, not during it.
+    const client = connect(deployment.apps.web!.handle.port as number, "127.0.0.1");
+    await once(client, "connect");
     const updated = await runtime.update(env, deployment, updating.ctx);
+    const oldWeb = expect.objectContaining({ pid: pid(deployment, "web") });
+    expect(await scanProcesses({ owner, envId: env.id })).toContainEqual(oldWeb);
+    client.destroy();
+    await eventually(
+      async () =>
+        !(await scanProcesses({ owner, envId: env.id })).some((p) => p.pid === pid(deployment, "web")),
+      15_000,
+    );
     expect(pid(updated, "api")).toBe(pid(deployment, "api"));
     expect(servicePid(updated, "db")).toBe(servicePid(deployment, "db"));
     expect(pid(updated, "web")).not.toBe(pid(deployment, "web"));
@@ -336,9 +349,7 @@ describe("process runtime: an environment's life", () => {
     expect(await readFile(join(env.rootDir, ".install-count"), "utf8")).toBe("x\n");
     expect(await get(`${updated.apps.web?.directUrl}/api`)).toBe("api answered ok");
     expect(JSON.parse(await get(`${updated.apps.api?.directUrl}/notes`))).toEqual(["first"]);
-    expect(await scanProcesses({ owner, envId: env.id })).not.toContainEqual(
-      expect.objectContaining({ pid: pid(deployment, "web") }),
-    );
+    expect(await scanProcesses({ owner, envId: env.id })).not.toContainEqual(oldWeb);
     deployment = updated;
 
     // Nothing changed since: nothing restarts, nothing rebuilds.
