@@ -62,4 +62,23 @@ describe("createLogTailer", () => {
     await eventually(() => lines.length === 1);
     expect(lines).toEqual(["hello"]);
   });
+
+  it("watches a file once it exists: appended lines arrive without waiting for the poll", async () => {
+    const file = join(dir, "later.log");
+    const lines: string[] = [];
+    tailer = await createLogTailer({
+      file,
+      fromEnd: false,
+      onLine: (l) => lines.push(l),
+      pollMs: 50,
+      watchedPollMs: 60_000,
+    });
+    await writeFile(file, "first\n");
+    await eventually(() => lines.length === 1);
+    for (const n of [2, 3]) {
+      await appendFile(file, `line ${n}\n`);
+      await eventually(() => lines.length === n);
+    }
+    expect(lines).toEqual(["first", "line 2", "line 3"]);
+  });
 });

@@ -1,6 +1,9 @@
 /**
- * Follows a growing log file and hands over complete lines. fs.watch gives low latency; a short
- * poll covers what it misses (some filesystems, rotated files, events coalesced away).
+ * Follows a growing log file and hands over complete lines. fs.watch gives low latency; a poll
+ * covers what it misses (some filesystems, rotated files, events coalesced away): every 200 ms
+ * while the file is not watched, every 2 s once it is. A poll is one stat; the file is opened
+ * only when it has grown or shrunk (8 idle tailers used 5% of a core opening every log 5 times
+ * a second).
  */
 import { watch, type FSWatcher } from "node:fs";
 import { open, stat } from "node:fs/promises";
@@ -18,6 +21,8 @@ export interface LogTailerOptions {
   fromEnd: boolean;
   onLine(line: string): void;
   pollMs?: number;
+  /** The poll's period while fs.watch follows the file. */
+  watchedPollMs?: number;
 }
 
 const maxChunk = 1 << 20;
@@ -41,6 +46,12 @@ export async function createLogTailer(options: LogTailerOptions): Promise<LogTai
   };
 
   const readNew = async (): Promise<void> => {
+    watchFile();
+    const size = await stat(options.file).then(
+      (s) => s.size,
+      () => undefined,
+    );
+    if (size === undefined || size === position) return; // Not created yet, or nothing new.
     let handle;
     try {
       handle = await open(options.file, "r");
@@ -71,14 +82,29 @@ export async function createLogTailer(options: LogTailerOptions): Promise<LogTai
   const schedule = (): Promise<void> => (reading = reading.then(readNew, readNew));
 
   let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(options.file, { persistent: false }, () => void schedule());
-    watcher.on("error", () => undefined);
-  } catch {
-    watcher = undefined; // The poll alone will do.
+  let timer: NodeJS.Timeout | undefined;
+  const poll = (ms: number) => {
+    clearInterval(timer);
+    timer = setInterval(() => void schedule(), ms);
+    timer.unref();
+  };
+  /** Watches the file once it exists (the poll alone until then, or where watching fails). */
+  function watchFile(): void {
+    if (watcher || stopped) return;
+    try {
+      watcher = watch(options.file, { persistent: false }, () => void schedule());
+    } catch {
+      return;
+    }
+    watcher.on("error", () => {
+      watcher?.close();
+      watcher = undefined;
+      if (!stopped) poll(options.pollMs ?? 200);
+    });
+    poll(options.watchedPollMs ?? 2_000);
   }
-  const timer = setInterval(() => void schedule(), options.pollMs ?? 200);
-  timer.unref();
+  poll(options.pollMs ?? 200);
+  watchFile();
   void schedule();
 
   return {
