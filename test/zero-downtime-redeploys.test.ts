@@ -150,7 +150,7 @@ function zeroDowntimeSuite(runtime: RuntimeName, start: () => Promise<SuiteHarne
     await repo?.remove();
   });
 
-  it(
+  it.sequential(
     "answers only 2xx through the proxy while an app is replaced, then with its new version",
     { timeout: timeoutMs },
     async () => {
@@ -177,7 +177,7 @@ function zeroDowntimeSuite(runtime: RuntimeName, start: () => Promise<SuiteHarne
     },
   );
 
-  it(
+  it.sequential(
     "keeps the old app serving when the new one fails its health check",
     { timeout: 2 * timeoutMs },
     async () => {
@@ -204,7 +204,7 @@ function zeroDowntimeSuite(runtime: RuntimeName, start: () => Promise<SuiteHarne
     },
   );
 
-  it("brings an app's front back on its port when it dies", { timeout: timeoutMs }, async () => {
+  it.sequential("brings an app's front back on its port when it dies", { timeout: timeoutMs }, async () => {
     const front = () =>
       harness.previewd.orchestrator.record(env.id).deployment!.apps.api!.handle.front as { pid: number };
     const killed = front().pid;
@@ -216,34 +216,42 @@ function zeroDowntimeSuite(runtime: RuntimeName, start: () => Promise<SuiteHarne
     }, 30_000);
   });
 
-  it("leaves no process and no container behind once deleted", { timeout: timeoutMs }, async () => {
-    expect(labelledProcesses(env.id).length).toBeGreaterThan(0);
-    const deleted = await harness.request("DELETE", `/v1/environments/${env.id}?wait=true`);
-    expect(deleted.status).toBeLessThan(300);
-    expect(labelledProcesses(env.id)).toEqual([]);
-    if (runtime === "docker")
-      expect(await labelledObjects(harness.owner!, env.id)).toEqual({
-        containers: [],
-        networks: [],
-        volumes: [],
-      });
-    for (const url of [env.apps.api!.directUrl!, env.apps.web!.directUrl!])
-      await expect(fetch(url)).rejects.toThrow();
-  });
+  it.sequential(
+    "leaves no process and no container behind once deleted",
+    { timeout: timeoutMs },
+    async () => {
+      expect(labelledProcesses(env.id).length).toBeGreaterThan(0);
+      const deleted = await harness.request("DELETE", `/v1/environments/${env.id}?wait=true`);
+      expect(deleted.status).toBeLessThan(300);
+      expect(labelledProcesses(env.id)).toEqual([]);
+      if (runtime === "docker")
+        expect(await labelledObjects(harness.owner!, env.id)).toEqual({
+          containers: [],
+          networks: [],
+          volumes: [],
+        });
+      for (const url of [env.apps.api!.directUrl!, env.apps.web!.directUrl!])
+        await expect(fetch(url)).rejects.toThrow();
+    },
+  );
 }
 
-describe("zero-downtime redeploys on the process runtime", () => {
-  zeroDowntimeSuite("process", () => startHarness(), 120_000);
-});
+// The two runtimes' environments share nothing (each its own previewd): they run side by side, each
+// suite's tests in order.
+describe.concurrent("zero-downtime redeploys", () => {
+  describe("zero-downtime redeploys on the process runtime", () => {
+    zeroDowntimeSuite("process", () => startHarness(), 120_000);
+  });
 
-describe.skipIf(skipDocker)("zero-downtime redeploys on the docker runtime", () => {
-  zeroDowntimeSuite(
-    "docker",
-    async () => {
-      const harness = await startDockerHarness();
-      await nodeBaseImage(docker, { tags: [fixtureBaseImage] });
-      return harness;
-    },
-    240_000,
-  );
+  describe.skipIf(skipDocker)("zero-downtime redeploys on the docker runtime", () => {
+    zeroDowntimeSuite(
+      "docker",
+      async () => {
+        const harness = await startDockerHarness();
+        await nodeBaseImage(docker, { tags: [fixtureBaseImage] });
+        return harness;
+      },
+      240_000,
+    );
+  });
 });
