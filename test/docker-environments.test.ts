@@ -84,7 +84,7 @@ describe.skipIf(skipDocker)("environments on the docker runtime", () => {
         `/previewd-${main.id}-web`,
       ]);
       expect(networks).toEqual([networkName(main.id)]);
-      expect(volumes).toEqual([`previewd-${main.id}-db-data`]);
+      expect(volumes).toEqual([]); // Postgres keeps its data in its own container (postgres-container.ts).
 
       const api = await docker.getContainer(`previewd-${main.id}-api`).inspect();
       expect(api.HostConfig.Memory).toBe(256 * 1024 * 1024);

@@ -20,7 +20,10 @@ export interface AppContainerHandle extends ContainerHandle {
 }
 
 export interface ServiceContainerHandle extends ContainerHandle {
-  /** The named volume of its data (Postgres); removed with the service. */
+  /**
+   * The named volume of its data (Postgres); removed with the service. None when the data is in
+   * the container's own writable layer (postgres-container.ts): kept while the container is.
+   */
   volume?: string;
   /** A `command` service's inputs when it started (service-input-hash.ts). */
   inputHash?: string;
@@ -31,7 +34,6 @@ export interface PostgresContainerHandle extends ServiceContainerHandle {
   password: string;
   user: string;
   database: string;
-  volume: string;
 }
 
 function isText(value: unknown): value is string {
@@ -74,12 +76,11 @@ export function postgresContainerHandle(
 ): PostgresContainerHandle | undefined {
   const h = service?.handle;
   const base = serviceContainerHandle(service);
-  if (!h || !base?.volume || !isText(h.password) || !isText(h.database)) return undefined;
+  if (!h || !base || !isText(h.password) || !isText(h.database)) return undefined;
   return {
     ...base,
     password: h.password,
     user: isText(h.user) ? h.user : "postgres",
     database: h.database,
-    volume: base.volume,
   };
 }

@@ -25,6 +25,7 @@ import { startFlagsGateway, type FlagsGateway } from "./flags-gateway.ts";
 import { ImageBuildOrder, type JobControl } from "./image-builds.ts";
 import type { PostgresImages } from "./postgres-images.ts";
 import { runReleaseContainer } from "./release-container.ts";
+import { startPostgresAgain } from "./service-restart.ts";
 import { imageExists } from "./rootfs-image.ts";
 import { startService } from "./start-service.ts";
 
@@ -185,6 +186,21 @@ export class DockerSteps {
       names.map((name) =>
         step("services", name, async () => {
           const previous = deployment.services[name];
+          // Postgres whose data is in its container's layer starts that container again, if it is still there.
+          const again = await startPostgresAgain({
+            docker,
+            env,
+            ctx,
+            name,
+            current: previous,
+            logs: this.#o.state.logs,
+            readyTimeoutMs: this.#o.serviceTimeoutMs,
+          });
+          if (again) {
+            deployment.services[name] = again;
+            await ctx.checkpoint(structuredClone(deployment));
+            return;
+          }
           await this.#removeContainer(serviceContainerHandle(previous)?.containerId);
           const service = await startService({
             docker,

@@ -11,7 +11,7 @@ import type Docker from "dockerode";
 import { ProvisionError, errorMessage } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import { pullImage } from "./app-image.ts";
-import { ensureInitialisedPostgresImage } from "./postgres-initialised-image.ts";
+import { ensureInitialisedPostgresImage, initialisedRepository } from "./postgres-initialised-image.ts";
 import { localPostgresImage } from "./postgres-image.ts";
 import { imageExists } from "./rootfs-image.ts";
 import type { WarmStarts } from "./warm-starts.ts";
@@ -28,7 +28,10 @@ export interface PostgresImageRequest {
   signal: AbortSignal;
 }
 
-type PostgresWarmStarts = Pick<WarmStarts, "initialisedPostgres" | "rememberedImages">;
+type PostgresWarmStarts = Pick<
+  WarmStarts,
+  "initialisedPostgres" | "postgresDataInContainer" | "rememberedImages"
+>;
 
 export class PostgresImages {
   readonly #docker: Docker;
@@ -77,6 +80,11 @@ export class PostgresImages {
       this.#logger.warn({ image: base, err: error }, "cannot build an initialised Postgres image");
       return base;
     }
+  }
+
+  /** Whether a container of `image` keeps its data in its writable layer (postgres-container.ts). */
+  dataInContainer(image: string): boolean {
+    return this.#warm.postgresDataInContainer && image.startsWith(`${initialisedRepository}:`);
   }
 
   #recentPullFailure(): boolean {

@@ -1,7 +1,8 @@
 /**
  * The initialised Postgres image on a real engine: Postgres containers started from it the way
  * environments start theirs each have their own data and their own password, keep both across a
- * restart, and the image is built again when what it is made from changes.
+ * restart (and an update's start of a stopped one), and the image is built again when what it is
+ * made from changes.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,6 +21,7 @@ import { initialisedImageRef } from "./postgres-initialised-image.ts";
 import { PostgresImages } from "./postgres-images.ts";
 import { postgresUser, startPostgresContainer } from "./postgres-container.ts";
 import { restartContainer } from "./run-container.ts";
+import { startPostgresAgain } from "./service-restart.ts";
 import { warmStarts } from "./warm-starts.ts";
 
 const owner = `pginit${process.pid}`;
@@ -63,6 +65,7 @@ describe.skipIf(skipDocker)("Postgres from the initialised image", () => {
       name: "db",
       database: "shop",
       image,
+      dataInContainer: images.dataInContainer(image),
       network,
       logs: new ContainerLogs(docker, envId, dataDir, new MemoryLogStore()),
       signal,
@@ -91,8 +94,11 @@ describe.skipIf(skipDocker)("Postgres from the initialised image", () => {
       expect(image).toMatch(/^previewd-postgres-initialised:/);
       expect(postgresContainerHandle(second)?.image).toBe(image);
       const [a, b] = [postgresContainerHandle(first)!, postgresContainerHandle(second)!];
-      expect(a.volume).not.toBe(b.volume);
       expect(a.password).not.toBe(b.password);
+      // Each one's data is in its own container's writable layer: no volume, nothing mounted.
+      expect([a.volume, b.volume]).toEqual([undefined, undefined]);
+      for (const id of [a.containerId, b.containerId])
+        expect((await docker.getContainer(id).inspect()).Mounts).toEqual([]);
 
       await query(first, "create table orders (id int); insert into orders values (1)");
       const tables = "select tablename from pg_tables where schemaname = 'public'";
@@ -106,6 +112,23 @@ describe.skipIf(skipDocker)("Postgres from the initialised image", () => {
       url.port = String(hostPort);
       const again = { ...first, url: url.href };
       expect(await eventually(() => query(again, "select id from orders"), 60_000)).toEqual([{ id: 1 }]);
+
+      // Stopped (an engine restart), an update starts the same container again, data and all.
+      await docker.getContainer(a.containerId).stop({ t: 1 });
+      const events: string[] = [];
+      const ctx = { signal, event: (e: { message?: string }) => void events.push(e.message ?? "") };
+      const restarted = await startPostgresAgain({
+        docker,
+        env: { manifest: { services: { db: { type: "postgres", database: "shop" } } } } as never,
+        ctx: ctx as never,
+        name: "db",
+        current: again,
+        logs: new ContainerLogs(docker, "pginit-a", dataDir, new MemoryLogStore()),
+        readyTimeoutMs: 60_000,
+      });
+      expect(postgresContainerHandle(restarted)?.containerId).toBe(a.containerId);
+      expect(await query(restarted!, "select id from orders")).toEqual([{ id: 1 }]);
+      expect(events).toEqual(["its container again, with its data", `running (${image})`]);
     },
   );
 

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { ProvisionError } from "../../errors.ts";
-import type { DeployedService, RuntimeEnvironment } from "../runtime.ts";
+import type { DeployedService, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { redisAnswers } from "../service-readiness.ts";
 import { commandDeployed, commandProbe } from "./command-container.ts";
 import type { ContainerLogs } from "./container-logs.ts";
@@ -20,6 +20,7 @@ import { networkName } from "./docker-labels.ts";
 import { deployedService, ensureDatabase } from "./postgres-container.ts";
 import { redisDeployed, redisPort } from "./redis-container.ts";
 import { restartContainer } from "./run-container.ts";
+import { ignoreGone } from "./docker-engine.ts";
 import { dockerBlock } from "./service-image.ts";
 import { waitServiceContainer } from "./service-container.ts";
 
@@ -89,4 +90,27 @@ export async function restartServiceContainer(o: RestartServiceContainerOptions)
     await waitServiceContainer(wait, { ...handle, hostPort }, o.step);
   }
   return { ...starting, status: "running" };
+}
+
+/**
+ * On an update, a Postgres service whose container stopped: if it holds its data in its own layer
+ * (no volume) and still exists, that container starts again, data and all, rather than a new one
+ * from the image. Undefined when that is not the case (the caller creates a new container).
+ */
+export async function startPostgresAgain(
+  o: Omit<RestartServiceContainerOptions, "signal" | "step"> & { ctx: RuntimeContext },
+): Promise<DeployedService | undefined> {
+  const { docker, ctx, name } = o;
+  const handle = postgresContainerHandle(o.current);
+  if (!handle || handle.volume) return undefined;
+  if (!(await ignoreGone(docker.getContainer(handle.containerId).inspect()))) return undefined;
+  ctx.event({
+    step: "services",
+    app: name,
+    status: "started",
+    message: "its container again, with its data",
+  });
+  const service = await restartServiceContainer({ ...o, signal: ctx.signal, step: "services" });
+  ctx.event({ step: "services", app: name, status: "succeeded", message: `running (${handle.image})` });
+  return service;
 }

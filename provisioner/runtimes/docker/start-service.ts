@@ -62,6 +62,7 @@ async function start(options: StartServiceOptions, started: (message: string) =>
         envId: env.id,
         database,
         image,
+        dataInContainer: options.postgresImages.dataInContainer(image),
         ...(postgres && { previous: postgres }),
       });
       return { service, image };

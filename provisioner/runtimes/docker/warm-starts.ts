@@ -4,6 +4,7 @@
  */
 export const warmStartNames = [
   "initialisedPostgres",
+  "postgresDataInContainer",
   "rememberedImages",
   "precreatedContainers",
   "parallelStarts",
@@ -13,6 +14,9 @@ export type WarmStartName = (typeof warmStartNames)[number];
 /**
  * - `initialisedPostgres`: Postgres runs from an image whose data directory is initialised
  *   (postgres-initialised-image.ts) instead of running initdb in every new container.
+ * - `postgresDataInContainer`: a Postgres container from the initialised image keeps its data in
+ *   its own writable layer (copied on write, file by file) instead of a new volume, which the
+ *   engine fills with a copy of the image's whole data directory (~40 MB) before the first start.
  * - `rememberedImages`: which Postgres image a service runs is worked out once per previewd, then
  *   only checked for (postgres-images.ts).
  * - `precreatedContainers`: an app's container is created while what it depends on starts, and
