@@ -1,6 +1,6 @@
 /**
  * An in-memory Orchestrator for API, proxy and CLI tests. Tests drive it directly:
- * `setStatus`, `emit`, `failWith`, `setDirectUrl`.
+ * `setStatus`, `emit`, `failWith`, `setDirectUrl`, `setInstanceUrl`.
  */
 import type {
   CreateEnvironmentRequest,
@@ -9,7 +9,7 @@ import type {
   EnvironmentView,
 } from "../environments/environment-schema.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
-import type { CreateResult, Orchestrator, SettleResult } from "../orchestrator/orchestrator.ts";
+import type { CreateResult, Orchestrator, ResolvedApp, SettleResult } from "../orchestrator/orchestrator.ts";
 
 type Method = keyof Orchestrator;
 
@@ -21,6 +21,7 @@ export class FakeOrchestrator implements Orchestrator {
   readonly #changes = new Set<() => void>();
   readonly #failures = new Map<Method, unknown>();
   readonly #directUrls = new Map<string, string>();
+  readonly #instanceUrls = new Map<string, string>();
 
   constructor(private readonly baseDomain = "localhost:7070") {}
 
@@ -69,6 +70,13 @@ export class FakeOrchestrator implements Orchestrator {
     const key = `${id}/${app}`;
     if (directUrl) this.#directUrls.set(key, directUrl);
     else this.#directUrls.delete(key);
+  }
+
+  /** The app's instance behind its directUrl (Runtime.instanceUrl); undefined: none. */
+  setInstanceUrl(id: string, app: string, instanceUrl: string | undefined): void {
+    const key = `${id}/${app}`;
+    if (instanceUrl) this.#instanceUrls.set(key, instanceUrl);
+    else this.#instanceUrls.delete(key);
   }
 
   remove(id: string): void {
@@ -165,9 +173,10 @@ export class FakeOrchestrator implements Orchestrator {
     return () => listeners.delete(listener);
   }
 
-  resolveApp(id: string, app: string): { directUrl: string } | undefined {
+  resolveApp(id: string, app: string): ResolvedApp | undefined {
     const directUrl = this.#directUrls.get(`${id}/${app}`);
-    return directUrl ? { directUrl } : undefined;
+    const instanceUrl = this.#instanceUrls.get(`${id}/${app}`);
+    return directUrl ? { directUrl, ...(instanceUrl && { instanceUrl }) } : undefined;
   }
 
   #maybeFail(method: Method): void {

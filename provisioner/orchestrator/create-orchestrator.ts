@@ -28,7 +28,7 @@ import { OperationQueue } from "./operation-queue.ts";
 import { runOperation, type OperationDeps } from "./environment-operations.ts";
 import { EventHub } from "./event-hub.ts";
 import { EnvironmentSupervision } from "./environment-supervision.ts";
-import type { CreateResult, Orchestrator, SettleResult } from "./orchestrator.ts";
+import type { CreateResult, Orchestrator, ResolvedApp, SettleResult } from "./orchestrator.ts";
 import { settledWithin } from "./settled-within.ts";
 import { listScenarios, loadScenarioNow, requestedScenario } from "./scenario-operations.ts";
 import type { ScenarioService } from "./scenario-service.ts";
@@ -207,10 +207,12 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     return this.#events.subscribe(id, listener);
   }
 
-  resolveApp(id: string, app: string): { directUrl: string } | undefined {
-    const deployed = this.#records.get(id)?.deployment?.apps[app];
-    const running = deployed && deployed.status !== "stopped" && deployed.status !== "crashed";
-    return running ? { directUrl: deployed.directUrl } : undefined;
+  resolveApp(id: string, app: string): ResolvedApp | undefined {
+    const deployment = this.#records.get(id)?.deployment;
+    const deployed = deployment?.apps[app];
+    if (!deployed || deployed.status === "stopped" || deployed.status === "crashed") return undefined;
+    const instanceUrl = this.deps.runtimes[deployment.runtime]?.instanceUrl?.(deployed);
+    return { directUrl: deployed.directUrl, ...(instanceUrl && { instanceUrl }) };
   }
 
   /**

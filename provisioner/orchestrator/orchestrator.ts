@@ -21,6 +21,12 @@ export interface SettleResult {
   settled: boolean;
 }
 
+export interface ResolvedApp {
+  directUrl: string;
+  /** The app's current instance, behind the relay directUrl is (Runtime.instanceUrl). */
+  instanceUrl?: string;
+}
+
 export interface Orchestrator {
   /** Validates the request, the source and the manifest before creating anything. */
   create(request: CreateEnvironmentRequest): Promise<CreateResult>;
@@ -46,6 +52,9 @@ export interface Orchestrator {
   /** Past events of the environment's latest operation, then live ones via `subscribe`. */
   events(id: string): EnvironmentEvent[];
   subscribe(id: string, listener: (event: EnvironmentEvent) => void): () => void;
-  /** Where the proxy sends `<app>--<id>` traffic, or undefined if unknown / not running. */
-  resolveApp(id: string, app: string): { directUrl: string } | undefined;
+  /**
+   * Where the proxy sends `<app>--<id>` traffic, or undefined if unknown / not running:
+   * `instanceUrl` (Runtime.instanceUrl) when the runtime names one, else `directUrl`.
+   */
+  resolveApp(id: string, app: string): ResolvedApp | undefined;
 }

@@ -28,6 +28,7 @@ describe("preview proxy", () => {
   let echo: WebSocketServer;
   let server: RunningHttpServer;
   let apiHits = 0;
+  let upstreamUrl: string;
   const orchestrator = new FakeOrchestrator();
 
   beforeAll(async () => {
@@ -44,7 +45,7 @@ describe("preview proxy", () => {
     echo = new WebSocketServer({ server: upstream });
     echo.on("connection", (socket) => socket.on("message", (data) => socket.send(`echo: ${data}`)));
     await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 
     orchestrator.add("env-1", { status: "ready" });
     orchestrator.setDirectUrl("env-1", "web", upstreamUrl);
@@ -78,6 +79,25 @@ describe("preview proxy", () => {
       host: "web--env-1.localhost:7070",
       forwardedFor: "127.0.0.1",
     });
+  });
+
+  it("goes to the app's instance when its runtime names one, past the relay its directUrl is", async () => {
+    orchestrator.add("env-4", { status: "ready" });
+    orchestrator.setDirectUrl("env-4", "web", "http://127.0.0.1:1"); // nothing listens on port 1
+    orchestrator.setInstanceUrl("env-4", "web", upstreamUrl);
+    const response = await get(`${server.url}/direct`, "web--env-4.localhost");
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ url: "/direct", host: "web--env-4.localhost" });
+    const socket = new WebSocket(`${server.url.replace("http", "ws")}/socket`, {
+      headers: { host: "web--env-4.localhost" },
+    });
+    const reply = await new Promise<string>((resolve, reject) => {
+      socket.on("open", () => socket.send("direct"));
+      socket.on("message", (data) => resolve(String(data)));
+      socket.on("error", reject);
+    });
+    socket.close();
+    expect(reply).toBe("echo: direct");
   });
 
   it("leaves other hosts to the API", async () => {

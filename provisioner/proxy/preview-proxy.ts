@@ -1,6 +1,10 @@
 /**
  * The preview proxy: `<app>--<env-id>.<base-domain>` requests and WebSockets go to the app's
- * directUrl. The Host header is kept so apps see (and build links from) their preview URL.
+ * current instance when its runtime names one (the process runtime: the port its front relays to,
+ * so a request crosses one relay, this one, not two), else to its directUrl. The record names a
+ * new instance once the front points at it: the proxy switches with the front, and the event that
+ * follows retires the environment's connections to the old one (upstream-pools.ts).
+ * The Host header is kept so apps see (and build links from) their preview URL.
  * With a token set, `access` decides first (see preview-access.ts); nothing refused reaches the app.
  * Requests reuse keep-alive connections to the apps, one pool per environment (upstream-pools.ts).
  */
@@ -77,7 +81,8 @@ export function createPreviewProxy({
     // Every proxied request (each asset, each HMR poll) lands here: look the target up without
     // building every environment's view; the views are only for the error pages below.
     for (const { app, envId } of parsed.candidates) {
-      const target = orchestrator.resolveApp(envId, app)?.directUrl;
+      const resolved = orchestrator.resolveApp(envId, app);
+      const target = resolved?.instanceUrl ?? resolved?.directUrl;
       if (target) return { kind: "proxy", target, envId, app };
     }
     const environments = orchestrator.list();

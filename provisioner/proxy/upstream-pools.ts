@@ -1,14 +1,15 @@
 /**
  * Keep-alive connections from the proxy to the apps: one http.Agent per environment, so a
- * request reuses a connection to its app's front (and the front's to the app) instead of opening
- * two per request, and no connection ever carries two environments' traffic, even when a port
- * passes from a deleted environment to a new one.
+ * request reuses a connection to its app (its current instance, or its front and the front's to
+ * the app) instead of opening one per request, and no connection ever carries two environments'
+ * traffic, even when a port passes from a deleted environment to a new one.
  *
- * A redeploy points the app's front at a new instance; connections opened before keep reaching
- * the old one. Every event of an environment (the switchover's "now serving" among them, emitted
- * once the front points at the new instance) therefore retires its pool: idle connections close
- * at once, busy ones close when their response is done, so the old instance drains promptly and
- * the next request opens a connection that reaches the new one.
+ * A redeploy starts a new instance and points the app's front (and the record, which the proxy
+ * reads) at it; connections opened before keep reaching the old one. Every event of an
+ * environment (the switchover's "now serving" among them, emitted once the front and the record
+ * name the new instance) therefore retires its pool: idle connections close at once, busy ones
+ * close when their response is done, so the old instance drains promptly and the next request
+ * opens a connection that reaches the new one.
  */
 import http from "node:http";
 

@@ -123,6 +123,14 @@ export interface Runtime {
    */
   browserEndpoint?(envId: string): string | undefined;
   /**
+   * Where the app's current instance listens (`http://127.0.0.1:<port>`) when its directUrl is a
+   * relay in front of it (a front, fronts/app-front.ts), read from the deployed app's handle: the
+   * preview proxy goes there directly, one relay hop less. A switchover puts the new instance on
+   * record once the front points at it, so the proxy and the front switch together. Left out by
+   * runtimes whose directUrl reaches the instance with no relay of previewd's in between.
+   */
+  instanceUrl?(app: DeployedApp): string | undefined;
+  /**
    * Starts one service again, clean, on the same address inside the environment (a scenario load
    * does it to `command` services, so a twin forgets what it held in memory). Resolves with the
    * deployment holding the service's new handle; throws a ProvisionError if it does not come back.

@@ -26,6 +26,15 @@ export function appHandle(app: DeployedApp | undefined): AppHandle | undefined {
   return { pid: h.pid, pgid: h.pgid, port: h.port, ...(front && { front }) };
 }
 
+/**
+ * The app's own process (`http://127.0.0.1:<port>`), which its front relays to: where the preview
+ * proxy sends its requests (Runtime.instanceUrl).
+ */
+export function instanceUrlOf(app: DeployedApp): string | undefined {
+  const handle = appHandle(app);
+  return handle && `http://127.0.0.1:${handle.port}`;
+}
+
 /** What every service process has, whatever its type. */
 export interface ServiceProcessHandle {
   /** The server's pid; a `command` service's also leads its own process group. */

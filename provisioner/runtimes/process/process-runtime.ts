@@ -24,7 +24,7 @@ import { EnvironmentPorts } from "./environment-ports.ts";
 import { execCommand } from "./exec-command.ts";
 import { OutputCapture } from "./output-capture.ts";
 import { PortAllocator } from "./port-allocator.ts";
-import { appHandle, serviceHandle } from "./process-handles.ts";
+import { appHandle, instanceUrlOf, serviceHandle } from "./process-handles.ts";
 import { frontPorts } from "./interpolation-values.ts";
 import { frontRunning, startFront } from "../fronts/app-front.ts";
 import { stopGroups } from "./process-group.ts";
@@ -279,6 +279,8 @@ class ProcessRuntime implements Runtime {
     if (clusters.length > 0) this.#logger.info({ envIds: clusters }, "removed orphaned Postgres clusters");
     return [...new Set([...orphans, ...clusters])];
   }
+
+  readonly instanceUrl = instanceUrlOf;
 
   supervise(env: RuntimeEnvironment, deployment: Deployment, ctx: SupervisionContext): Supervision {
     return superviseProcesses({
