@@ -368,12 +368,23 @@ describe("process runtime: an environment's life", () => {
     deployment = updated;
   });
 
-  it("a new previewd adopts the running environment and resumes its logs", async () => {
-    await runtime.close();
+  it("a new previewd adopts the running environment, resumes its logs and stops what is not on record", async () => {
+    // previewd stops while a redeploy's old web process still drains (a client holds it open).
+    await writeFile(join(env.rootDir, "apps/web/server.js"), `${files["apps/web/server.js"]}\n// v3\n`);
+    const client = connect(deployment.apps.web!.handle.port as number, "127.0.0.1");
+    await once(client, "connect");
+    const updated = await runtime.update(env, deployment, makeContext(provisioned.logs).ctx);
+    const draining = expect.objectContaining({ pid: pid(deployment, "web") });
+    expect(await scanProcesses({ owner, envId: env.id })).toContainEqual(draining);
+    deployment = updated;
     const next = newRuntime();
     const adopting = makeContext();
     const adopted = await next.adopt(env, deployment, adopting.ctx);
     expect(adopted).toEqual(deployment);
+    // Not after the drain's 5 s: the adopting previewd stopped it, as nothing else on record would.
+    expect(await scanProcesses({ owner, envId: env.id })).not.toContainEqual(draining);
+    client.destroy();
+    await runtime.close();
     await get(`${deployment.apps.api?.directUrl}/log?text=after-restart`);
     await eventually(() => adopting.logs.query(env.id, { grep: "after-restart" }).length === 1);
     // Only new lines: what came before the restart was captured by the previous instance.

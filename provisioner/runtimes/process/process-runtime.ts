@@ -40,6 +40,7 @@ import { superviseProcesses } from "./process-supervision.ts";
 import { checkServicePrerequisites } from "./service-prerequisites.ts";
 import { restartServiceProcess } from "./service-restart.ts";
 import { Retirements } from "./retirements.ts";
+import { stopUnrecordedInstances } from "./unrecorded-instances.ts";
 import { commandServiceChanged } from "../service-input-hash.ts";
 import { removeOrphanPostgresData, removePostgresData } from "./postgres-home.ts";
 
@@ -244,6 +245,9 @@ class ProcessRuntime implements Runtime {
     // Resume from the current end: earlier lines were captured before the restart.
     await Promise.all(names.map((name) => state.output.follow(name, name, true)));
     const adopted = await this.#reviveFronts(env, deployment);
+    const strays = await stopUnrecordedInstances(this.#owner, env.id, deployment, this.#stopGraceMs);
+    if (strays.length > 0)
+      this.#logger.info({ envId: env.id, pgids: strays }, "stopped app processes not on record");
     this.#logger.info({ envId: env.id }, "adopted running processes");
     return adopted;
   }
