@@ -2,8 +2,8 @@
  * The preview proxy against the app's directUrl, in the same run: HTTP (autocannon, keep-alive)
  * and WebSocket echo, at 10 and 100 connections. The upstream is the fixture monorepo's web app
  * (GET /healthz answers "ok", /ws echoes) in a real process-runtime environment of a
- * `previewd serve` of its own, so the measured path is proxy → front → app and the direct one
- * front → app. Beside them, in turn with them so the machine's noise falls on all alike:
+ * `previewd serve` of its own, so the measured path is proxy → app (the app's instance,
+ * Runtime.instanceUrl) and the direct one (directUrl) front → app. Beside them, in turn with them so the machine's noise falls on all alike:
  * - the floor: one more front (a bare TCP relay process) before the direct path: what any proxy
  *   in a process of its own costs here, before it does any work per request;
  * - before: http-proxy-3 without keep-alive, as the proxy was (HTTP only; WebSockets never pooled);
