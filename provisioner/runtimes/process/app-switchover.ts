@@ -3,11 +3,9 @@
  * port of its own beside the process serving; once it is healthy the app's front (its stable
  * address, fronts/app-front.ts) is pointed at it, the record names it, and only then does the
  * old process stop: once the connections it serves are done, or `drainMs` passed, SIGTERM, then
- * SIGKILL after the grace period. That happens in the background (retirements.ts): the switch is
- * done, and the redeploy `ready`, once the new process serves. A new process that fails its
- * start or health check is stopped and leaves the old one serving and the record as it was.
+ * SIGKILL after the grace period. A new process that fails its start or health check is
+ * stopped and leaves the old one serving and the record as it was.
  */
-import { errorMessage } from "../../errors.ts";
 import { keepFront, frontUrl, type Front, type FrontPlace } from "../fronts/app-front.ts";
 import { drainConnections } from "../fronts/open-connections.ts";
 import type { DeployedApp, Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
@@ -100,22 +98,15 @@ export async function switchApp(o: SwitchAppOptions): Promise<void> {
       status: "info",
       message: `now serving from port ${port}; old process stopping`,
     });
-    state.retirements.add(
-      (cut) => retire(o, old, cut),
-      (error) =>
-        ctx.event({ step: "start", app, status: "info", message: `old process: ${errorMessage(error)}` }),
-    );
+    await retire(o, old);
   } else if (old && !serving && old.port !== front.port) {
     state.ports.release(old.port); // It died: nothing holds its port.
   }
 }
 
-/**
- * Lets the old process finish what it serves (up to `drainMs`, or until `cut`), then stops it
- * and frees its port.
- */
-async function retire(o: SwitchAppOptions, old: AppHandle, cut?: AbortSignal): Promise<void> {
-  const open = await drainConnections(old.pid, old.port, o.drainMs, cut ?? o.ctx.signal);
+/** Lets the old process finish what it serves (up to `drainMs`), then stops it and frees its port. */
+async function retire(o: SwitchAppOptions, old: AppHandle): Promise<void> {
+  const open = await drainConnections(old.pid, old.port, o.drainMs, o.ctx.signal);
   await stopGroups([{ pgid: old.pgid, role: "app" }], o.stopGraceMs);
   o.state.ports.release(old.port);
   if (open > 0)

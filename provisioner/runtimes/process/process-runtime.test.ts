@@ -1,8 +1,6 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +13,7 @@ import type { Deployment, Runtime, RuntimeContext, RuntimeEnvironment } from "..
 import { portFree } from "./port-allocator.ts";
 import { stopGroups } from "./process-group.ts";
 import { scanProcesses } from "./process-scan.ts";
+import { labelVariables } from "./process-labels.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
 import { ownerDir, rootHome } from "./postgres-home.ts";
 import { worktreePlace } from "./runner-places.ts";
@@ -323,18 +322,7 @@ describe("process runtime: an environment's life", () => {
   it("update restarts only the app whose inputs changed, on the same port, keeping the data", async () => {
     await writeFile(join(env.rootDir, "apps/web/server.js"), `${files["apps/web/server.js"]}\n// v2\n`);
     const updating = makeContext(provisioned.logs);
-    // A client still connected to the old web process: it drains after the update, not during it.
-    const client = connect(deployment.apps.web!.handle.port as number, "127.0.0.1");
-    await once(client, "connect");
     const updated = await runtime.update(env, deployment, updating.ctx);
-    const oldWeb = expect.objectContaining({ pid: pid(deployment, "web") });
-    expect(await scanProcesses({ owner, envId: env.id })).toContainEqual(oldWeb);
-    client.destroy();
-    await eventually(
-      async () =>
-        !(await scanProcesses({ owner, envId: env.id })).some((p) => p.pid === pid(deployment, "web")),
-      15_000,
-    );
     expect(pid(updated, "api")).toBe(pid(deployment, "api"));
     expect(servicePid(updated, "db")).toBe(servicePid(deployment, "db"));
     expect(pid(updated, "web")).not.toBe(pid(deployment, "web"));
@@ -349,7 +337,9 @@ describe("process runtime: an environment's life", () => {
     expect(await readFile(join(env.rootDir, ".install-count"), "utf8")).toBe("x\n");
     expect(await get(`${updated.apps.web?.directUrl}/api`)).toBe("api answered ok");
     expect(JSON.parse(await get(`${updated.apps.api?.directUrl}/notes`))).toEqual(["first"]);
-    expect(await scanProcesses({ owner, envId: env.id })).not.toContainEqual(oldWeb);
+    expect(await scanProcesses({ owner, envId: env.id })).not.toContainEqual(
+      expect.objectContaining({ pid: pid(deployment, "web") }),
+    );
     deployment = updated;
 
     // Nothing changed since: nothing restarts, nothing rebuilds.
@@ -369,22 +359,24 @@ describe("process runtime: an environment's life", () => {
   });
 
   it("a new previewd adopts the running environment, resumes its logs and stops what is not on record", async () => {
-    // previewd stops while a redeploy's old web process still drains (a client holds it open).
-    await writeFile(join(env.rootDir, "apps/web/server.js"), `${files["apps/web/server.js"]}\n// v3\n`);
-    const client = connect(deployment.apps.web!.handle.port as number, "127.0.0.1");
-    await once(client, "connect");
-    const updated = await runtime.update(env, deployment, makeContext(provisioned.logs).ctx);
-    const draining = expect.objectContaining({ pid: pid(deployment, "web") });
-    expect(await scanProcesses({ owner, envId: env.id })).toContainEqual(draining);
-    deployment = updated;
+    // previewd stopped while a replaced web process was still draining: labelled, not on record.
+    const stray = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, ...labelVariables({ owner, envId: env.id, role: "app", name: "web" }) },
+    });
+    stray.unref();
+    await eventually(async () =>
+      (await scanProcesses({ owner, envId: env.id })).some((p) => p.pid === stray.pid),
+    );
+    await runtime.close();
     const next = newRuntime();
     const adopting = makeContext();
     const adopted = await next.adopt(env, deployment, adopting.ctx);
     expect(adopted).toEqual(deployment);
-    // Not after the drain's 5 s: the adopting previewd stopped it, as nothing else on record would.
-    expect(await scanProcesses({ owner, envId: env.id })).not.toContainEqual(draining);
-    client.destroy();
-    await runtime.close();
+    expect(await scanProcesses({ owner, envId: env.id })).not.toContainEqual(
+      expect.objectContaining({ pid: stray.pid }),
+    );
     await get(`${deployment.apps.api?.directUrl}/log?text=after-restart`);
     await eventually(() => adopting.logs.query(env.id, { grep: "after-restart" }).length === 1);
     // Only new lines: what came before the restart was captured by the previous instance.

@@ -39,7 +39,6 @@ import { servicesDir } from "./postgres-service.ts";
 import { superviseProcesses } from "./process-supervision.ts";
 import { checkServicePrerequisites } from "./service-prerequisites.ts";
 import { restartServiceProcess } from "./service-restart.ts";
-import { Retirements } from "./retirements.ts";
 import { stopUnrecordedInstances } from "./unrecorded-instances.ts";
 import { commandServiceChanged } from "../service-input-hash.ts";
 import { removeOrphanPostgresData, removePostgresData } from "./postgres-home.ts";
@@ -170,8 +169,6 @@ class ProcessRuntime implements Runtime {
   }
 
   async update(env: RuntimeEnvironment, current: Deployment, ctx: RuntimeContext): Promise<Deployment> {
-    // The previous update's old processes are gone first: one replaced process per app at most.
-    await this.#envs.get(env.id)?.retirements.settled();
     const deployment = structuredClone(current);
     const steps = this.#steps(env, ctx, deployment);
     const manifest = env.manifest;
@@ -349,8 +346,6 @@ class ProcessRuntime implements Runtime {
   async close(): Promise<void> {
     const states = [...this.#envs.values()];
     this.#envs.clear();
-    // Environments keep running without previewd; processes they replaced do not.
-    await Promise.all(states.map((s) => s.retirements.cut()));
     await Promise.all(states.map((s) => s.output.stopAll()));
   }
 
@@ -360,7 +355,6 @@ class ProcessRuntime implements Runtime {
       state = {
         output: new OutputCapture(env.id, env.dataDir, logs),
         ports: new EnvironmentPorts(this.#ports),
-        retirements: new Retirements(),
       };
       this.#envs.set(env.id, state);
     }
@@ -388,7 +382,6 @@ class ProcessRuntime implements Runtime {
 
   /** Stops every process labelled with the environment (found by scan, so no record is needed) and forgets it. */
   async #removeEverything(envId: string): Promise<void> {
-    await this.#envs.get(envId)?.retirements.cut();
     // A few rounds: a process may spawn a child while its group is being stopped.
     for (let round = 0; round < 3; round++) {
       const found = await scanProcesses({ owner: this.#owner, envId });

@@ -18,7 +18,6 @@ import type { EnvironmentPorts } from "./environment-ports.ts";
 import { runInstall, type SharedInstalls } from "./install-step.ts";
 import { interpolationValues } from "./interpolation-values.ts";
 import type { OutputCapture } from "./output-capture.ts";
-import type { Retirements } from "./retirements.ts";
 import { waitPortFree } from "./port-allocator.ts";
 import { InstallGate } from "./install-gate.ts";
 import { appHandle, serviceHandle, serviceStopTarget } from "./process-handles.ts";
@@ -33,8 +32,6 @@ import type { BuildSeeds } from "./build-seeds.ts";
 export interface ProcessEnvironment {
   output: OutputCapture;
   ports: EnvironmentPorts;
-  /** Replaced app processes draining after a redeploy's `ready` (retirements.ts). */
-  retirements: Retirements;
 }
 
 export interface ProcessStepsOptions {

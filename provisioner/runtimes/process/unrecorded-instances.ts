@@ -1,6 +1,6 @@
 /**
- * App processes of an environment that its record does not name: an old instance that was still
- * draining after a redeploy (retirements.ts), or a new one an update had started, when previewd
+ * App processes of an environment that its record does not name: an old instance still draining
+ * after a redeploy switched (app-switchover.ts), or a new one an update had started, when previewd
  * stopped without finishing. A previewd that adopts the environment stops them; nothing else would.
  */
 import type { Deployment } from "../runtime.ts";
