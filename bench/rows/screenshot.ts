@@ -11,6 +11,8 @@ import path from "node:path";
 import { loadConfig } from "../../provisioner/config.ts";
 import { silentLogger } from "../../provisioner/logger.ts";
 import { startPreviewd } from "../../provisioner/previewd.ts";
+import { ownerIdOf } from "../../provisioner/owner-id.ts";
+import { browserUser } from "../../provisioner/runtimes/process/runner-places.ts";
 import { CdpConnection } from "../../devtools-bridge/cdp/cdp-connection.ts";
 import { createBrowserFixture } from "../../test/helpers/browser-fixture.ts";
 import { temporaryDataDir } from "../../test/helpers/previewd-harness.ts";
@@ -27,9 +29,13 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-/** The browser's own endpoint, read from Chromium's DevToolsActivePort file (not from previewd). */
+/**
+ * The browser's own endpoint, read from Chromium's DevToolsActivePort file (not from previewd):
+ * in the data dir, or as root in the owner's folder of the root layout, where previewd puts it.
+ */
 async function directEndpoint(dataDir: string, envId: string): Promise<string> {
-  const browsers = path.join(dataDir, "browsers");
+  const { browserUser: asRoot } = await browserUser(ownerIdOf(dataDir));
+  const browsers = asRoot?.browsersDir ?? path.join(dataDir, "browsers");
   const dir = (await readdir(browsers)).find((d) => d.startsWith(`${envId}-`));
   const [port, wsPath] = (await readFile(path.join(browsers, dir!, "DevToolsActivePort"), "utf8"))
     .trim()
