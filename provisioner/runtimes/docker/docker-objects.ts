@@ -85,10 +85,38 @@ async function whileStoresReload<T>(work: () => Promise<T>, attempts = 20): Prom
   }
 }
 
-/** Removes every container, network and volume with our owner label and this environment's id. */
-export async function removeLabelled(docker: Docker, owner: string, envId: string): Promise<void> {
+/**
+ * Removes every container, network and volume with our owner label and this environment's id,
+ * then lists them again until none is left: just after an engine restart a network can be listed
+ * before its driver has it back, and its removal answers 404 ("gone") while it stays.
+ */
+export async function removeLabelled(
+  docker: Docker,
+  owner: string,
+  envId: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const filters = labelFilter({ owner, envId });
-  await whileEngineRestarts(() => whileStoresReload(() => removeAll(docker, filters)));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await whileEngineRestarts(() => whileStoresReload(() => removeAll(docker, filters)));
+    const left = await whileEngineRestarts(() => whileStoresReload(() => listAll(docker, filters)));
+    if (left.length === 0) return;
+    if (Date.now() >= deadline)
+      throw new Error(`Docker objects of environment ${envId} stay after removal: ${left.join(", ")}`);
+    await sleep(500);
+  }
+}
+
+async function listAll(docker: Docker, filters: { label: string[] }): Promise<string[]> {
+  const containers = await docker.listContainers({ all: true, filters });
+  const networks = await docker.listNetworks({ filters });
+  const { Volumes } = await docker.listVolumes({ filters });
+  return [
+    ...containers.map((c) => `container ${c.Names?.[0] ?? c.Id}`),
+    ...networks.map((n) => `network ${n.Name}`),
+    ...(Volumes ?? []).map((v) => `volume ${v.Name}`),
+  ];
 }
 
 async function removeAll(docker: Docker, filters: { label: string[] }): Promise<void> {
