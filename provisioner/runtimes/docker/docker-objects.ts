@@ -57,13 +57,18 @@ function engineGone(error: unknown): boolean {
 }
 
 /** Retries `work` while the engine is not answering (a dockerd restart), up to `timeoutMs`. */
-export async function whileEngineRestarts<T>(work: () => Promise<T>, timeoutMs = 90_000): Promise<T> {
+export async function whileEngineRestarts<T>(
+  work: () => Promise<T>,
+  timeoutMs = 90_000,
+  onTrouble: () => void = () => {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await work();
     } catch (error) {
       if (!engineGone(error) || Date.now() >= deadline) throw error;
+      onTrouble();
       await sleep(500);
     }
   }
@@ -74,12 +79,17 @@ export async function whileEngineRestarts<T>(work: () => Promise<T>, timeoutMs =
  * then fails with a 500 for a few seconds ("database not open", "failed to update store … no such
  * file or directory"). Asked again, it works.
  */
-async function whileStoresReload<T>(work: () => Promise<T>, attempts = 20): Promise<T> {
+async function whileStoresReload<T>(
+  work: () => Promise<T>,
+  onTrouble: () => void,
+  attempts = 20,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
       if (dockerStatus(error) !== 500 || attempt >= attempts) throw error;
+      onTrouble();
       await sleep(500);
     }
   }
@@ -87,23 +97,33 @@ async function whileStoresReload<T>(work: () => Promise<T>, attempts = 20): Prom
 
 /**
  * Removes every container, network and volume with our owner label and this environment's id,
- * then lists them again until none is left: just after an engine restart a network can be listed
- * before its driver has it back, and its removal answers 404 ("gone") while it stays.
+ * then lists them again until none is left. An engine that is shutting down or starting up
+ * answers with 500s, and may list nothing of what it still has on disk: after such answers the
+ * lists are trusted only once the engine has answered cleanly for `settleMs`, so what it shows
+ * again after a restart is removed too.
  */
 export async function removeLabelled(
   docker: Docker,
   owner: string,
   envId: string,
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
+  settleMs = 10_000,
 ): Promise<void> {
   const filters = labelFilter({ owner, envId });
   const deadline = Date.now() + timeoutMs;
+  let troubledAt: number | undefined;
+  const trouble = () => void (troubledAt = Date.now());
+  const ask = <T>(work: () => Promise<T>) =>
+    whileEngineRestarts(() => whileStoresReload(work, trouble), 90_000, trouble);
   for (;;) {
-    await whileEngineRestarts(() => whileStoresReload(() => removeAll(docker, filters)));
-    const left = await whileEngineRestarts(() => whileStoresReload(() => listAll(docker, filters)));
-    if (left.length === 0) return;
+    await ask(() => removeAll(docker, filters));
+    const left = await ask(() => listAll(docker, filters));
+    const settled = troubledAt === undefined || Date.now() - troubledAt >= settleMs;
+    if (left.length === 0 && settled) return;
     if (Date.now() >= deadline)
-      throw new Error(`Docker objects of environment ${envId} stay after removal: ${left.join(", ")}`);
+      throw new Error(
+        `Docker objects of environment ${envId} stay after removal: ${left.join(", ") || "none listed, but the engine did not settle"}`,
+      );
     await sleep(500);
   }
 }
