@@ -12,6 +12,7 @@ import { chromium } from "playwright-core";
 import puppeteer from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { upgradeStatus } from "./helpers/upgrade-status.ts";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
 import { browserPids } from "./helpers/browser-processes.ts";
 import { requireChromium, skipWithoutChromium } from "./helpers/chromium.ts";
@@ -404,17 +405,5 @@ function httpStatus(port: number, path: string, headers: Record<string, string>)
     });
     req.on("error", reject);
     req.end();
-  });
-}
-
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url, { headers });
-    socket.once("open", () => {
-      socket.close();
-      resolve(101);
-    });
-    socket.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
-    socket.once("error", () => resolve(0));
   });
 }

@@ -8,7 +8,7 @@ import CDP from "chrome-remote-interface";
 import { chromium } from "playwright-core";
 import puppeteer from "puppeteer-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+import { upgradeStatus } from "../helpers/upgrade-status.ts";
 import type { EnvironmentView } from "../../provisioner/environments/environment-schema.ts";
 import type { Harness } from "../helpers/previewd-harness.ts";
 import { auth, token, type TokenPreviewd } from "./token-previewd.ts";
@@ -119,17 +119,5 @@ export function describeBrowserUrl(previewd: () => TokenPreviewd): void {
       expect(reset.status).toBe(200);
       expect(reset.body.wasRunning).toBe(true);
     });
-  });
-}
-
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url, { headers });
-    socket.once("open", () => {
-      socket.close();
-      resolve(101);
-    });
-    socket.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
-    socket.once("error", () => resolve(0));
   });
 }
