@@ -5,7 +5,7 @@
  * in `packageManager` is checked instead of signatures, always.
  */
 import { execFile } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -108,8 +108,8 @@ describe("the pnpm and yarn shims", () => {
     const dir = project({ name: "x" });
     await writeShims(where);
     const tools = mkdtempSync(path.join(os.tmpdir(), "previewd-path-"));
-    writeFileSync(path.join(tools, "pnpm"), "#!/bin/sh\necho pnpm from PATH\n");
-    chmodSync(path.join(tools, "pnpm"), 0o755);
+    // A pnpm on PATH, written executable as an installer writes it.
+    writeFileSync(path.join(tools, "pnpm"), "#!/bin/sh\necho pnpm from PATH\n", { mode: 0o755 });
     const withTool = corepackVariables(`${tools}:/usr/bin:/bin`, where);
     const found = await run("pnpm", ["--version"], { cwd: dir, env: withTool });
     expect(found.stdout.trim()).toBe("pnpm from PATH");
