@@ -58,6 +58,14 @@ export async function switchAppContainer(o: SwitchContainerOptions): Promise<voi
   // With no container serving, the front starts while the new one gets healthy (a process spawn,
   // ~0.5 s under load, that the apps depending on this one would otherwise wait for too).
   let early: { port: number; front: Promise<Front> } | undefined;
+  /** The app's front (its own, or a new one on a new port), pointed at `to`'s published port. */
+  const pointFront = async (to: DeployedApp) => {
+    const port = old?.front?.port ?? (await state.ports.allocate());
+    const target = appContainerHandle(to)?.hostPort ?? 0;
+    early = { port, front: step("start", app, () => keepFront(place, old?.front, port, target)) };
+    early.front.catch(() => undefined); // Awaited below, or by giveUp.
+    return early;
+  };
   const joined = serving ? moves.expect() : () => undefined;
   const giveUp = async () => {
     joined();
@@ -98,12 +106,7 @@ export async function switchAppContainer(o: SwitchContainerOptions): Promise<voi
           // finds both (and recovery removes both, found by their labels anyway).
           if (serving && previous) previous.handle.next = starting.handle;
           else deployment.apps[app] = starting;
-          if (!serving) {
-            const port = old?.front?.port ?? (await state.ports.allocate());
-            const target = appContainerHandle(starting)?.hostPort ?? 0;
-            early = { port, front: step("start", app, () => keepFront(place, old?.front, port, target)) };
-            early.front.catch(() => undefined); // Awaited below, or by giveUp.
-          }
+          if (!serving) await pointFront(starting);
           await ctx.checkpoint(structuredClone(deployment));
         },
       }),
@@ -121,12 +124,7 @@ export async function switchAppContainer(o: SwitchContainerOptions): Promise<voi
 
   let front: Front;
   try {
-    if (!early) {
-      const port = old?.front?.port ?? (await state.ports.allocate());
-      const target = appContainerHandle(started)?.hostPort ?? 0;
-      early = { port, front: step("start", app, () => keepFront(place, old?.front, port, target)) };
-    }
-    front = await early.front;
+    front = await (early ?? (await pointFront(started))).front;
   } catch (error) {
     await giveUp();
     throw error;
