@@ -31,6 +31,20 @@ describe("preview proxy", () => {
   let upstreamUrl: string;
   const orchestrator = new FakeOrchestrator();
 
+  /** Sends `message` over a WebSocket through the proxy as `host`, and answers the reply. */
+  async function echoThrough(host: string, message: string): Promise<string> {
+    const socket = new WebSocket(`${server.url.replace("http", "ws")}/socket`, { headers: { host } });
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        socket.on("open", () => socket.send(message));
+        socket.on("message", (data) => resolve(String(data)));
+        socket.on("error", reject);
+      });
+    } finally {
+      socket.close();
+    }
+  }
+
   beforeAll(async () => {
     upstream = http.createServer((req, res) => {
       res.setHeader("content-type", "application/json");
@@ -88,16 +102,7 @@ describe("preview proxy", () => {
     const response = await get(`${server.url}/direct`, "web--env-4.localhost");
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ url: "/direct", host: "web--env-4.localhost" });
-    const socket = new WebSocket(`${server.url.replace("http", "ws")}/socket`, {
-      headers: { host: "web--env-4.localhost" },
-    });
-    const reply = await new Promise<string>((resolve, reject) => {
-      socket.on("open", () => socket.send("direct"));
-      socket.on("message", (data) => resolve(String(data)));
-      socket.on("error", reject);
-    });
-    socket.close();
-    expect(reply).toBe("echo: direct");
+    expect(await echoThrough("web--env-4.localhost", "direct")).toBe("echo: direct");
   });
 
   it("leaves other hosts to the API", async () => {
@@ -108,16 +113,7 @@ describe("preview proxy", () => {
   });
 
   it("proxies WebSockets", async () => {
-    const socket = new WebSocket(`${server.url.replace("http", "ws")}/socket`, {
-      headers: { host: "web--env-1.localhost:7070" },
-    });
-    const reply = await new Promise<string>((resolve, reject) => {
-      socket.on("open", () => socket.send("hello"));
-      socket.on("message", (data) => resolve(String(data)));
-      socket.on("error", reject);
-    });
-    socket.close();
-    expect(reply).toBe("echo: hello");
+    expect(await echoThrough("web--env-1.localhost:7070", "hello")).toBe("echo: hello");
   });
 
   it("answers an unknown preview host with 404 naming the environments", async () => {
