@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
@@ -9,9 +10,20 @@ import { scanProcesses } from "../process/process-scan.ts";
 import { frontRunning, pointFront, startFront, stopFront, stopFronts, type FrontPlace } from "./app-front.ts";
 import { openConnections } from "./open-connections.ts";
 
-/** An HTTP server on a free loopback port answering `name` to everything. */
-async function upstream(name: string): Promise<{ port: number; server: http.Server }> {
-  const server = http.createServer((_req, res) => res.end(name));
+/**
+ * An HTTP server on a free loopback port answering `name` to everything; `slow`: its first byte
+ * after 1.5 s (longer than a front waits on a quiet connection), the rest 100 ms after that.
+ */
+async function upstream(name: string, slow = false): Promise<{ port: number; server: http.Server }> {
+  const server = http.createServer((_req, res) => {
+    if (!slow) return res.end(name);
+    res.setHeader("content-length", name.length);
+    setTimeout(() => {
+      res.write(name.slice(0, 1));
+      setTimeout(() => res.end(name.slice(1)), 100);
+    }, 1_500);
+  });
+  server.keepAliveTimeout = 0; // Keeps an idle connection open for as long as the client does.
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { port: (server.address() as net.AddressInfo).port, server };
 }
@@ -59,7 +71,7 @@ describe("an app's front", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("forwards to its target; a new target takes every later connection, open ones stay", async () => {
+  it("forwards to its target; a new target takes every later connection, and idle old ones end", async () => {
     const a = await upstream("a");
     const b = await upstream("b");
     servers.push(a.server, b.server);
@@ -73,15 +85,39 @@ describe("an app's front", () => {
     expect(await ask(kept)).toBe("a");
     expect(await openConnections(process.pid, a.port)).toBe(1);
 
+    const ended = once(kept, "end");
     await pointFront(place, b.port);
     expect(await get(front.port)).toBe("b");
-    expect(await ask(kept)).toBe("a"); // Opened before the switch: still the old instance's.
-    kept.destroy();
+    // Idle and kept alive, to the old instance: the front ends it, so the client's next request
+    // opens a new connection, to the new instance, and the old one has nothing left to serve.
+    await ended;
     await expect.poll(() => openConnections(process.pid, a.port)).toBe(0);
+    kept.destroy();
 
     await stopFront(place, front);
     expect(await frontRunning(place, front)).toBe(false);
     await expect(get(front.port)).rejects.toThrow();
+  });
+
+  it("lets a connection waiting for its answer have all of it from the old instance", async () => {
+    const slow = await upstream("slow a", true);
+    const b = await upstream("b");
+    servers.push(slow.server, b.server);
+    const here = { ...place, app: "admin" };
+    const front = await startFront(here, await freePort(), slow.port);
+
+    const kept = net.connect(front.port, "127.0.0.1");
+    await once(kept, "connect");
+    const answer = ask(kept); // The switch comes while it waits.
+    await expect.poll(() => openConnections(process.pid, slow.port)).toBe(1);
+    const ended = once(kept, "end");
+    await pointFront(here, b.port);
+    expect(await get(front.port)).toBe("b");
+    expect(await answer).toBe("slow a");
+    await ended; // Then idle: ended.
+    await expect.poll(() => openConnections(process.pid, slow.port)).toBe(0);
+    kept.destroy();
+    await stopFront(here, front);
   });
 
   it("fails with the reason when its port is taken", async () => {
