@@ -10,7 +10,13 @@ import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
 import { ownerIdOf } from "../provisioner/owner-id.ts";
-import { labelsOf } from "../provisioner/runtimes/docker/docker-labels.ts";
+import {
+  ENV_LABEL,
+  NAME_LABEL,
+  OWNER_LABEL,
+  ROLE_LABEL,
+  labelsOf,
+} from "../provisioner/runtimes/docker/docker-labels.ts";
 import { nodeBaseImage } from "./helpers/docker-base-image.ts";
 import {
   aloneOnDocker,
@@ -20,8 +26,8 @@ import {
   removeOwned,
   skipDocker,
 } from "./helpers/docker-engine.ts";
-import { fixtureBaseImage, createDockerFixture } from "./helpers/docker-fixture.ts";
-import type { GitFixture } from "./helpers/git-fixture.ts";
+import { fixtureBaseImage, createDockerFixture, dockerFixtureFiles } from "./helpers/docker-fixture.ts";
+import { createGitRepo, type GitFixture } from "./helpers/git-fixture.ts";
 import { getViaProxy, startHarness, temporaryDataDir } from "./helpers/previewd-harness.ts";
 import { eventually } from "./helpers/processes.ts";
 import { api, crash, freePort, spawnServe } from "./helpers/serve-process.ts";
@@ -157,6 +163,66 @@ describe.skipIf(skipDocker)("crash safety on the docker runtime", () => {
         await unlabelled.remove({ force: true }).catch(() => undefined);
         await removeOwned(owner);
         await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it(
+    "after kill -9 while an app's container is started and held, the environment is failed and nothing of it is left",
+    { timeout: 300_000 },
+    async () => {
+      // api listens 4 s after its process starts: web's container, started ahead, is held that long.
+      const files = dockerFixtureFiles("held");
+      files["apps/api/server.js"] = `setTimeout(() => {\n${files["apps/api/server.js"]}\n}, 4000);\n`;
+      const slowApi = await createGitRepo(files);
+      const dataDir = temporaryDataDir();
+      const owner = ownerIdOf(dataDir);
+      const port = await freePort();
+      let serve: ChildProcess | undefined = await spawnServe(dataDir, port);
+      try {
+        const created = await api<EnvironmentView>(port, "POST", "/v1/environments", {
+          repo: slowApi.dir,
+          runtime: "docker",
+        });
+        expect(created.status).toBe(201);
+        const id = created.body.id;
+        // web's container runs, its first process still the shell waiting for previewd's word.
+        const webLabels = [
+          `${OWNER_LABEL}=${owner}`,
+          `${ENV_LABEL}=${id}`,
+          `${ROLE_LABEL}=app`,
+          `${NAME_LABEL}=web`,
+        ];
+        await eventually(
+          async () => {
+            const [web] = await docker.listContainers({ filters: { label: webLabels } });
+            expect(web?.State).toBe("running");
+            const top = await docker.getContainer(web!.Id).top();
+            expect(top.Processes?.map((p: string[]) => p.at(-1))[0]).toMatch(/^\/bin\/sh -c /);
+          },
+          120_000,
+          50,
+        );
+        await crash(serve);
+        serve = undefined;
+
+        serve = await spawnServe(dataDir, port);
+        await eventually(
+          async () => {
+            const env = (await api<EnvironmentView>(port, "GET", `/v1/environments/${id}`)).body;
+            expect(env.status).toBe("failed");
+            expect(await labelledObjects(owner, id)).toEqual({ containers: [], networks: [], volumes: [] });
+          },
+          60_000,
+          500,
+        );
+        await api(port, "DELETE", `/v1/environments/${id}?wait=true`);
+        expect(await labelledObjects(owner)).toEqual({ containers: [], networks: [], volumes: [] });
+      } finally {
+        if (serve) await crash(serve);
+        await removeOwned(owner);
+        await rm(dataDir, { recursive: true, force: true });
+        await slowApi.remove();
       }
     },
   );

@@ -16,6 +16,8 @@ import { frontUrl, type Front } from "../fronts/app-front.ts";
 import { containerName, labelsOf } from "./docker-labels.ts";
 import { gatewayHostname } from "./flags-gateway.ts";
 import { containerLimits } from "./resource-limits.ts";
+import type { MadeAhead } from "./app-precreation.ts";
+import { releaseHeld } from "./held-start.ts";
 import { exitCodeOf, loopbackBinding, startContainer, startCreatedContainer } from "./run-container.ts";
 
 /** What `${...}` resolves to inside a container: app and service names on the environment's network. */
@@ -127,8 +129,11 @@ export interface StartAppContainerOptions extends AppContainerPlace {
   flagsPort: number;
   /** The app's front, if it has one: its address is the record's `directUrl`. */
   front?: Front;
-  /** A container created ahead with these very options (app-precreation.ts), to start instead of creating one. */
-  created?: string;
+  /**
+   * A container made ahead with these very options (app-precreation.ts): created, to start instead
+   * of creating one, or started with its process held (held-start.ts), to release.
+   */
+  created?: MadeAhead;
   /** Runs the container's start (which takes it an address on the network), and its creation if any. */
   starting?: <T>(work: () => Promise<T>) => Promise<T>;
   logs: ContainerLogs;
@@ -141,12 +146,17 @@ export async function startAppContainer(options: StartAppContainerOptions): Prom
   const { path: health, timeoutMs = options.healthTimeoutMs } = appHealth(env.manifest.apps[app]);
   ctx.event({ step: "start", app, status: "started", message: `container from ${spec.image}` });
   const { generation, front, created, starting = (work) => work() } = options;
+  const held = created?.heldOnPort;
   const started = await starting(() =>
-    created
-      ? startCreatedContainer(docker.getContainer(created), spec.port)
-      : startContainer(docker, appContainerOptions(options), spec.port),
+    held !== undefined
+      ? Promise.resolve({ id: created!.id, hostPort: held })
+      : created
+        ? startCreatedContainer(docker.getContainer(created.id), spec.port)
+        : startContainer(docker, appContainerOptions(options), spec.port),
   );
+  // Its output from its container's start: released after, none of it is missed.
   await options.logs.follow(app, started.id, false);
+  if (held !== undefined) await releaseHeld(docker, started.id);
   const deployed: DeployedApp = {
     status: "starting",
     directUrl: front ? frontUrl(front) : `http://127.0.0.1:${started.hostPort}`,

@@ -14,6 +14,7 @@ import { drainConnections } from "../fronts/open-connections.ts";
 import { step } from "../provision-steps.ts";
 import type { DeployedApp, Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { startAppContainer, type AppContainerSpec } from "./app-container.ts";
+import type { MadeAhead } from "./app-precreation.ts";
 import { ignoreGone } from "./docker-engine.ts";
 import { appContainerHandle, type AppContainerHandle } from "./docker-handles.ts";
 import { ENV_LABEL, OWNER_LABEL } from "./docker-labels.ts";
@@ -40,8 +41,8 @@ export interface SwitchContainerOptions {
   healthTimeoutMs: number;
   /** How long a replaced container may finish the connections it serves before it stops. */
   drainMs: number;
-  /** The app's first container, created ahead (app-precreation.ts): started instead of a new one. */
-  created?: string;
+  /** The app's first container, made ahead (app-precreation.ts): started or released instead of a new one. */
+  created?: MadeAhead;
 }
 
 export async function switchAppContainer(o: SwitchContainerOptions): Promise<void> {

@@ -105,7 +105,8 @@ class DockerRuntime implements Runtime {
 
   async provision(env: RuntimeEnvironment, ctx: RuntimeContext): Promise<Deployment> {
     const deployment: Deployment = { runtime: "docker", apps: {}, services: {} };
-    const steps = this.#steps(env, ctx, deployment, this.#warm.precreatedContainers);
+    const { precreatedContainers, heldStarts } = this.#warm;
+    const steps = this.#steps(env, ctx, deployment, precreatedContainers && { hold: heldStarts });
     await provisionWith(
       env.manifest,
       ctx,
@@ -328,7 +329,7 @@ class DockerRuntime implements Runtime {
     env: RuntimeEnvironment,
     ctx: RuntimeContext,
     deployment: Deployment,
-    precreate = false,
+    precreate: { hold: boolean } | false = false,
   ): DockerSteps {
     return new DockerSteps({
       docker: this.#docker,
@@ -342,7 +343,7 @@ class DockerRuntime implements Runtime {
       serviceTimeoutMs: this.#serviceTimeoutMs,
       drainMs: this.#drainMs,
       postgresImages: this.#postgresImages,
-      precreate,
+      ...(precreate && { precreate }),
     });
   }
 

@@ -55,8 +55,11 @@ export interface DockerStepsOptions {
   drainMs: number;
   /** Which image a postgres service runs (remembered between environments). */
   postgresImages: PostgresImages;
-  /** Create the apps' first containers ahead of their start (app-precreation.ts): when provisioning. */
-  precreate?: boolean;
+  /**
+   * Create the apps' first containers ahead of their start (app-precreation.ts), when
+   * provisioning; with `hold`, start them too, their process held until their turn (held-start.ts).
+   */
+  precreate?: { hold: boolean };
 }
 
 /** The environment's network and the flags gateway on it, which app containers need. */
@@ -74,7 +77,7 @@ export class DockerSteps {
 
   constructor(options: DockerStepsOptions) {
     this.#o = options;
-    if (options.precreate) this.#precreation = new AppPrecreation(options);
+    if (options.precreate) this.#precreation = new AppPrecreation({ ...options, ...options.precreate });
   }
 
   /** Containers still being created ahead have landed (labelled), so a cleanup after this finds them. */

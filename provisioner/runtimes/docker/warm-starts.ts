@@ -7,6 +7,7 @@ export const warmStartNames = [
   "postgresDataInContainer",
   "rememberedImages",
   "precreatedContainers",
+  "heldStarts",
   "parallelStarts",
 ] as const;
 export type WarmStartName = (typeof warmStartNames)[number];
@@ -21,6 +22,9 @@ export type WarmStartName = (typeof warmStartNames)[number];
  *   only checked for (postgres-images.ts).
  * - `precreatedContainers`: an app's container is created while what it depends on starts, and
  *   only started once that is ready (app-precreation.ts).
+ * - `heldStarts`: with `precreatedContainers`, that container is also started ahead, its process
+ *   held (a shell waiting for a line on its stdin) until what it depends on is healthy; its start
+ *   is then a write through an attach, not a `docker start` (held-start.ts).
  * - `parallelStarts`: the containers of one environment start side by side, not one at a time
  *   (network-aliases.ts); only an app taking its name over from its old container waits.
  */
