@@ -229,6 +229,27 @@ describe("provisionWith", () => {
     expect(order.indexOf("start c")).toBeGreaterThan(order.indexOf("c built"));
   });
 
+  it("starts every app while the builds still offer their outputs, and ends only once that is done", async () => {
+    const offered = gate();
+    const order: string[] = [];
+    const provisioned = provision(emptyDeployment(), {
+      prepareBuilds: async () => ({
+        sharedWorktree: true,
+        build: async (app) => `h-${app}`,
+        settled: async () => {
+          await offered.opened;
+          order.push("offered");
+        },
+      }),
+      startApp: async (app) => {
+        order.push(`start ${app}`);
+        if (order.filter((call) => call.startsWith("start")).length === 3) offered.open();
+      },
+    });
+    await provisioned;
+    expect(order).toEqual(["start api", expect.any(String), expect.any(String), "offered"]);
+  });
+
   it("reports a failure once, removes everything, and rethrows it as a ProvisionError", async () => {
     const { ctx, events } = makeContext();
     const { steps } = recordingSteps(emptyDeployment(), {

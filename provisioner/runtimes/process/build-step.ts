@@ -33,6 +33,12 @@ export interface BuildStepOptions {
   shared?: SharedOutputs;
   /** Which of them may seed this build (with `shared` only): its family and files (app-input-hash.ts). */
   seeding?: { seeds: BuildSeeds; family: string; files: ReadonlyMap<string, string> };
+  /**
+   * Takes the offer of this build's outputs to other environments (a copy and a sync), so that it
+   * runs while the app starts; the caller waits for it before the provision ends. Without it the
+   * build waits for its own offer.
+   */
+  background?: (work: Promise<void>) => void;
 }
 
 export async function runBuild(options: BuildStepOptions): Promise<void> {
@@ -77,12 +83,18 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
   }
   await cache.update((record) => (record.builds[app] = buildHash));
   if (shared && before) {
+    // What the build wrote, as it was when it ended: the copy is kept only if nothing changed it since.
+    const after = await appOutputs(env, app).catch(() => undefined);
+    const written = after && new Map(writtenSince(before, after).map((path) => [path, after.get(path)!]));
     const save = async () => {
-      await shared.save(key, env.rootDir, writtenSince(before, await appOutputs(env, app)));
+      if (!written) throw new Error("its outputs could not be listed");
+      await shared.save(key, env.rootDir, [...written.keys()], written);
       const { seeding } = options;
       if (seeding) await seeding.seeds.note(seeding.family, key, seeding.files);
     };
-    await share(ctx, "build", save, app);
+    const offered = share(ctx, "build", save, app);
+    if (options.background) options.background(offered);
+    else await offered;
   }
   ctx.event({ step: "build", app, status: "succeeded", message: "built" });
 }

@@ -19,7 +19,7 @@ import { childIdentity, type ChildIdentity } from "./child-identity.ts";
 import { preparePackageManager } from "./corepack.ts";
 import { installHash, sharedInstallKey, type InstallSharing } from "./install-key.ts";
 import { linksFromStore, type InstallStores, type StoreUse } from "./install-stores.ts";
-import { ownInstallScripts, scriptCommand } from "./lifecycle-scripts.ts";
+import { ownInstallScripts, scriptCommand, type PackageScripts } from "./lifecycle-scripts.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { detectPackageManager, type PackageManager } from "./package-manager.ts";
 import { runCommand } from "./run-command.ts";
@@ -58,15 +58,19 @@ interface Install extends InstallStepOptions {
 
 export async function runInstall(options: InstallStepOptions): Promise<void> {
   const { env, ctx, owner, cache } = options;
-  const manager = await detectPackageManager(env.rootDir);
+  const command = env.manifest.install;
+  // Each reads files the others leave alone: side by side.
+  const [manager, hash, cached] = await Promise.all([
+    detectPackageManager(env.rootDir),
+    command ? installHash(env.rootDir, command) : undefined,
+    cache.read(),
+  ]);
   if (manager?.pinned) {
     const report = (message: string) => ctx.event({ step: "install", status: "info", message });
     await preparePackageManager(env.rootDir, manager.pinned, report);
   }
-  const command = env.manifest.install;
-  if (!command) return;
-  const hash = await installHash(env.rootDir, command);
-  if ((await cache.read()).install === hash) {
+  if (!command || hash === undefined) return;
+  if (cached.install === hash) {
     ctx.event({ step: "install", status: "skipped", message: "lockfiles unchanged since the last install" });
     return;
   }
@@ -123,10 +127,14 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
       () => undefined,
     ));
   const key = sharedKey && `install-${sharing === "full-copies" ? "" : "pm-"}${sharedKey}`;
+  // Which of the project's packages have install scripts (tracked files the copy leaves alone),
+  // looked up while the copy runs.
+  const scripts =
+    shared && key && sharing === "package-manager" ? settled(ownInstallScripts(env.rootDir)) : undefined;
   if (shared && key && (await shared.restore(key, env.rootDir, identity))) {
     const message = "copied from another environment's install of the same lockfiles";
     ctx.event({ step: "install", status: "skipped", message });
-    if (sharing === "package-manager") await runOwnScripts(install);
+    if (scripts) await runOwnScripts(install, await scripts.then((outcome) => outcome()));
     await install.cache.update((record) => (record.install = install.hash));
     return;
   }
@@ -141,10 +149,19 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
   ctx.event({ step: "install", status: "succeeded", message: "installed" });
 }
 
+/** A promise that never rejects: its outcome is a function that returns the value or throws the error. */
+function settled<T>(promise: Promise<T>): Promise<() => T> {
+  return promise.then(
+    (value) => () => value,
+    (error: unknown) => () => {
+      throw error;
+    },
+  );
+}
+
 /** After a copy: the project's own install scripts, which may read files the key does not cover. */
-async function runOwnScripts(install: Install): Promise<void> {
+async function runOwnScripts(install: Install, packages: PackageScripts[]): Promise<void> {
   const { env, ctx } = install;
-  const packages = await ownInstallScripts(env.rootDir);
   if (packages.length === 0) return;
   const list = packages.map((p) => `${p.scripts.join(", ")} in ${p.dir}`).join("; ");
   ctx.event({

@@ -110,8 +110,11 @@ export class ProcessSteps {
     const hashes = await step("build", undefined, () =>
       appHashes(env.rootDir, env.manifest, { buildEnvironments: environments }),
     );
+    // Builds offer their outputs to other environments while their apps start.
+    const offers: Promise<void>[] = [];
     return {
       sharedWorktree: true,
+      settled: async () => void (await Promise.all(offers)),
       build: async (app, signal) => {
         const { build = "", input = "", family = "", files = new Map<string, string>() } = hashes[app] ?? {};
         const seeds = fresh && this.#o.seeds;
@@ -124,6 +127,7 @@ export class ProcessSteps {
             buildHash: build,
             variables: environments[app] ?? {},
             signal,
+            background: (offer) => offers.push(offer),
           }),
         );
         return input;

@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CacheBudget } from "./cache-budget.ts";
-import { SharedOutputs, untrackedEntries } from "./shared-outputs.ts";
+import { fileStamps, SharedOutputs, untrackedEntries } from "./shared-outputs.ts";
 
 function tree(files: Record<string, string>, tracked: string[] = []): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-outputs-"));
@@ -45,6 +45,24 @@ describe("untrackedEntries", () => {
 });
 
 describe("SharedOutputs", () => {
+  it("stores an entry only if what it copies is still as the step left it", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-"));
+    const shared = new SharedOutputs(cache);
+    const from = tree({ "apps/web/dist/a.js": "a v1", "apps/web/dist/b.js": "b v1" });
+    const paths = ["apps/web/dist/a.js", "apps/web/dist/b.js"];
+    const built = await fileStamps(from, paths, () => false);
+    // The app, started meanwhile, rewrote a.js: the copy may hold either, so nothing is stored.
+    writeFileSync(path.join(from, "apps/web/dist/a.js"), "a, written by the running app");
+    await expect(shared.save("changed", from, paths, built)).rejects.toThrow(
+      /apps\/web\/dist\/a\.js changed/,
+    );
+    expect(readdirSync(cache)).toEqual([]);
+    await shared.save("same", from, paths, await fileStamps(from, paths, () => false));
+    expect(readFileSync(path.join(cache, "same/apps/web/dist/a.js"), "utf8")).toBe(
+      "a, written by the running app",
+    );
+  });
+
   it("seeds a tree with copies, never links, and with keepExisting leaves what the tree has", async () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-"));
     const shared = new SharedOutputs(cache);

@@ -141,8 +141,18 @@ export class SharedOutputs {
     }
   }
 
-  /** Stores `paths` (relative to `rootDir`) as entry `key`, unless another environment stored it first. */
-  async save(key: string, rootDir: string, paths: readonly string[]): Promise<void> {
+  /**
+   * Stores `paths` (relative to `rootDir`) as entry `key`, unless another environment stored it
+   * first. With `expected` (fileStamps of those paths when the step ended), an entry is stored only
+   * if none of them changed while it was copied: a save that runs beside the app's start never
+   * keeps what the running app wrote.
+   */
+  async save(
+    key: string,
+    rootDir: string,
+    paths: readonly string[],
+    expected?: ReadonlyMap<string, string>,
+  ): Promise<void> {
     const entry = join(this.dir, key);
     if (paths.length === 0 || (await exists(entry))) return;
     const temporary = join(this.dir, `.${key}.${randomBytes(6).toString("hex")}`);
@@ -155,6 +165,7 @@ export class SharedOutputs {
           cwd: rootDir,
         });
       }
+      if (expected) await unchangedSince(rootDir, paths, expected);
       // On disk before it has its name: after a power loss an entry is whole or absent.
       await run("sync", ["-f", temporary]);
       await rename(temporary, entry).catch((error: NodeJS.ErrnoException) => {
@@ -212,6 +223,18 @@ export async function share(
   } catch (error) {
     const message = `not shared with other environments: ${errorMessage(error)}`;
     ctx.event({ step, ...(app && { app }), status: "info", message });
+  }
+}
+
+/** Throws when a path's stamp (see fileStamps) is no longer the one `expected` holds for it. */
+async function unchangedSince(
+  rootDir: string,
+  paths: readonly string[],
+  expected: ReadonlyMap<string, string>,
+): Promise<void> {
+  const now = await fileStamps(rootDir, paths, () => false);
+  for (const path of new Set([...now.keys(), ...paths])) {
+    if (now.get(path) !== expected.get(path)) throw new Error(`${path} changed while it was being copied`);
   }
 }
 
