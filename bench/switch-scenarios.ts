@@ -1,10 +1,10 @@
 /**
  * Switching seed scenarios of one running examples/shop environment, in one process:
  * - template reset (what previewd does): `POST …/scenario` for demo → big-catalog → empty, several
- *   rounds, back to back (the spare copy of the snapshot made after one switch is still being made
- *   when the next one starts);
- * - the same after a 1 s pause, as an agent switches between looking at pages: the spare is ready
- *   and the reset is a rename; and, as its baseline, after the same pause with the spare dropped,
+ *   rounds, back to back (the spare copies of the snapshot made after one switch may still be being
+ *   made when the next one starts);
+ * - the same after a 1 s pause, as an agent switches between looking at pages: the spares are ready
+ *   and the reset is two renames; and, as its baseline, after the same pause with the spares dropped,
  *   so the reset clones the snapshot on demand (what previewd did before it kept a spare);
  * - baseline, same steps without the template: TRUNCATE every table (RESTART IDENTITY) and re-run them;
  * - baseline, re-provisioning: a new environment with the scenario (warm caches), create to ready.
@@ -56,20 +56,24 @@ async function truncateAll(url: string): Promise<void> {
   }
 }
 
-/** Waits for the spare copy previewd makes after a switch, then drops it when `drop` is set. */
+/** Waits for the spare copies previewd makes after a switch, then drops them when `drop` is set. */
 async function settleSpare(url: string, drop: boolean): Promise<void> {
   const admin = new URL(url);
-  const spare = `${admin.pathname.slice(1)}__previewd_spare`;
+  const spares = ["__previewd_spare", "__previewd_spare2"].map(
+    (suffix) => `${admin.pathname.slice(1)}${suffix}`,
+  );
   admin.pathname = "/postgres";
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
     for (let i = 0; i < 100; i++) {
-      const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [spare]);
-      if (found.rowCount) break;
+      const found = await client.query("SELECT 1 FROM pg_database WHERE datname = ANY($1)", [spares]);
+      if (found.rowCount === spares.length) break;
       await sleep(50);
     }
-    if (drop) await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(spare)}`);
+    for (const spare of spares) {
+      if (drop) await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(spare)}`);
+    }
   } finally {
     await client.end();
   }

@@ -1,4 +1,4 @@
-/** A short-lived connection to a Postgres server's maintenance database, for CREATE/DROP DATABASE. */
+/** Connections to a Postgres server's maintenance database, for CREATE/DROP/ALTER DATABASE. */
 import pg from "pg";
 
 /** The database a connection URL names. */
@@ -7,17 +7,53 @@ export function databaseOf(url: string): string {
   return name || "postgres";
 }
 
-export async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Open admin connections by maintenance-database URL (one Postgres server each). */
+const pools = new Map<string, pg.Pool>();
+
+/**
+ * A connection costs ~10 ms quiet, ~50 ms under load (a backend forked, SCRAM), and a switch
+ * needs one in the foreground and one for the spare made behind it: they stay open a few
+ * seconds, so switches back to back reuse them. Idle ones never keep previewd alive, and one
+ * cut off (the server stopped) is dropped and replaced on the next use.
+ */
+function adminPool(url: string): pg.Pool {
   const admin = new URL(url);
   admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 10_000 });
-  // A terminated admin connection must not take previewd down; the query in flight reports it.
-  client.on("error", () => undefined);
-  await client.connect();
+  const key = admin.toString();
+  let pool = pools.get(key);
+  if (!pool) {
+    const created = new pg.Pool({
+      connectionString: key,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 5_000,
+      max: 2,
+      allowExitOnIdle: true,
+    });
+    // A terminated idle admin connection must not take previewd down; the pool replaces it.
+    created.on("error", () => undefined);
+    created.on("remove", () => {
+      if (created.totalCount === 0 && pools.get(key) === created) pools.delete(key);
+    });
+    pools.set(key, created);
+    pool = created;
+  }
+  return pool;
+}
+
+export async function withAdminClient<T>(
+  url: string,
+  work: (client: pg.ClientBase) => Promise<T>,
+): Promise<T> {
+  const client = await adminPool(url).connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken = error);
+  client.on("error", onError);
   try {
     return await work(client);
   } finally {
-    await client.end().catch(() => undefined);
+    // One cut off mid-query is not returned (the pool also checks), so no caller trips over it.
+    client.off("error", onError);
+    client.release(broken);
   }
 }
 

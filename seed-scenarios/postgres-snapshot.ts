@@ -1,48 +1,102 @@
 /**
  * Resetting a Postgres database by cloning a template instead of re-running migrations:
  * right after the environment's first healthy start, `<db>` is copied to
- * `<db>__previewd_snapshot`; a reset drops `<db>` and creates it again from that copy. Cloning
- * takes ~170 ms, so previewd clones ahead: after each reset (and snapshot) it makes a spare copy,
- * `<db>__previewd_spare`, in the background, and the next reset is a drop and a rename (~20 ms).
+ * `<db>__previewd_snapshot`; a reset puts a copy of it in place of `<db>`. Cloning takes
+ * ~50–200 ms, so previewd clones ahead, in the background: a spare copy `<db>__previewd_spare`,
+ * and once the database was reset, a second (`…_spare2`) for switches back to back. A reset is
+ * two renames: `<db>` out of the way (to `<db>__previewd_old…`, dropped in the background, as a
+ * drop waits for a checkpoint) and a spare in.
  */
 import type pg from "pg";
 import { ConflictError } from "../provisioner/errors.ts";
 import { databaseOf, retryWhileInUse, withAdminClient } from "./postgres-admin.ts";
 
 export const snapshotSuffix = "__previewd_snapshot";
-const spareSuffix = "__previewd_spare";
+/** The first is used first, so a single reset always takes `<db>__previewd_spare`. */
+const spareSuffixes = ["__previewd_spare", "__previewd_spare2"];
+const retiredSuffix = "__previewd_old";
 
 export function snapshotName(database: string): string {
   return `${database}${snapshotSuffix}`;
 }
 
-function spareName(database: string): string {
-  return `${database}${spareSuffix}`;
+function spareNames(database: string): string[] {
+  return spareSuffixes.map((suffix) => `${database}${suffix}`);
 }
 
-/** The spare being made, by database URL: a reset or snapshot waits for it instead of racing it. */
-const makingSpare = new Map<string, Promise<void>>();
+/** Background upkeep (spares made, retired copies dropped) running, by database URL. */
+const upkeep = new Map<string, { again: boolean; done: Promise<void> }>();
+/** Resets waiting for a spare, by database URL: told after each one made and when upkeep ends. */
+const spareWaiters = new Map<string, Array<() => void>>();
+/** Databases reset at least once: they switch scenarios, so they get a second spare. */
+const switching = new Set<string>();
+let retiredCount = 0;
+
+/** Starts (or asks for one more round of) the upkeep of `url`'s copies. Never fails. */
+function scheduleUpkeep(url: string): void {
+  const running = upkeep.get(url);
+  if (running) {
+    running.again = true;
+    return;
+  }
+  const state = { again: true, done: Promise.resolve() };
+  state.done = (async () => {
+    while (state.again) {
+      state.again = false;
+      // Without a spare the next reset clones the snapshot itself; a dropped database left over
+      // is dropped on a later round.
+      await upkeepOnce(url, state).catch(() => undefined);
+    }
+  })().finally(() => {
+    upkeep.delete(url);
+    notifySpare(url);
+  });
+  upkeep.set(url, state);
+}
+
+function notifySpare(url: string): void {
+  const waiters = spareWaiters.get(url) ?? [];
+  spareWaiters.delete(url);
+  for (const wake of waiters) wake();
+}
 
 /**
- * Starts making the spare copy of `url`'s snapshot unless there is one. Never fails: without a
- * spare the next reset clones the snapshot itself.
+ * Makes the missing spares (the next reset needs one), then drops the retired databases, unless
+ * a reset since asked for another round: spares come first while switches come back to back.
  */
-function prepareSpare(url: string): void {
-  if (makingSpare.has(url)) return;
+async function upkeepOnce(url: string, state: { again: boolean }): Promise<void> {
   const database = databaseOf(url);
-  const work = withAdminClient(url, async (client) => {
-    if (!(await databaseExists(client, snapshotName(database)))) return;
-    if (await databaseExists(client, spareName(database))) return;
-    const spare = client.escapeIdentifier(spareName(database));
-    const snapshot = client.escapeIdentifier(snapshotName(database));
-    await retryWhileInUse(() => client.query(`CREATE DATABASE ${spare} TEMPLATE ${snapshot}`));
-  })
-    .catch(() => undefined)
-    .finally(() => makingSpare.delete(url));
-  makingSpare.set(url, work);
+  await withAdminClient(url, async (client) => {
+    const present = await ourDatabases(client, database);
+    const snapshot = snapshotName(database);
+    if (!present.has(snapshot)) return;
+    for (const spare of spareNames(database).slice(0, switching.has(url) ? undefined : 1)) {
+      if (present.has(spare)) continue;
+      await retryWhileInUse(() =>
+        client.query(
+          `CREATE DATABASE ${client.escapeIdentifier(spare)} TEMPLATE ${client.escapeIdentifier(snapshot)}`,
+        ),
+      );
+      notifySpare(url);
+    }
+    for (const name of present) {
+      if (state.again) return;
+      if (!name.startsWith(`${database}${retiredSuffix}`)) continue;
+      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+    }
+  });
 }
 
-async function databaseExists(client: pg.Client, name: string): Promise<boolean> {
+/** `database` and the copies previewd keeps of it. */
+async function ourDatabases(client: pg.ClientBase, database: string): Promise<Set<string>> {
+  const found = await client.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $2)",
+    [database, `${database}__previewd_`],
+  );
+  return new Set(found.rows.map((row) => row.datname));
+}
+
+async function databaseExists(client: pg.ClientBase, name: string): Promise<boolean> {
   const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
   return (found.rowCount ?? 0) > 0;
 }
@@ -51,21 +105,28 @@ export async function hasSnapshot(url: string): Promise<boolean> {
   return withAdminClient(url, (client) => databaseExists(client, snapshotName(databaseOf(url))));
 }
 
+/** Resolves once upkeep of `url` has ended (nothing is being copied from the snapshot). */
+async function upkeepEnded(url: string): Promise<void> {
+  for (let running = upkeep.get(url); running; running = upkeep.get(url)) await running.done;
+}
+
 /** Takes (or retakes) the snapshot of the database `url` names. Its sessions are cut off; apps reconnect. */
 export async function takeSnapshot(url: string): Promise<void> {
   const database = databaseOf(url);
-  await makingSpare.get(url);
+  await upkeepEnded(url);
   await withAdminClient(url, async (client) => {
     const db = client.escapeIdentifier(database);
     const snapshot = client.escapeIdentifier(snapshotName(database));
-    // The spare goes first: one that exists is always a copy of the current snapshot.
-    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(spareName(database))}`);
+    // The spares go first: one that exists is always a copy of the current snapshot.
+    for (const spare of spareNames(database)) {
+      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(spare)}`);
+    }
     await client.query(`DROP DATABASE IF EXISTS ${snapshot}`);
     // A template must have no sessions while it is copied: refuse new ones, end the current ones.
     await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
     try {
       await retryWhileInUse(async () => {
-        await terminateSessions(client, database);
+        await endSessions(client, database);
         await client.query(`CREATE DATABASE ${snapshot} TEMPLATE ${db}`);
       });
     } finally {
@@ -74,38 +135,73 @@ export async function takeSnapshot(url: string): Promise<void> {
     // Nobody connects to the snapshot, so a reset never waits for it to be free.
     await client.query(`ALTER DATABASE ${snapshot} WITH ALLOW_CONNECTIONS false`);
   });
-  prepareSpare(url);
+  scheduleUpkeep(url);
 }
 
 /**
- * Back to the snapshot: drop the database (ending its sessions), then rename the spare copy in its
- * place, or, without one, clone the snapshot again. Then the next spare is made in the background.
+ * Back to the snapshot: move the database out of the way (ending its sessions), then rename a
+ * spare copy in its place, or, without one, clone the snapshot again. Upkeep then drops the old
+ * database and makes the next spare in the background.
  */
 export async function resetToSnapshot(url: string): Promise<void> {
   const database = databaseOf(url);
-  await makingSpare.get(url);
+  switching.add(url);
   await withAdminClient(url, async (client) => {
     const db = client.escapeIdentifier(database);
-    const snapshot = client.escapeIdentifier(snapshotName(database));
+    const snapshot = snapshotName(database);
+    let present = await ourDatabases(client, database);
     // Without a snapshot a drop would lose the migrated schema for good.
-    if (!(await databaseExists(client, snapshotName(database)))) {
+    if (!present.has(snapshot)) {
       throw new ConflictError(`database ${database} has no snapshot to reset to`);
     }
-    const spare = (await databaseExists(client, spareName(database)))
-      ? client.escapeIdentifier(spareName(database))
-      : undefined;
-    await retryWhileInUse(async () => {
-      await client.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      if (spare) await client.query(`ALTER DATABASE ${spare} RENAME TO ${db}`);
-      else await client.query(`CREATE DATABASE ${db} TEMPLATE ${snapshot}`);
-    });
+    const spareIn = () => spareNames(database).find((name) => present.has(name));
+    if (!spareIn() && upkeep.has(url)) {
+      // Switching faster than spares are made: the one being made comes sooner than a new clone.
+      await new Promise<void>((wake) => spareWaiters.set(url, [...(spareWaiters.get(url) ?? []), wake]));
+      present = await ourDatabases(client, database);
+    }
+    const spare = spareIn();
+    if (present.has(database)) await retire(client, database);
+    if (spare) await client.query(`ALTER DATABASE ${client.escapeIdentifier(spare)} RENAME TO ${db}`);
+    else await client.query(`CREATE DATABASE ${db} TEMPLATE ${client.escapeIdentifier(snapshot)}`);
   });
-  prepareSpare(url);
+  scheduleUpkeep(url);
 }
 
-async function terminateSessions(client: pg.Client, database: string): Promise<void> {
+/**
+ * Renames `database` out of the way, for upkeep to drop: a drop forces a checkpoint (tens of ms
+ * or more with dirty pages), a rename does not. It refuses connections first, so none is made
+ * between its sessions ending and the rename.
+ */
+async function retire(client: pg.ClientBase, database: string): Promise<void> {
+  const db = client.escapeIdentifier(database);
+  retiredCount += 1;
+  const retired = `${database}${retiredSuffix}${retiredCount.toString(36)}_${Date.now().toString(36)}`;
+  await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
+  try {
+    await retryWhileInUse(async () => {
+      await endSessions(client, database);
+      await client.query(`ALTER DATABASE ${db} RENAME TO ${client.escapeIdentifier(retired)}`);
+    });
+  } catch (error) {
+    await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS true`).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Ends the sessions on `database` and waits until they are gone. Postgres' own wait (DROP …
+ * WITH (FORCE), a rename or a clone finding sessions) sleeps 100 ms at a time; they are gone in
+ * a few ms. Leaves it to the statement that follows to fail (55006) if one outlives 1 s.
+ */
+async function endSessions(client: pg.ClientBase, database: string): Promise<void> {
   await client.query(
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
     [database],
   );
+  for (let waited = 0; waited < 1_000; waited += 2) {
+    const left = await client.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1", [database]);
+    if (left.rowCount === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
 }

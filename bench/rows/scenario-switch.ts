@@ -1,8 +1,8 @@
 /**
  * Switching seed scenarios of one running examples/shop environment (process runtime), the core of
  * bench/switch-scenarios.ts as a row: `POST …/scenario` for demo → big-catalog (5,000 products) →
- * empty, back to back (the next switch arrives while the spare copy of the snapshot is still being
- * made), HTTP included; the figure is the slowest scenario's median. Baseline in the same run
+ * empty, back to back (the next switch may arrive while the spare copies of the snapshot are still
+ * being made), HTTP included; the figure is the slowest scenario's median. Baseline in the same run
  * (full runs only): a new environment of the same commit with the scenario, create to ready.
  */
 import { performance } from "node:perf_hooks";
