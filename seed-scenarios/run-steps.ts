@@ -3,6 +3,7 @@ import type { ResolvedScenario, ResolvedStep } from "./load-scenario.ts";
 import { ScenarioStepError } from "./scenario-errors.ts";
 import type { SeedTarget } from "./seed-target.ts";
 import { runHttp } from "./http-step.ts";
+import type { SqlSessions } from "./sql-sessions.ts";
 import { runSql } from "./sql-step.ts";
 
 export interface StepEvent {
@@ -17,6 +18,8 @@ export interface StepEvent {
 export interface RunStepsOptions {
   signal: AbortSignal;
   onStep?(event: StepEvent): void;
+  /** Connections the `sql` steps share; without it each step opens and closes its own. */
+  sessions?: SqlSessions;
 }
 
 export async function runSteps(
@@ -31,7 +34,7 @@ export async function runSteps(
     const base = { index: step.index, kind: step.kind, target: targetOf(step) };
     options.onStep?.({ ...base, status: "started", message: label });
     const started = performance.now();
-    const outcome = await runStep(step, target, options.signal);
+    const outcome = await runStep(step, target, options);
     if (!outcome.ok) {
       options.onStep?.({ ...base, status: "failed", message: `${label}: ${outcome.reason}` });
       throw new ScenarioStepError(
@@ -58,10 +61,11 @@ interface Outcome {
   output: string[];
 }
 
-async function runStep(step: ResolvedStep, target: SeedTarget, signal: AbortSignal): Promise<Outcome> {
+async function runStep(step: ResolvedStep, target: SeedTarget, options: RunStepsOptions): Promise<Outcome> {
+  const { signal } = options;
   switch (step.kind) {
     case "sql": {
-      const result = await runSql(target.sqlUrl(step.service), step.sql, signal);
+      const result = await runSql(target.sqlUrl(step.service), step.sql, signal, options.sessions);
       return { ...result, reason: result.output.at(-1) ?? "the query failed" };
     }
     case "http": {

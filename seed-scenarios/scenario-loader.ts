@@ -8,6 +8,7 @@ import { hasSnapshot, resetToSnapshot, takeSnapshot } from "./postgres-snapshot.
 import { flushRedis } from "./redis-reset.ts";
 import { ScenarioStepError } from "./scenario-errors.ts";
 import { runSteps, type RunStepsOptions } from "./run-steps.ts";
+import { SqlSessions } from "./sql-sessions.ts";
 import type { SeedTarget } from "./seed-target.ts";
 
 /** Snapshot every postgres service (after migrations and the first healthy start). */
@@ -45,15 +46,22 @@ export async function loadScenario(
   options: LoadOptions,
 ): Promise<void> {
   if (!options.fresh) await resetServices(target, options.signal);
+  const sessions = new SqlSessions();
   try {
+    // Connecting to the databases the steps use while the flags are set.
+    const services = new Set(scenario.steps.flatMap((step) => (step.kind === "sql" ? [step.service] : [])));
+    for (const service of services) sessions.open(target.sqlUrl(service));
     await options.beforeSteps?.();
-    await runSteps(scenario, target, options);
+    await runSteps(scenario, target, { ...options, sessions });
   } catch (error) {
+    await sessions.close();
     await resetServices(target, options.signal).catch((rollback: unknown) => {
       if (error instanceof ScenarioStepError) {
         error.step.output.push(`previewd could not reset the data afterwards: ${String(rollback)}`);
       }
     });
     throw error;
+  } finally {
+    await sessions.close();
   }
 }

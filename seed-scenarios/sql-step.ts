@@ -1,20 +1,28 @@
 /** A `sql` step: the file's or query's text sent as one simple-protocol query (several statements allowed). */
-import pg from "pg";
+import type pg from "pg";
+import { SqlSessions } from "./sql-sessions.ts";
 
 export interface SqlOutcome {
   ok: boolean;
   output: string[];
 }
 
-export async function runSql(url: string, sql: string, signal: AbortSignal): Promise<SqlOutcome> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  client.on("error", () => undefined);
+/** Runs in `sessions`' connection to `url` when given (the steps of one load), else in one of its own. */
+export async function runSql(
+  url: string,
+  sql: string,
+  signal: AbortSignal,
+  sessions?: SqlSessions,
+): Promise<SqlOutcome> {
+  const own = sessions ?? new SqlSessions();
   const notices: string[] = [];
-  client.on("notice", (notice) => notices.push(`NOTICE: ${notice.message}`));
-  const cancel = () => void client.end().catch(() => undefined);
+  const onNotice = (notice: { message?: string }) => void notices.push(`NOTICE: ${notice.message}`);
+  const cancel = () => own.discard(url);
   signal.addEventListener("abort", cancel, { once: true });
+  let client: pg.Client | undefined;
   try {
-    await client.connect();
+    client = await own.take(url);
+    client.on("notice", onNotice);
     const results = await client.query(sql);
     const count = (Array.isArray(results) ? results : [results]).reduce((n, r) => n + (r.rowCount ?? 0), 0);
     return { ok: true, output: [...notices, `${count} rows affected`] };
@@ -22,7 +30,8 @@ export async function runSql(url: string, sql: string, signal: AbortSignal): Pro
     return { ok: false, output: [...notices, ...describeSqlError(error as pg.DatabaseError, sql)] };
   } finally {
     signal.removeEventListener("abort", cancel);
-    await client.end().catch(() => undefined);
+    client?.off("notice", onNotice);
+    if (!sessions) await own.close();
   }
 }
 
