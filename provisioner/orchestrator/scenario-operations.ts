@@ -205,9 +205,13 @@ export async function loadScenarioNow(
   name: string,
 ): Promise<EnvironmentView> {
   const before = orchestrator.record(id);
+  // Read once more in the queue only if something ran in between (an update moves the worktree on).
+  const stamp = (r: EnvironmentRecord) => [r.worktreePath, r.commit, r.updatedAt, r.manifest];
+  const seen = stamp(before);
   // Answer an unknown name at once rather than after whatever is queued.
-  if (before.worktreePath)
-    await resolveScenario(name, before.manifest, worktreeFiles(before), { field: "name" });
+  const early = before.worktreePath
+    ? await resolveScenario(name, before.manifest, worktreeFiles(before), { field: "name" })
+    : undefined;
   return orchestrator.exclusive(id, async (signal) => {
     const record = orchestrator.record(id);
     if (record.status !== "ready" || !record.deployment) {
@@ -215,7 +219,10 @@ export async function loadScenarioNow(
         `environment ${id} is ${record.status}; scenarios load into a ready environment`,
       );
     }
-    const scenario = await resolveScenario(name, record.manifest, worktreeFiles(record), { field: "name" });
+    const scenario =
+      early && stamp(record).every((value, i) => value === seen[i])
+        ? early
+        : await resolveScenario(name, record.manifest, worktreeFiles(record), { field: "name" });
     orchestrator.resetEvents(id);
     const started = performance.now();
     try {
