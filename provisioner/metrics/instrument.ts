@@ -1,14 +1,19 @@
 /** Counting what flows through the proxy and into the log store, without either knowing about metrics. */
+import type { ServerResponse } from "node:http";
 import type { LogStore } from "../logs/log-store.ts";
 import type { PreviewProxy } from "../proxy/preview-proxy.ts";
 import type { PreviewdMetrics } from "./previewd-metrics.ts";
 
 /** The same proxy, counting preview requests (by final status) and WebSocket upgrades (proxied or refused). */
 export function instrumentProxy(proxy: PreviewProxy, metrics: PreviewdMetrics): PreviewProxy {
+  // One listener for every response (it reads the response it is called on), not a closure each.
+  function counted(this: ServerResponse): void {
+    metrics.countProxyRequest("http", this.statusCode);
+  }
   return {
     handleRequest(req, res) {
       const handled = proxy.handleRequest(req, res);
-      if (handled) res.once("finish", () => metrics.countProxyRequest("http", res.statusCode));
+      if (handled) res.once("finish", counted);
       return handled;
     },
     handleUpgrade(req, socket, head) {

@@ -23,6 +23,7 @@ export class PreviewdMetrics {
   readonly #httpRequests: Counter<"method" | "route" | "status">;
   readonly #httpDuration: Histogram<"method" | "route" | "status">;
   readonly #proxyRequests: Counter<"kind" | "status">;
+  readonly #proxyPending = new Map<string, { kind: string; status: string; count: number }>();
   readonly #logLines: Counter<"stream">;
   readonly #phaseDuration: Histogram<"phase" | "runtime" | "outcome">;
 
@@ -48,6 +49,11 @@ export class PreviewdMetrics {
       help: "Requests and WebSocket upgrades to preview hosts, by kind and status",
       labelNames: ["kind", "status"],
       registers,
+      collect: () => {
+        for (const { kind, status, count } of this.#proxyPending.values())
+          this.#proxyRequests.inc({ kind, status }, count);
+        this.#proxyPending.clear();
+      },
     });
     this.#logLines = new Counter({
       name: "previewd_log_lines_ingested_total",
@@ -71,7 +77,12 @@ export class PreviewdMetrics {
   }
 
   countProxyRequest(kind: "http" | "websocket", status: number | "proxied" | "refused"): void {
-    this.#proxyRequests.inc({ kind, status: String(status) });
+    // Once per proxied request: counted in a plain map, handed to prom-client (which hashes a
+    // labels object per increment) when /metrics is read.
+    const key = `${kind} ${status}`;
+    const pending = this.#proxyPending.get(key);
+    if (pending) pending.count++;
+    else this.#proxyPending.set(key, { kind, status: String(status), count: 1 });
   }
 
   countLogLine(stream: string): void {

@@ -8,7 +8,14 @@ import type http from "node:http";
 const hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"];
 
 export function dropHopByHopHeaders(req: http.IncomingMessage): void {
+  const headers = req.headers;
+  const connection = headers.connection;
+  // Runs for every proxied request: only what is there is deleted, and Connection split only when sent.
+  for (const name of hopByHop) if (headers[name] !== undefined) delete headers[name];
+  if (connection === undefined) return;
   // Headers the client named in Connection are hop-by-hop too.
-  const named = (req.headers.connection ?? "").split(",").map((name) => name.trim().toLowerCase());
-  for (const name of [...hopByHop, ...named]) if (name && name !== "host") delete req.headers[name];
+  for (const named of connection.split(",")) {
+    const name = named.trim().toLowerCase();
+    if (name && name !== "host") delete headers[name];
+  }
 }

@@ -17,10 +17,12 @@ import type { Orchestrator } from "../orchestrator/orchestrator.ts";
 import { denyRequest, denyUpgrade } from "./access-denied-reply.ts";
 import { dropHopByHopHeaders } from "./hop-by-hop-headers.ts";
 import { PreviewAccess } from "./preview-access.ts";
-import { MAX_HOST_HEADER_LENGTH, parsePreviewHost } from "./preview-host.ts";
+import { BoundedCache } from "./bounded-cache.ts";
+import { MAX_HOST_HEADER_LENGTH, parsePreviewHost, type PreviewHost } from "./preview-host.ts";
 import { unknownHostPage } from "./unknown-host-page.ts";
 import {
   forwardedHeadersOf,
+  resendableAfterRefusal,
   restoreForwardedHeaders,
   retryableOnNewConnection,
 } from "./stale-connection-retry.ts";
@@ -40,9 +42,16 @@ export interface PreviewProxyDeps {
   access?: PreviewAccess;
 }
 
+interface ProxyRoute {
+  kind: "proxy";
+  target: string;
+  envId: string;
+  app: string;
+}
+
 type Route =
   | { kind: "other" }
-  | { kind: "proxy"; target: string; envId: string; app: string }
+  | ProxyRoute
   /** A reply of previewd's own; `envId` when it is about an environment (asks for access first). */
   | { kind: "reply"; status: number; body: string; envId?: string };
 
@@ -67,9 +76,23 @@ export function createPreviewProxy({
   // The upstream request of each proxied request, to tell a stale pooled connection from a fresh one.
   const upstreamRequests = new WeakMap<http.IncomingMessage, http.ClientRequest>();
   proxy.on("proxyReq", (proxyReq, req) => upstreamRequests.set(req, proxyReq));
+  // Per request, http-proxy-3 parses a target given as a string: parsed once here instead (never mutated).
+  const targetUrls = new BoundedCache<URL>();
+  const parseUrl = (url: string) => new URL(url);
+  const targetUrl = (target: string) => targetUrls.get(target, parseUrl);
+  const hosts = new BoundedCache<PreviewHost>();
+  const parseHost = (hostHeader: string) => parsePreviewHost(hostHeader, baseDomain);
+
+  /** Where requests for the app go now; undefined when it has no address. */
+  function targetOf(envId: string, app: string): string | undefined {
+    const resolved = orchestrator.resolveApp(envId, app);
+    return resolved?.instanceUrl ?? resolved?.directUrl;
+  }
 
   function route(req: http.IncomingMessage): Route {
-    const parsed = parsePreviewHost(req.headers.host, baseDomain);
+    const hostHeader = req.headers.host ?? "";
+    // A pure function of the header: clients send the same few Host values over and over.
+    const parsed = hosts.get(hostHeader, parseHost);
     if (parsed.kind === "other") return parsed;
     if (parsed.kind === "too-long") {
       return {
@@ -81,8 +104,7 @@ export function createPreviewProxy({
     // Every proxied request (each asset, each HMR poll) lands here: look the target up without
     // building every environment's view; the views are only for the error pages below.
     for (const { app, envId } of parsed.candidates) {
-      const resolved = orchestrator.resolveApp(envId, app);
-      const target = resolved?.instanceUrl ?? resolved?.directUrl;
+      const target = targetOf(envId, app);
       if (target) return { kind: "proxy", target, envId, app };
     }
     const environments = orchestrator.list();
@@ -103,6 +125,43 @@ export function createPreviewProxy({
       status: 404,
       body: unknownHostPage(parsed.host, environments, { listEnvironments }),
     };
+  }
+
+  /**
+   * Proxies a request to its app, sent once more in two cases (stale-connection-retry.ts): on a new
+   * connection when a pooled one turned out closed, to the app's new instance when the one it
+   * looked up refused the connection (a switchover between lookup and connect).
+   */
+  function send(req: http.IncomingMessage, res: http.ServerResponse, decision: ProxyRoute): void {
+    const { envId, app } = decision;
+    const forwarded = forwardedHeadersOf(req);
+    let target = decision.target;
+    let retried = false;
+    let rerouted = false;
+    const forward = (agent: http.Agent | false) =>
+      proxy.web(req, res, { target: targetUrl(target), agent }, onError);
+    const onError = (error: Error) => {
+      if (!retried && retryableOnNewConnection(error, req, res, upstreamRequests.get(req))) {
+        // A retry takes a connection of its own: the pool may hold more that the app closed.
+        retried = true;
+        logger.debug({ err: error, env: envId, app }, "stale upstream connection");
+        restoreForwardedHeaders(req, forwarded);
+        return forward(false);
+      }
+      const now = !rerouted && resendableAfterRefusal(error, req, res) ? targetOf(envId, app) : undefined;
+      if (now !== undefined && now !== target) {
+        rerouted = true;
+        logger.debug({ err: error, env: envId, app, from: target, to: now }, "instance changed");
+        target = now;
+        restoreForwardedHeaders(req, forwarded);
+        return forward(pools.agentFor(envId));
+      }
+      logger.warn({ err: error, env: envId, app }, "preview upstream unreachable");
+      const body = `App ${app} of environment ${envId} did not answer at ${target}: ${errorMessage(error)}\n`;
+      if (!res.headersSent) reply(res, 502, body);
+      else res.destroy();
+    };
+    forward(pools.agentFor(envId));
   }
 
   return {
@@ -132,23 +191,7 @@ export function createPreviewProxy({
       }
       access.stripCredentials(req);
       dropHopByHopHeaders(req);
-      const forwarded = forwardedHeadersOf(req);
-      let retried = false;
-      // A retry takes a connection of its own: the pool may hold more that the app closed.
-      const forward = (agent: http.Agent | false) =>
-        proxy.web(req, res, { target: decision.target, agent }, (error) => {
-          if (!retried && retryableOnNewConnection(error, req, res, upstreamRequests.get(req))) {
-            retried = true;
-            logger.debug({ err: error, env: decision.envId, app: decision.app }, "stale upstream connection");
-            restoreForwardedHeaders(req, forwarded);
-            return forward(false);
-          }
-          logger.warn({ err: error, env: decision.envId, app: decision.app }, "preview upstream unreachable");
-          const body = `App ${decision.app} of environment ${decision.envId} did not answer at ${decision.target}: ${errorMessage(error)}\n`;
-          if (!res.headersSent) reply(res, 502, body);
-          else res.destroy();
-        });
-      forward(pools.agentFor(decision.envId));
+      send(req, res, decision);
       return true;
     },
 
@@ -174,7 +217,8 @@ export function createPreviewProxy({
         return true;
       }
       access.stripCredentials(req);
-      proxy.ws(req, socket, head, { target: decision.target }, (error) => {
+      const target = decision.target;
+      proxy.ws(req, socket, head, { target: targetUrl(target) }, (error) => {
         logger.warn(
           { err: error, env: decision.envId, app: decision.app },
           "preview WebSocket upstream unreachable",
