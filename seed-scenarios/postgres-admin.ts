@@ -12,8 +12,8 @@ const pools = new Map<string, pg.Pool>();
 
 /**
  * A connection costs ~10 ms quiet, ~50 ms under load (a backend forked, SCRAM), and a switch
- * needs one in the foreground and one for the spare made behind it: they stay open a few
- * seconds, so switches back to back reuse them. Idle ones never keep previewd alive, and one
+ * needs one in the foreground, and behind it one making the next spare and one dropping the old
+ * database: they stay open a few seconds, so switches back to back reuse them. Idle ones never keep previewd alive, and one
  * cut off (the server stopped) is dropped and replaced on the next use.
  */
 function adminPool(url: string): pg.Pool {
@@ -26,7 +26,7 @@ function adminPool(url: string): pg.Pool {
       connectionString: key,
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 5_000,
-      max: 2,
+      max: 3,
       allowExitOnIdle: true,
     });
     // A terminated idle admin connection must not take previewd down; the pool replaces it.

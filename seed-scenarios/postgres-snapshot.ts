@@ -24,17 +24,20 @@ function spareNames(database: string): string[] {
   return spareSuffixes.map((suffix) => `${database}${suffix}`);
 }
 
-/** Background upkeep (spares made, retired copies dropped) running, by database URL. */
-const upkeep = new Map<string, { again: boolean; done: Promise<void> }>();
-/** Resets waiting for a spare, by database URL: told after each one made and when upkeep ends. */
+/**
+ * Background work running, by kind and database URL: making spares, dropping retired copies. The
+ * two run side by side, so a drop (it waits for a checkpoint) never holds up the next spare.
+ */
+const background = new Map<string, { again: boolean; done: Promise<void> }>();
+/** Resets waiting for a spare, by database URL: told after each one made and when making ends. */
 const spareWaiters = new Map<string, Array<() => void>>();
 /** Databases reset at least once: they switch scenarios, so they get a second spare. */
 const switching = new Set<string>();
 let retiredCount = 0;
 
-/** Starts (or asks for one more round of) the upkeep of `url`'s copies. Never fails. */
-function scheduleUpkeep(url: string): void {
-  const running = upkeep.get(url);
+/** Starts `work` in the background, or asks the one running for one more round. Never fails. */
+function inBackground(key: string, work: () => Promise<void>, after?: () => void): void {
+  const running = background.get(key);
   if (running) {
     running.again = true;
     return;
@@ -43,15 +46,27 @@ function scheduleUpkeep(url: string): void {
   state.done = (async () => {
     while (state.again) {
       state.again = false;
-      // Without a spare the next reset clones the snapshot itself; a dropped database left over
-      // is dropped on a later round.
-      await upkeepOnce(url, state).catch(() => undefined);
+      // Without a spare the next reset clones the snapshot itself; a database left over is
+      // dropped on a later round.
+      await work().catch(() => undefined);
     }
   })().finally(() => {
-    upkeep.delete(url);
-    notifySpare(url);
+    background.delete(key);
+    after?.();
   });
-  upkeep.set(url, state);
+  background.set(key, state);
+}
+
+function scheduleSpares(url: string): void {
+  inBackground(
+    `spares ${url}`,
+    () => makeSpares(url),
+    () => notifySpare(url),
+  );
+}
+
+function scheduleDrops(url: string): void {
+  inBackground(`drops ${url}`, () => dropRetired(url));
 }
 
 function notifySpare(url: string): void {
@@ -60,11 +75,7 @@ function notifySpare(url: string): void {
   for (const wake of waiters) wake();
 }
 
-/**
- * Makes the missing spares (the next reset needs one), then drops the retired databases, unless
- * a reset since asked for another round: spares come first while switches come back to back.
- */
-async function upkeepOnce(url: string, state: { again: boolean }): Promise<void> {
+async function makeSpares(url: string): Promise<void> {
   const database = databaseOf(url);
   await withAdminClient(url, async (client) => {
     const present = await ourDatabases(client, database);
@@ -79,8 +90,14 @@ async function upkeepOnce(url: string, state: { again: boolean }): Promise<void>
       );
       notifySpare(url);
     }
-    for (const name of present) {
-      if (state.again) return;
+  });
+}
+
+/** Drops the databases resets moved out of the way (and any a crash left). */
+async function dropRetired(url: string): Promise<void> {
+  const database = databaseOf(url);
+  await withAdminClient(url, async (client) => {
+    for (const name of await ourDatabases(client, database)) {
       if (!name.startsWith(`${database}${retiredSuffix}`)) continue;
       await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
     }
@@ -105,15 +122,16 @@ export async function hasSnapshot(url: string): Promise<boolean> {
   return withAdminClient(url, (client) => databaseExists(client, snapshotName(databaseOf(url))));
 }
 
-/** Resolves once upkeep of `url` has ended (nothing is being copied from the snapshot). */
-async function upkeepEnded(url: string): Promise<void> {
-  for (let running = upkeep.get(url); running; running = upkeep.get(url)) await running.done;
+/** Resolves once no spare of `url` is being made (nothing is being copied from the snapshot). */
+async function sparesMade(url: string): Promise<void> {
+  const key = `spares ${url}`;
+  for (let running = background.get(key); running; running = background.get(key)) await running.done;
 }
 
 /** Takes (or retakes) the snapshot of the database `url` names. Its sessions are cut off; apps reconnect. */
 export async function takeSnapshot(url: string): Promise<void> {
   const database = databaseOf(url);
-  await upkeepEnded(url);
+  await sparesMade(url);
   await withAdminClient(url, async (client) => {
     const db = client.escapeIdentifier(database);
     const snapshot = client.escapeIdentifier(snapshotName(database));
@@ -135,13 +153,13 @@ export async function takeSnapshot(url: string): Promise<void> {
     // Nobody connects to the snapshot, so a reset never waits for it to be free.
     await client.query(`ALTER DATABASE ${snapshot} WITH ALLOW_CONNECTIONS false`);
   });
-  scheduleUpkeep(url);
+  scheduleSpares(url);
 }
 
 /**
  * Back to the snapshot: move the database out of the way (ending its sessions), then rename a
- * spare copy in its place, or, without one, clone the snapshot again. Upkeep then drops the old
- * database and makes the next spare in the background.
+ * spare copy in its place, or, without one, clone the snapshot again. The next spare is then made,
+ * and the old database dropped, in the background.
  */
 export async function resetToSnapshot(url: string): Promise<void> {
   const database = databaseOf(url);
@@ -155,7 +173,7 @@ export async function resetToSnapshot(url: string): Promise<void> {
       throw new ConflictError(`database ${database} has no snapshot to reset to`);
     }
     const spareIn = () => spareNames(database).find((name) => present.has(name));
-    if (!spareIn() && upkeep.has(url)) {
+    if (!spareIn() && background.has(`spares ${url}`)) {
       // Switching faster than spares are made: the one being made comes sooner than a new clone.
       await new Promise<void>((wake) => spareWaiters.set(url, [...(spareWaiters.get(url) ?? []), wake]));
       present = await ourDatabases(client, database);
@@ -165,11 +183,12 @@ export async function resetToSnapshot(url: string): Promise<void> {
     if (spare) await client.query(`ALTER DATABASE ${client.escapeIdentifier(spare)} RENAME TO ${db}`);
     else await client.query(`CREATE DATABASE ${db} TEMPLATE ${client.escapeIdentifier(snapshot)}`);
   });
-  scheduleUpkeep(url);
+  scheduleSpares(url);
+  scheduleDrops(url);
 }
 
 /**
- * Renames `database` out of the way, for upkeep to drop: a drop forces a checkpoint (tens of ms
+ * Renames `database` out of the way, to be dropped in the background: a drop forces a checkpoint (tens of ms
  * or more with dirty pages), a rename does not. It refuses connections first, so none is made
  * between its sessions ending and the rename.
  */

@@ -36,7 +36,7 @@ export async function resetServices(
 export interface LoadOptions extends RunStepsOptions {
   /** The data is known to be at its snapshot already (the first load after provisioning). */
   fresh?: boolean;
-  /** Called between the reset and the first step, e.g. to apply the scenario's flags. */
+  /** Called alongside the reset, done before the first step, e.g. to apply the scenario's flags. */
   beforeSteps?(): Promise<void>;
 }
 
@@ -45,13 +45,17 @@ export async function loadScenario(
   target: SeedTarget,
   options: LoadOptions,
 ): Promise<void> {
-  if (!options.fresh) await resetServices(target, options.signal);
   const sessions = new SqlSessions();
-  try {
-    // Connecting to the databases the steps use while the flags are set.
+  const reset = (options.fresh ? Promise.resolve() : resetServices(target, options.signal)).then(() => {
+    // Connecting to the databases the steps use while the flags may still be being set.
     const services = new Set(scenario.steps.flatMap((step) => (step.kind === "sql" ? [step.service] : [])));
     for (const service of services) sessions.open(target.sqlUrl(service));
-    await options.beforeSteps?.();
+  });
+  // The flags and the data are independent: neither waits for the other.
+  const [resetDone, flagsSet] = await Promise.allSettled([reset, options.beforeSteps?.()]);
+  if (resetDone.status === "rejected") throw resetDone.reason;
+  try {
+    if (flagsSet.status === "rejected") throw flagsSet.reason;
     await runSteps(scenario, target, { ...options, sessions });
   } catch (error) {
     await sessions.close();
@@ -61,7 +65,7 @@ export async function loadScenario(
       }
     });
     throw error;
-  } finally {
-    await sessions.close();
   }
+  // Closed behind the answer: closing waits for each session's backend to exit.
+  void sessions.close();
 }
