@@ -50,7 +50,7 @@ function current() {
   const before = last;
   const now = target();
   if (now !== before && before !== 0 && !sweeping) {
-    sweeping = setInterval(sweep, Math.max(10, Math.min(50, quietMs / 2)));
+    sweeping = setInterval(sweep, Math.max(10, Math.min(20, quietMs / 4)));
     setImmediate(sweep);
   }
   return now;

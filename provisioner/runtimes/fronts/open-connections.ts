@@ -39,6 +39,6 @@ export async function drainConnections(
   for (;;) {
     const open = await openConnections(pid, port);
     if (open === 0 || Date.now() >= deadline || signal?.aborted) return open;
-    await sleep(50);
+    await sleep(20);
   }
 }
