@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, closeSync, readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { EnvironmentView } from "../../provisioner/environments/environment-schema.ts";
@@ -18,9 +18,16 @@ export interface ServedPreviewd {
   dataDir: string;
   process: ChildProcess;
   api<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** The app's process and its front's, as the process runtime recorded them (state.json). */
+  appPids(envId: string, app: string): Promise<{ app?: number; front?: number }>;
   /** POST /v1/environments?wait=true; throws unless the environment is ready. */
   create(body: Record<string, unknown>, timeoutS?: number): Promise<EnvironmentView>;
   close(): Promise<void>;
+}
+
+interface RecordedHandle {
+  pid?: number;
+  front?: { pid?: number };
 }
 
 export async function servePreviewd(env: Record<string, string> = {}): Promise<ServedPreviewd> {
@@ -62,6 +69,16 @@ export async function servePreviewd(env: Record<string, string> = {}): Promise<S
     dataDir,
     process: child,
     api: call,
+    async appPids(envId, app) {
+      const state = JSON.parse(await readFile(path.join(dataDir, "state.json"), "utf8")) as {
+        environments: Array<{
+          id: string;
+          deployment?: { apps: Record<string, { handle?: RecordedHandle }> };
+        }>;
+      };
+      const handle = state.environments.find((e) => e.id === envId)?.deployment?.apps[app]?.handle;
+      return { app: handle?.pid, front: handle?.front?.pid };
+    },
     async create(body, timeoutS = 300) {
       const reply = await call<EnvironmentView>(
         "POST",

@@ -4,7 +4,7 @@
  * ready to run but waited for a core (`schedstat`'s run-queue wait). On a busy machine the second
  * is what slows answers down without any code of the process being at fault.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface ProcessClock {
   /** CPU milliseconds of every thread of the process. */
@@ -42,4 +42,24 @@ export function clockSince(pid: number, before: ProcessClock): ClockSpan {
     waitShare: wallMs > 0 ? (now.waitMs - before.waitMs) / wallMs : 0,
     wallMs,
   };
+}
+
+/**
+ * CPU milliseconds of every process in a process group (an app started through a shell or a
+ * package manager leads a group; the server doing the work is a child of the leader).
+ */
+export function readGroupCpuMs(pgid: number): number {
+  let cpuMs = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while listed
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid) cpuMs += (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  }
+  return cpuMs;
 }

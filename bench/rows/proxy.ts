@@ -14,8 +14,12 @@
  * For the proxy and http-proxy-3 alone, the CPU each process spent per request (less what it
  * spends with no load) and the share of the time its main thread waited for a core: figures the
  * machine's load moves far less than throughput, telling previewd's own cost from starvation.
+ * The HTTP throughput figures also carry the CPU budget: at 0.8× of direct the machine's cores
+ * have (cores / (0.8 × direct req/s)) µs per request in all, set beside what the load generator,
+ * the app (its whole process group), its front and the proxy process spent per request.
  */
 import { readFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BenchContext, BenchFigure } from "../bench-table.ts";
@@ -25,9 +29,10 @@ import { median, type LoadSummary } from "../load/latency-summary.ts";
 import { servePreviewd } from "../load/previewd-serve.ts";
 import { startReferenceHop, type ReferenceHop } from "../load/reference-hops.ts";
 import { wsEchoLoad } from "../load/ws-echo-load.ts";
-import { clockSince, readProcessClock, type ClockSpan } from "../load/process-clock.ts";
+import { clockSince, readGroupCpuMs, readProcessClock, type ClockSpan } from "../load/process-clock.ts";
 
 type Protocol = "HTTP" | "WebSocket echo";
+type Spender = "loadUs" | "appUs" | "frontUs";
 /** GET / of the web app: it asks the api, which asks Postgres. */
 type Load = Protocol | "page";
 interface Target {
@@ -35,6 +40,9 @@ interface Target {
   host?: string;
   /** The process in the path whose CPU is read (process-clock.ts). */
   pid?: number;
+  /** The app's process and its front's, when the path crosses them: their CPU per request too. */
+  app?: number;
+  front?: number;
 }
 
 export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]> {
@@ -53,12 +61,13 @@ export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]
     const before = await startReferenceHop("no-keep-alive", direct);
     const library = await startReferenceHop("keep-alive", direct);
     hops.push(relay, before, library);
+    const { app: appPid, front: frontPid } = await previewd.appPids(env.id, "web");
     const targets: Record<string, Target> = {
-      direct: { url: direct },
-      proxy: { url: previewd.url, host: new URL(web.url).host, pid: previewd.process.pid! },
+      direct: { url: direct, app: appPid, front: frontPid },
+      proxy: { url: previewd.url, host: new URL(web.url).host, pid: previewd.process.pid!, app: appPid },
       floor: { url: relay.url },
       before: { url: before.url },
-      library: { url: library.url, pid: library.pid },
+      library: { url: library.url, pid: library.pid, app: appPid, front: frontPid },
       app: { url: appAlone },
     };
 
@@ -70,27 +79,44 @@ export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]
       return wsEchoLoad({ url: `${url.replace("http", "ws")}/ws`, host, connections, seconds: s });
     };
 
-    type Run = LoadSummary & { cpuUsPerRequest: number; waitShare: number };
+    /** CPU µs per request of the proxy process, the load generator (this process), the app, its front. */
+    type Run = LoadSummary & { cpuUsPerRequest: number; waitShare: number } & Record<Spender, number>;
     // What each measured process spends with no load (previewd polls logs, probes health): taken
     // off its CPU during a run, so the figure per request is the proxying's own.
     const idleCores = new Map<number, number>();
-    for (const pid of [previewd.process.pid!, library.pid]) {
-      const before = readProcessClock(pid);
-      await sleep(2_000);
-      const idle = clockSince(pid, before);
+    const measured = [previewd.process.pid!, library.pid, process.pid, frontPid].filter(isPid);
+    const idleFrom = measured.map((pid) => readProcessClock(pid));
+    await sleep(2_000);
+    measured.forEach((pid, i) => {
+      const idle = clockSince(pid, idleFrom[i]!);
       idleCores.set(pid, idle.cpuMs / idle.wallMs);
-    }
+    });
     ctx.log(`CPU with no load: previewd ${idleCores.get(previewd.process.pid!)!.toFixed(3)} cores`);
     const timedLoad = async (kind: Load, target: Target, connections: number, s: number): Promise<Run> => {
-      const before = target.pid !== undefined ? readProcessClock(target.pid) : undefined;
+      const pids = { proxy: target.pid, load: process.pid, front: target.front };
+      const before = new Map(
+        Object.values(pids)
+          .filter(isPid)
+          .map((pid) => [pid, readProcessClock(pid)]),
+      );
+      // The app's whole group: its recorded pid may be the shell or package manager that started it.
+      const appBefore = isPid(target.app) ? readGroupCpuMs(target.app) : NaN;
       const summary = await load(kind, target, connections, s);
-      const span: ClockSpan | undefined = before && clockSince(target.pid!, before);
+      const spans = new Map([...before].map(([pid, clock]) => [pid, clockSince(pid, clock)] as const));
+      const appCpuMs = isPid(target.app) ? readGroupCpuMs(target.app) - appBefore : NaN;
       const requests = summary.perSecond * s;
-      const ownCpuMs = span ? span.cpuMs - (idleCores.get(target.pid!) ?? 0) * span.wallMs : NaN;
+      const usPerRequest = (pid: number | undefined) => {
+        const span: ClockSpan | undefined = pid === undefined ? undefined : spans.get(pid);
+        if (!span || requests <= 0) return NaN;
+        return ((span.cpuMs - (idleCores.get(pid!) ?? 0) * span.wallMs) * 1000) / requests;
+      };
       return {
         ...summary,
-        cpuUsPerRequest: requests > 0 ? (ownCpuMs * 1000) / requests : NaN,
-        waitShare: span?.waitShare ?? NaN,
+        cpuUsPerRequest: usPerRequest(pids.proxy),
+        waitShare: target.pid === undefined ? NaN : (spans.get(target.pid)?.waitShare ?? NaN),
+        loadUs: usPerRequest(pids.load),
+        appUs: requests > 0 ? (appCpuMs * 1000) / requests : NaN,
+        frontUs: usPerRequest(pids.front),
       };
     };
 
@@ -135,6 +161,7 @@ export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]
             ? `, http-proxy-3 alone ${key("library").toFixed(2)}×, before (no keep-alive) ${key("before").toFixed(2)}×`
             : "");
         const rest = `; ${cpuNote}; median of ${rounds} × ${seconds} s${errors > 0 ? `; ${errors} errors` : ""}`;
+        const budget = protocol === "HTTP" ? `; ${cpuBudget(pick, connections)}` : "";
         figures.push(
           {
             figure: `proxy ${protocol} throughput / direct, ${connections} connections`,
@@ -143,7 +170,7 @@ export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]
             unit: "×",
             baseline: { label: "direct", value: pick("direct", "perSecond"), unit },
             met: ratio("proxy") >= 0.8 && errors === 0,
-            note: `${reference(ratio)}; proxy ${pick("proxy", "perSecond").toFixed(0)} ${unit}${rest}`,
+            note: `${reference(ratio)}; proxy ${pick("proxy", "perSecond").toFixed(0)} ${unit}${rest}${budget}`,
           },
           {
             figure: `proxy ${protocol} p50 latency / direct, ${connections} connections`,
@@ -185,4 +212,29 @@ export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]
     for (const hop of hops) await hop.close();
     await previewd.close();
   }
+}
+
+const isPid = (pid: number | undefined): pid is number => pid !== undefined && pid > 1;
+
+/**
+ * The machine's CPU per request at the target (0.8× of direct's throughput: every core busy
+ * for that many requests a second), next to what the processes of each path spent per request
+ * in the same rounds: the floor as a measurement.
+ */
+function cpuBudget(
+  pick: (name: string, key: "perSecond" | "cpuUsPerRequest" | Spender) => number,
+  connections: number,
+): string {
+  const cores = os.availableParallelism();
+  const budget = (cores * 1e6) / (0.8 * pick("direct", "perSecond"));
+  const us = (name: string, key: "cpuUsPerRequest" | Spender) => Math.max(0, pick(name, key) || 0);
+  const sum = (name: string, keys: Array<"cpuUsPerRequest" | Spender>) =>
+    keys.reduce((total, key) => total + us(name, key), 0).toFixed(0);
+  const fmt = (name: string, key: "cpuUsPerRequest" | Spender) => us(name, key).toFixed(0);
+  return (
+    `CPU budget at 0.8× of direct, ${connections} connections: ${budget.toFixed(0)} µs per request for the whole machine (${cores} cores / (0.8 × ${pick("direct", "perSecond").toFixed(0)} req/s)); ` +
+    `spent per request: direct ${sum("direct", ["loadUs", "frontUs", "appUs"])} µs (load generator ${fmt("direct", "loadUs")}, front ${fmt("direct", "frontUs")}, app ${fmt("direct", "appUs")}), ` +
+    `http-proxy-3 alone ${sum("library", ["loadUs", "cpuUsPerRequest", "frontUs", "appUs"])} µs (load generator ${fmt("library", "loadUs")}, library ${fmt("library", "cpuUsPerRequest")}, front ${fmt("library", "frontUs")}, app ${fmt("library", "appUs")}), ` +
+    `previewd ${sum("proxy", ["loadUs", "cpuUsPerRequest", "appUs"])} µs (load generator ${fmt("proxy", "loadUs")}, previewd ${fmt("proxy", "cpuUsPerRequest")}, app ${fmt("proxy", "appUs")})`
+  );
 }
