@@ -4,8 +4,10 @@
  * healthy, images already built for both. Each previewd variant is a previewd of its own, kept
  * running between rounds as a real one would be: every shortcut on (after), every one off
  * (before) and, in full runs, each one off alone, so each figure says what its shortcut saves.
- * Rounds take turns (compose, after, before, …) so that load drifts hit all alike; figures are
- * medians. Needs a Docker engine and docker-compose (Debian: apt-get install docker-compose).
+ * Rounds take turns (the variants' order turned by one each round, compose last or first) so that
+ * load drifts, and the engine's work left after compose's teardown, hit all alike;
+ * figures are medians, and every run's figure is logged. Needs a Docker engine and
+ * docker-compose (Debian: apt-get install docker-compose).
  */
 import { rm } from "node:fs/promises";
 import os from "node:os";
@@ -66,13 +68,19 @@ export default async function dockerWarm(ctx: BenchContext): Promise<BenchFigure
     }
     for (let round = 0; round < rounds; round++) {
       ctx.log(`docker warm: round ${round + 1}/${rounds}`);
-      // Turn about, so that neither side always runs first after the other's teardown.
-      const order = round % 2 === 0 ? ["compose", ...variants] : [...variants, "compose"];
+      // The variants turned by one each round, compose last and first by turns: no variant
+      // always runs right after compose's `down`, which may leave the engine busy.
+      const turned = variants.map((_, i) => variants[(i + round) % variants.length]!);
+      const order = round % 2 === 0 ? [...turned, "compose" as const] : ["compose" as const, ...turned];
       for (const contender of order) {
         if (contender === "compose") {
           compose.push(await shop.upUntilHealthy());
           await shop.down();
-        } else if (typeof contender !== "string") contender.runs.push(await contender.previewd!.create());
+          ctx.log(`docker warm: compose ${Math.round(compose.at(-1)!)} ms`);
+        } else {
+          contender.runs.push(await contender.previewd!.create());
+          ctx.log(`docker warm: ${contender.name} ${contender.runs.at(-1)!.healthy} ms`);
+        }
       }
     }
   } finally {
