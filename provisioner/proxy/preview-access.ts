@@ -32,7 +32,8 @@ export class PreviewAccess {
   readonly #tokenDigest?: Buffer;
   readonly #signer?: PreviewSigner;
   readonly #now: () => Date;
-  readonly #holders = new WeakMap<http.IncomingMessage, boolean>();
+  /** Where this instance keeps its answer on a request: a symbol of its own, no client can set it. */
+  readonly #verdict = Symbol("previewd token verdict");
 
   constructor(options: PreviewAccessOptions) {
     this.#now = options.now ?? (() => new Date());
@@ -46,13 +47,15 @@ export class PreviewAccess {
   /** Does the request carry previewd's own token (`Authorization: Bearer`)? True when there is none. */
   holdsToken(req: http.IncomingMessage): boolean {
     if (!this.#tokenDigest) return true;
-    // decide() and stripCredentials() both ask, for every proxied request: hash the token once.
-    const known = this.#holders.get(req);
+    // decide() and stripCredentials() both ask, for every proxied request: hash the token once,
+    // keeping the answer on the request (a WeakMap entry per request costs every collection).
+    const tagged = req as unknown as Record<symbol, boolean | undefined>;
+    const known = tagged[this.#verdict];
     if (known !== undefined) return known;
     const sent = bearer(req);
     // Fixed-length digests keep the comparison constant-time whatever the length sent.
     const holds = sent !== undefined && timingSafeEqual(digest(sent), this.#tokenDigest);
-    this.#holders.set(req, holds);
+    tagged[this.#verdict] = holds;
     return holds;
   }
 

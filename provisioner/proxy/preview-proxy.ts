@@ -55,6 +55,9 @@ type Route =
   /** A reply of previewd's own; `envId` when it is about an environment (asks for access first). */
   | { kind: "reply"; status: number; body: string; envId?: string };
 
+const upstreamRequest = Symbol("previewd upstream request");
+type WithUpstream = http.IncomingMessage & { [upstreamRequest]?: http.ClientRequest };
+
 const statusText: Record<number, string> = {
   400: "Bad Request",
   404: "Not Found",
@@ -73,9 +76,10 @@ export function createPreviewProxy({
   const pools = new UpstreamPools({
     subscribe: (envId, listener) => orchestrator.subscribe(envId, listener),
   });
-  // The upstream request of each proxied request, to tell a stale pooled connection from a fresh one.
-  const upstreamRequests = new WeakMap<http.IncomingMessage, http.ClientRequest>();
-  proxy.on("proxyReq", (proxyReq, req) => upstreamRequests.set(req, proxyReq));
+  // The upstream request of each proxied request, to tell a stale pooled connection from a fresh
+  // one: kept on the request itself, not in a WeakMap (an entry per request made every garbage
+  // collection walk them: ~60 µs CPU per request, BENCHMARKS.md).
+  proxy.on("proxyReq", (proxyReq, req: WithUpstream) => (req[upstreamRequest] = proxyReq));
   // Per request, http-proxy-3 parses a target given as a string: parsed once here instead (never mutated).
   const targetUrls = new BoundedCache<URL>();
   const parseUrl = (url: string) => new URL(url);
@@ -141,7 +145,7 @@ export function createPreviewProxy({
     const forward = (agent: http.Agent | false) =>
       proxy.web(req, res, { target: targetUrl(target), agent }, onError);
     const onError = (error: Error) => {
-      if (!retried && retryableOnNewConnection(error, req, res, upstreamRequests.get(req))) {
+      if (!retried && retryableOnNewConnection(error, req, res, (req as WithUpstream)[upstreamRequest])) {
         // A retry takes a connection of its own: the pool may hold more that the app closed.
         retried = true;
         logger.debug({ err: error, env: envId, app }, "stale upstream connection");
