@@ -23,14 +23,15 @@ import { ContainerLogs } from "./container-logs.ts";
 import { dockerExec } from "./docker-exec.ts";
 import { checkEngine, connectEngine, engineSocket } from "./docker-engine.ts";
 import { appContainerHandle, serviceContainerHandle } from "./docker-handles.ts";
-import { ENV_LABEL, OWNER_LABEL, networkName } from "./docker-labels.ts";
+import { ENV_LABEL, OWNER_LABEL } from "./docker-labels.ts";
+import { adoptContainers } from "./docker-adoption.ts";
 import { labelledEnvironments, removeLabelled } from "./docker-objects.ts";
 import { DockerSteps, type DockerEnvironment } from "./docker-steps.ts";
 import { superviseContainers } from "./docker-supervision.ts";
 import { restartServiceContainer } from "./service-restart.ts";
 import { commandServiceChanged } from "../service-input-hash.ts";
 import { isRunningWith } from "./run-container.ts";
-import { frontRunning, startFront, stopFronts } from "../fronts/app-front.ts";
+import { stopFronts } from "../fronts/app-front.ts";
 import { EnvironmentPorts } from "../process/environment-ports.ts";
 import { PortAllocator } from "../process/port-allocator.ts";
 import { AliasMoves } from "./network-aliases.ts";
@@ -157,41 +158,22 @@ class DockerRuntime implements Runtime {
     return deployment;
   }
 
-  async adopt(
+  adopt(
     env: RuntimeEnvironment,
     deployment: Deployment,
     ctx: RuntimeContext,
   ): Promise<Deployment | undefined> {
-    try {
-      const network = await this.#docker.getNetwork(networkName(env.id)).inspect();
-      if ((network as { Labels?: Record<string, string> }).Labels?.[OWNER_LABEL] !== this.#owner)
-        return undefined;
-      const containers: [string, string][] = [];
-      // A container already known to have crashed may be stopped: supervision starts it again.
-      const alive = async (id: string, status: string) =>
-        status === "crashed" || (await this.#running(env, id));
-      for (const [name, service] of Object.entries(deployment.services)) {
-        const handle = serviceContainerHandle(service);
-        if (!handle || !(await alive(handle.containerId, service.status))) return undefined;
-        containers.push([name, handle.containerId]);
-      }
-      for (const [app, deployed] of Object.entries(deployment.apps)) {
-        const handle = appContainerHandle(deployed);
-        if (!handle || !(await alive(handle.containerId, deployed.status))) return undefined;
-        containers.push([app, handle.containerId]);
-      }
-      const steps = this.#steps(env, ctx, deployment);
+    return adoptContainers({
+      docker: this.#docker,
+      owner: this.#owner,
+      logger: this.#logger,
+      env,
+      deployment,
+      running: (id) => this.#running(env, id),
       // The containers' PREVIEW_FLAGS_URL names the gateway's port: listen on it again.
-      await steps.connect();
-      const state = this.#state(env, ctx.logs);
-      await Promise.all(containers.map(([name, id]) => state.logs.follow(name, id, true)));
-      const adopted = await this.#reviveFronts(env, deployment, state);
-      this.#logger.info({ envId: env.id }, "adopted running containers");
-      return adopted;
-    } catch (error) {
-      this.#logger.warn({ envId: env.id, err: error }, "cannot adopt the environment's containers");
-      return undefined;
-    }
+      connect: () => this.#steps(env, ctx, deployment).connect(),
+      state: () => this.#state(env, ctx.logs),
+    });
   }
 
   async destroy(envId: string): Promise<void> {
@@ -345,28 +327,6 @@ class DockerRuntime implements Runtime {
       postgresImages: this.#postgresImages,
       ...(precreate && { precreate }),
     });
-  }
-
-  /** Holds the fronts' ports; a front that died while previewd was down comes back (or supervision retries). */
-  async #reviveFronts(
-    env: RuntimeEnvironment,
-    deployment: Deployment,
-    state: DockerEnvironment,
-  ): Promise<Deployment> {
-    const revived = structuredClone(deployment);
-    for (const [app, deployed] of Object.entries(revived.apps)) {
-      const handle = appContainerHandle(deployed);
-      if (!handle?.front) continue;
-      state.ports.reserve(handle.front.port);
-      const place = { owner: this.#owner, envId: env.id, dataDir: env.dataDir, app };
-      if (await frontRunning(place, handle.front)) continue;
-      try {
-        deployed.handle.front = await startFront(place, handle.front.port, handle.hostPort);
-      } catch (error) {
-        this.#logger.warn({ envId: env.id, app, err: error }, "cannot start the app's front again");
-      }
-    }
-    return revived;
   }
 
   async #removeEverything(envId: string): Promise<void> {
