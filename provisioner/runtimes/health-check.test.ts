@@ -27,6 +27,17 @@ describe("waitHealthy", () => {
     expect(await waitHealthy({ ...base, port: await listen(204) })).toEqual({ ok: true });
   });
 
+  it("leaves no keep-alive connection open on the app (a redeploy's drain waits for every one)", async () => {
+    const port = await listen(200);
+    const headers: (string | undefined)[] = [];
+    server?.on("request", (req) => headers.push(req.headers.connection));
+    expect(await waitHealthy({ ...base, port })).toEqual({ ok: true });
+    expect(headers).toEqual(["close"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    const open = await new Promise<number>((resolve) => server?.getConnections((_, n) => resolve(n)));
+    expect(open).toBe(0);
+  });
+
   it("times out on errors, naming the last one", async () => {
     const result = await waitHealthy({ ...base, timeoutMs: 300, port: await listen(500) });
     expect(result).toEqual({ ok: false, reason: "timeout", lastError: "answered 500" });

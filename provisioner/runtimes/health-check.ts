@@ -30,9 +30,15 @@ function interval(probes: number): number {
   return Math.min(100, Math.round(10 * 1.5 ** probes));
 }
 
+/**
+ * `connection: close`: a probe leaves no keep-alive connection behind. A pooled one held the old
+ * process of a redeploy (supervision probes it every second) until the pool's ~3 s idle timeout,
+ * and the redeploy's drain waited for it.
+ */
 async function probe(url: string, signal: AbortSignal): Promise<string | undefined> {
   try {
     const response = await fetch(url, {
+      headers: { connection: "close" },
       redirect: "manual",
       signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
     });
