@@ -179,6 +179,8 @@ export class FakeOrchestrator implements Orchestrator {
     return directUrl ? { directUrl, ...(instanceUrl && { instanceUrl }) } : undefined;
   }
 
+  async flushLogs(): Promise<void> {}
+
   #maybeFail(method: Method): void {
     if (this.#failures.has(method)) throw this.#failures.get(method);
   }

@@ -19,7 +19,7 @@ export interface LogRouteOptions {
 
 export function logRoutes(
   logs: LogStore,
-  orchestrator: Pick<Orchestrator, "get">,
+  orchestrator: Pick<Orchestrator, "get" | "flushLogs">,
   options: LogRouteOptions,
 ): Router {
   const router = Router();
@@ -27,6 +27,8 @@ export function logRoutes(
   router.get("/environments/:id/logs", async (req, res) => {
     const { id } = orchestrator.get(req.params.id); // unknown ids answer 404
     const request = parseLogQuery(req.query);
+    // A line written before the query (an app's, just before it answered the caller) is in it.
+    await orchestrator.flushLogs(id);
     if (!request.follow) {
       const gone = new AbortController();
       res.on("close", () => gone.abort());

@@ -215,6 +215,11 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     return { directUrl: deployed.directUrl, ...(instanceUrl && { instanceUrl }) };
   }
 
+  async flushLogs(id: string): Promise<void> {
+    const runtime = this.#records.get(id)?.runtime;
+    if (runtime) await this.deps.runtimes[runtime]?.flushLogs?.(id);
+  }
+
   /**
    * Set flag values (checked against the manifest's declarations: unknown keys and wrong types
    * are a ValidationError). Each change is logged with its old and new value; subscribers of

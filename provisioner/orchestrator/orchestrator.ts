@@ -57,4 +57,6 @@ export interface Orchestrator {
    * `instanceUrl` (Runtime.instanceUrl) when the runtime names one, else `directUrl`.
    */
   resolveApp(id: string, app: string): ResolvedApp | undefined;
+  /** Every line the environment's processes wrote so far is in the log store once this resolves. */
+  flushLogs(id: string): Promise<void>;
 }

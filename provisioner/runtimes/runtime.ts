@@ -108,6 +108,12 @@ export interface Runtime {
   /** Stop background work (log tailing, timers) without touching environments. */
   close(): Promise<void>;
   /**
+   * Hands the log store every line the environment's processes have written so far (a runtime
+   * that follows log files reads them to their end now), so a log query sees what happened
+   * before it was asked. Optional: runtimes that stream logs have nothing to catch up on.
+   */
+  flushLogs?(envId: string): Promise<void>;
+  /**
    * Watches what `deployment` runs until `stop()`: an app or service that exits, or an app that
    * keeps failing its health check, is reported (`crashed`, `unhealthy`) and restarted with backoff
    * on its port and with its data (supervision/supervisor.ts); every change goes to `ctx`. Called

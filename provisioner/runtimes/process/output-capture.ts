@@ -97,6 +97,11 @@ export class OutputCapture {
     return followed.recent.slice(-lines);
   }
 
+  /** Reads every followed file to its end. */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.#followed.values()].flatMap((f) => f.tailers.map((t) => t.flush())));
+  }
+
   async stop(name: string): Promise<void> {
     const followed = this.#followed.get(name);
     this.#followed.delete(name);

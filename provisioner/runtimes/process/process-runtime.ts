@@ -343,6 +343,10 @@ class ProcessRuntime implements Runtime {
     });
   }
 
+  async flushLogs(envId: string): Promise<void> {
+    await this.#envs.get(envId)?.output.flushAll();
+  }
+
   async close(): Promise<void> {
     const states = [...this.#envs.values()];
     this.#envs.clear();
