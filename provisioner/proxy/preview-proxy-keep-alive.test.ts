@@ -6,36 +6,12 @@
  */
 import http from "node:http";
 import net from "node:net";
-import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FakeOrchestrator } from "../api/fake-orchestrator.test-helper.ts";
 import { startHttpServer, type RunningHttpServer } from "../http-server.ts";
 import { silentLogger } from "../logger.ts";
 import { createPreviewProxy } from "./preview-proxy.ts";
-
-interface Reply {
-  status: number;
-  body: string;
-}
-
-/** A request with its own connection to the proxy, as separate clients make them. */
-function request(proxyUrl: string, host: string, path = "/", method = "GET", body?: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${proxyUrl}${path}`, { method, agent: false, headers: { host } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-async function listen(server: net.Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+import { listen, request } from "./proxy-requests.test-helper.ts";
 
 describe("the preview proxy's connections to apps", () => {
   const orchestrator = new FakeOrchestrator();

@@ -12,28 +12,9 @@ import { FakeOrchestrator } from "../api/fake-orchestrator.test-helper.ts";
 import { startHttpServer, type RunningHttpServer } from "../http-server.ts";
 import { silentLogger } from "../logger.ts";
 import { createPreviewProxy } from "./preview-proxy.ts";
+import { listen, request } from "./proxy-requests.test-helper.ts";
 
-interface Reply {
-  status: number;
-  body: string;
-}
-
-function request(proxyUrl: string, path: string, method = "GET", body?: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${proxyUrl}${path}`,
-      { method, agent: false, headers: { host: "web--env-1.localhost" } },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+const host = "web--env-1.localhost";
 
 /** An address where nothing listens any more: the old instance, stopped. */
 async function stoppedInstance(): Promise<string> {
@@ -64,8 +45,7 @@ describe("a request caught by a switchover between its lookup and its connection
         res.end(`new instance${body ? `: ${body}` : ""}`);
       });
     });
-    await new Promise<void>((resolve) => newInstance.listen(0, "127.0.0.1", resolve));
-    newUrl = `http://127.0.0.1:${(newInstance.address() as AddressInfo).port}`;
+    newUrl = await listen(newInstance);
     oldUrl = await stoppedInstance();
     orchestrator.add("env-1", { status: "ready" });
     orchestrator.setDirectUrl("env-1", "web", newUrl); // the front, which the proxy does not use here
@@ -104,20 +84,23 @@ describe("a request caught by a switchover between its lookup and its connection
 
   it("sends a GET to the new instance, once, with the client's forwarded headers", async () => {
     switchOverAfterLookup();
-    expect(await request(proxy.url, "/page")).toEqual({ status: 200, body: "new instance" });
+    expect(await request(proxy.url, host, "/page")).toEqual({ status: 200, body: "new instance" });
     expect(lookups).toBe(2);
     expect(received).toEqual(["GET /page web--env-1.localhost 127.0.0.1"]);
   });
 
   it("sends a request of any method without a body to the new instance: the old one saw nothing", async () => {
     switchOverAfterLookup();
-    expect(await request(proxy.url, "/items/1", "DELETE")).toEqual({ status: 200, body: "new instance" });
+    expect(await request(proxy.url, host, "/items/1", "DELETE")).toEqual({
+      status: 200,
+      body: "new instance",
+    });
     expect(received).toEqual(["DELETE /items/1 web--env-1.localhost 127.0.0.1"]);
   });
 
   it("answers 502 for a request whose body was already read, and the new instance never sees it", async () => {
     switchOverAfterLookup();
-    const post = await request(proxy.url, "/order", "POST", '{"item":1}');
+    const post = await request(proxy.url, host, "/order", "POST", '{"item":1}');
     expect(post.status).toBe(502);
     expect(post.body).toContain(oldUrl);
     expect(received).toEqual([]);
@@ -129,7 +112,7 @@ describe("a request caught by a switchover between its lookup and its connection
       lookups++;
       return lookUp(id, app);
     };
-    const reply = await request(proxy.url, "/page");
+    const reply = await request(proxy.url, host, "/page");
     expect(reply.status).toBe(502);
     expect(reply.body).toContain("ECONNREFUSED");
     expect(lookups).toBe(2); // the route and one look again, no loop
@@ -145,7 +128,7 @@ describe("a request caught by a switchover between its lookup and its connection
       orchestrator.setInstanceUrl("env-1", "web", lookups === 1 ? alsoStopped : newUrl);
       return resolved;
     };
-    const reply = await request(proxy.url, "/page");
+    const reply = await request(proxy.url, host, "/page");
     expect(reply.status).toBe(502);
     expect(reply.body).toContain(alsoStopped);
     expect(lookups).toBe(2);
