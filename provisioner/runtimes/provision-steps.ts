@@ -25,3 +25,13 @@ export async function step<T>(name: string, app: string | undefined, work: () =>
     throw asProvisionError(error, name, app);
   }
 }
+
+/** A promise that never rejects: its outcome is a function that returns the value or throws the error. */
+export function settled<T>(promise: Promise<T>): Promise<() => T> {
+  return promise.then(
+    (value) => () => value,
+    (error: unknown) => () => {
+      throw error;
+    },
+  );
+}

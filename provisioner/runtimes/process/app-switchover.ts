@@ -6,8 +6,16 @@
  * SIGKILL after the grace period. A new process that fails its start or health check is
  * stopped and leaves the old one serving and the record as it was.
  */
-import { keepFront, frontUrl, type Front, type FrontPlace } from "../fronts/app-front.ts";
+import {
+  keepFront,
+  frontUrl,
+  startFront,
+  stopFront,
+  type Front,
+  type FrontPlace,
+} from "../fronts/app-front.ts";
 import { drainConnections } from "../fronts/open-connections.ts";
+import { settled } from "../provision-steps.ts";
 import type { DeployedApp, Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { startApp } from "./app-process.ts";
 import { interpolationValues } from "./interpolation-values.ts";
@@ -40,11 +48,24 @@ export async function switchApp(o: SwitchAppOptions): Promise<void> {
   const old = appHandle(previous);
   const serving = old !== undefined && (await isOurs(old.pid, o.owner, env.id, app));
   const port = await state.ports.allocate();
+  const frontPort = o.fronts[app] ?? port;
+  // An app's first start: its front (a process of its own) starts while the app starts rather
+  // than once it is healthy. It already points at the new port; nothing names it before then.
+  const early = !serving && !old?.front ? settled(startFront(place, frontPort, port)) : undefined;
   let spawned: AppHandle | undefined;
   const stopNew = async () => {
     if (spawned) await stopGroups([{ pgid: spawned.pgid, role: "app" }], o.stopGraceMs);
     state.ports.release(port);
     if (previous) delete previous.handle.next;
+    const front = await early;
+    // One that failed to start stopped itself.
+    if (front)
+      await Promise.resolve()
+        .then(front)
+        .then(
+          (f) => stopFront(place, f),
+          () => undefined,
+        );
   };
   let started: DeployedApp;
   try {
@@ -78,10 +99,9 @@ export async function switchApp(o: SwitchAppOptions): Promise<void> {
   // first, this once.
   const legacy = serving && !old.front;
   if (legacy) await retire(o, old);
-  const frontPort = o.fronts[app] ?? port;
   let front: Front;
   try {
-    front = await keepFront(place, old?.front, frontPort, port);
+    front = early ? (await early)() : await keepFront(place, old?.front, frontPort, port);
   } catch (error) {
     // With its old process gone, the new one serves at its own port rather than not at all.
     if (legacy) deployment.apps[app] = started;

@@ -14,6 +14,7 @@
 import { join } from "node:path";
 import { ProvisionError } from "../../errors.ts";
 import { sharedEnvironment } from "../../manifest/interpolate.ts";
+import { settled } from "../provision-steps.ts";
 import type { RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { childIdentity, type ChildIdentity } from "./child-identity.ts";
 import { preparePackageManager } from "./corepack.ts";
@@ -56,7 +57,11 @@ interface Install extends InstallStepOptions {
   variables: Record<string, string>;
 }
 
-export async function runInstall(options: InstallStepOptions): Promise<void> {
+/**
+ * Runs (or copies, or skips) the install. True when nothing ran or was copied into the worktree
+ * (no install command, or lockfiles unchanged since the last install): its files are as before.
+ */
+export async function runInstall(options: InstallStepOptions): Promise<boolean> {
   const { env, ctx, owner, cache } = options;
   const command = env.manifest.install;
   // Each reads files the others leave alone: side by side.
@@ -69,10 +74,10 @@ export async function runInstall(options: InstallStepOptions): Promise<void> {
     const report = (message: string) => ctx.event({ step: "install", status: "info", message });
     await preparePackageManager(env.rootDir, manager.pinned, report);
   }
-  if (!command || hash === undefined) return;
+  if (!command || hash === undefined) return true;
   if (cached.install === hash) {
     ctx.event({ step: "install", status: "skipped", message: "lockfiles unchanged since the last install" });
-    return;
+    return true;
   }
   const sharing = options.installs?.sharing ?? "package-manager";
   const stores = env.inPlace ? undefined : options.installs?.stores;
@@ -94,6 +99,7 @@ export async function runInstall(options: InstallStepOptions): Promise<void> {
   } else {
     await copyOrInstall(install, undefined);
   }
+  return false;
 }
 
 /** Runs the install with the package manager's shared store: it links what it already has. */
@@ -147,16 +153,6 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
     );
   }
   ctx.event({ step: "install", status: "succeeded", message: "installed" });
-}
-
-/** A promise that never rejects: its outcome is a function that returns the value or throws the error. */
-function settled<T>(promise: Promise<T>): Promise<() => T> {
-  return promise.then(
-    (value) => () => value,
-    (error: unknown) => () => {
-      throw error;
-    },
-  );
 }
 
 /** After a copy: the project's own install scripts, which may read files the key does not cover. */

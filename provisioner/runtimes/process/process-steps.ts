@@ -7,7 +7,7 @@ import { appEnvironment } from "../../manifest/interpolate.ts";
 import { appHashes } from "../app-input-hash.ts";
 import { buildEnvironments } from "../build-values.ts";
 import type { AppBuilds } from "../deploy-flow.ts";
-import { settleAll, step } from "../provision-steps.ts";
+import { settleAll, settled, step } from "../provision-steps.ts";
 import type { Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { stopFront } from "../fronts/app-front.ts";
 import { switchApp } from "./app-switchover.ts";
@@ -88,28 +88,37 @@ export class ProcessSteps {
 
   async #installThenHash(): Promise<AppBuilds> {
     const { env, ctx, owner, state } = this.#o;
-    // As root, what previewd checked out (add or redeploy) is handed to the user the steps run as.
-    if (!env.inPlace)
-      await step("install", undefined, async () =>
-        handOverWorktree(env.rootDir, await childIdentity(env, owner)),
-      );
+    // As root, what previewd checked out (add or redeploy) is handed to the user the steps run as;
+    // meanwhile git lists what is untracked (it reads, as root, what the hand-over changes hands).
+    const handedOver = env.inPlace
+      ? undefined
+      : step("install", undefined, async () =>
+          handOverWorktree(env.rootDir, await childIdentity(env, owner)),
+        );
     const cache = new StepCache(env.dataDir);
     // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
     // of one that is gone (a retry after a failure checks out a new worktree).
-    const untouched = (await untrackedEntries(env.rootDir).catch(() => ["?"])).length === 0;
+    const [untracked] = await Promise.all([untrackedEntries(env.rootDir).catch(() => ["?"]), handedOver]);
+    const untouched = untracked.length === 0;
     if (untouched) await cache.forget();
     // Outputs are shared only from and into a fresh worktree: then each step's outputs are
     // exactly what it wrote, and nobody's runtime files.
     const fresh = this.#o.shared && !env.inPlace && untouched;
     const common = { env, ctx, owner, output: state.output, cache, ...(fresh && { shared: this.#o.shared }) };
-    await ctx.phase("install", () =>
+    const environments = await step("build", undefined, async () => buildEnvironments(env));
+    const hash = () =>
+      step("build", undefined, () =>
+        appHashes(env.rootDir, env.manifest, { buildEnvironments: environments }),
+      );
+    // In a worktree installed before (a redeploy), hashed while the install is checked: an install
+    // that left it as it was (lockfiles unchanged, the usual case) keeps these; one that ran
+    // hashes again. A fresh worktree's install always copies or runs: hashed after it only.
+    const early = untouched ? undefined : settled(hash());
+    const unchanged = await ctx.phase("install", () =>
       step("install", undefined, () => runInstall({ ...common, installs: this.#o.installs })),
     );
     this.#installed.open();
-    const environments = await step("build", undefined, async () => buildEnvironments(env));
-    const hashes = await step("build", undefined, () =>
-      appHashes(env.rootDir, env.manifest, { buildEnvironments: environments }),
-    );
+    const hashes = unchanged && early ? (await early)() : await hash();
     // Builds offer their outputs to other environments while their apps start.
     const offers: Promise<void>[] = [];
     return {

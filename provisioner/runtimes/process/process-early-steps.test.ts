@@ -1,0 +1,200 @@
+/**
+ * What the process runtime does ahead, and that it stays correct: an app's front starts while the
+ * app starts (and goes if the app fails), and an update hashes the apps while it checks the
+ * install, keeping those hashes only if the install left the worktree as it was.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EnvironmentEvent } from "../../environments/environment-schema.ts";
+import { silentLogger } from "../../logger.ts";
+import { MemoryLogStore } from "../../logs/memory-log-store.ts";
+import type { Manifest } from "../../manifest/manifest-schema.ts";
+import type { Runtime, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
+import { ownerDir, rootHome } from "./postgres-home.ts";
+import { createProcessRuntime } from "./process-runtime.ts";
+import { scanProcesses } from "./process-scan.ts";
+import { worktreePlace } from "./runner-places.ts";
+
+const owner = `test-${randomBytes(4).toString("hex")}`;
+
+// Healthy only once the file its env names exists: the test decides when its health check passes.
+const server = `
+const http = require("node:http");
+const fs = require("node:fs");
+http
+  .createServer((req, res) => {
+    const ready = !process.env.READY_FILE || fs.existsSync(process.env.READY_FILE);
+    res.writeHead(req.url === "/healthz" && !ready ? 503 : 200).end("ok");
+  })
+  .listen(Number(process.env.PORT), "127.0.0.1");
+process.on("SIGTERM", () => process.exit(0));
+`;
+
+const files: Record<string, string> = {
+  ".gitignore": ".install-count\n",
+  "package.json": '{ "private": true }\n',
+  "package-lock.json": '{ "lockfileVersion": 3 }\n',
+  "apps/api/server.js": server,
+  "apps/web/server.js": server,
+};
+
+const app = (path: string, extra: Partial<Manifest["apps"][string]> = {}) => ({
+  path,
+  start: "node server.js",
+  health: "/healthz",
+  env: {},
+  depends_on: [],
+  ...extra,
+});
+
+let base: string;
+let runtime: Runtime;
+const envs: RuntimeEnvironment[] = [];
+
+async function makeEnv(id: string, manifest: Manifest): Promise<RuntimeEnvironment> {
+  const repo = join(base, "repos", id);
+  for (const [file, content] of Object.entries(files)) {
+    await mkdir(dirname(join(repo, file)), { recursive: true });
+    await writeFile(join(repo, file), content);
+  }
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
+      stdio: "ignore",
+    });
+  git("init", "-q");
+  git("add", ".");
+  git("commit", "-qm", "init");
+  const place = await worktreePlace(join(base, "data"), owner);
+  await (place.prepareDir ?? ((dir: string) => mkdir(dir, { recursive: true })))(place.worktreesDir);
+  const rootDir = join(place.worktreesDir, id);
+  git("worktree", "add", "-q", "--detach", rootDir, "HEAD");
+  const dataDir = join(base, "data", id);
+  await mkdir(dataDir, { recursive: true });
+  const env: RuntimeEnvironment = {
+    id,
+    name: manifest.name,
+    ref: "main",
+    commit: "abc123",
+    rootDir,
+    dataDir,
+    manifest,
+    appUrls: Object.fromEntries(
+      Object.keys(manifest.apps).map((a) => [a, `http://${a}--${id}.localhost:7070`]),
+    ),
+    flagsUrl: `http://127.0.0.1:7070/v1/environments/${id}/ofrep`,
+    flagsToken: "flags-token",
+  };
+  envs.push(env);
+  return env;
+}
+
+function makeContext() {
+  const events: EnvironmentEvent[] = [];
+  const ctx: RuntimeContext = {
+    signal: new AbortController().signal,
+    logs: new MemoryLogStore(),
+    event: (event) => events.push({ ts: new Date().toISOString(), ...event }),
+    phase: (_name, work) => work(),
+    checkpoint: async () => undefined,
+  };
+  return { ctx, events };
+}
+
+async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const fronts = async (envId: string, app: string) =>
+  (await scanProcesses({ owner, envId })).filter((p) => p.role === "front" && p.name === app);
+
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), "process-early-"));
+  runtime = createProcessRuntime({
+    ownerId: owner,
+    logger: silentLogger,
+    healthTimeoutMs: 3_000,
+    stopGraceMs: 1_000,
+  });
+});
+
+afterAll(async () => {
+  for (const env of envs) await runtime.destroy(env.id, env.dataDir);
+  await runtime.close();
+  if (process.getuid?.() === 0) await rm(ownerDir(rootHome, owner), { recursive: true, force: true });
+  await rm(base, { recursive: true, force: true });
+});
+
+const manifest = (apps: Manifest["apps"], install?: string): Manifest => ({
+  version: 1,
+  name: "early",
+  ...(install && { install }),
+  services: {},
+  apps,
+  flags: {},
+  seed: { scenarios: "seed-scenarios" },
+});
+
+describe("process runtime: steps taken ahead", () => {
+  it("an app's front listens while the app still starts, and serves it once healthy", async () => {
+    const env = await makeEnv(
+      "front-ahead",
+      manifest({ api: app("apps/api", { env: { READY_FILE: "../../ready" } }) }),
+    );
+    const { ctx, events } = makeContext();
+    const provisioning = runtime.provision(env, ctx);
+    await eventually(async () => (await fronts(env.id, "api")).length === 1);
+    expect(events.some((e) => e.step === "health" && e.app === "api" && e.status === "succeeded")).toBe(
+      false,
+    );
+    // In the worktree: the app may run as another user, who cannot enter the test's own folder.
+    await writeFile(join(env.rootDir, "ready"), "");
+    const deployment = await provisioning;
+    const front = deployment.apps.api?.handle.front as { pid: number; port: number };
+    expect((await fronts(env.id, "api")).map((p) => p.pid)).toEqual([front.pid]);
+    expect(deployment.apps.api?.directUrl).toBe(`http://127.0.0.1:${front.port}`);
+    expect((await fetch(`${deployment.apps.api?.directUrl}/healthz`)).status).toBe(200);
+  });
+
+  it("an update whose new app fails its health check leaves no front of it", async () => {
+    const env = await makeEnv("front-failed", manifest({ api: app("apps/api") }));
+    const deployment = await runtime.provision(env, makeContext().ctx);
+    const grown = {
+      ...env,
+      manifest: manifest({
+        api: app("apps/api"),
+        web: app("apps/web", { env: { READY_FILE: "../../never" } }),
+      }),
+    };
+    const error = await runtime.update(grown, deployment, makeContext().ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({ step: "health", app: "web" });
+    expect(await fronts(env.id, "web")).toEqual([]);
+    expect((await fronts(env.id, "api")).length).toBe(1);
+  });
+
+  it("an update whose install runs hashes the apps after it, one that skips it keeps the early hashes", async () => {
+    // Every run rewrites generated.txt (at the root, not ignored: every app's hash covers it), after
+    // a pause, so hashes taken beside the install are surely from before it.
+    const install = "sleep 0.5 && echo x >> .install-count && cat .install-count > generated.txt";
+    const env = await makeEnv("hash-after-install", manifest({ api: app("apps/api") }, install));
+    const first = await runtime.provision(env, makeContext().ctx);
+    // A changed lockfile: the install runs again.
+    await writeFile(join(env.rootDir, "package-lock.json"), '{ "lockfileVersion": 3, "changed": true }\n');
+    const { ctx, events } = makeContext();
+    const updated = await runtime.update(env, first, ctx);
+    expect(events.some((e) => e.step === "install" && e.status === "succeeded")).toBe(true);
+    expect(updated.apps.api?.handle.pid).not.toBe(first.apps.api?.handle.pid);
+    // Nothing changed since: the install is skipped and the hashes taken beside it stand. Had the
+    // update above kept hashes taken before its install rewrote generated.txt, api would restart.
+    const again = await runtime.update(env, updated, makeContext().ctx);
+    expect(again.apps.api?.inputHash).toBe(updated.apps.api?.inputHash);
+    expect(again.apps.api?.handle.pid).toBe(updated.apps.api?.handle.pid);
+  });
+});
