@@ -4,12 +4,12 @@
  * before anything exists. A link to an absolute path leads outside whatever its target: the
  * checkout's own location is not known yet, and a repository has no business naming host paths.
  */
-import path from "node:path";
 import { type MonorepoPaths, type PathResolution, outside, symlinkLoop } from "../manifest/monorepo-paths.ts";
-import { runGit } from "./git.ts";
+import { SourceError } from "../errors.ts";
+import { objectReader } from "./object-reader.ts";
 import { assertCommit } from "./repo-source.ts";
 
-interface TreeEntry {
+export interface TreeEntry {
   mode: string;
   type: string;
   object: string;
@@ -27,64 +27,34 @@ const MAX_LINKS = 40;
 /** `dir` is the monorepo root inside the repository (posix, "" or undefined for the top). */
 export function commitPaths(gitDir: string, commit: string, dir?: string | null): MonorepoPaths {
   assertCommit(commit);
+  // Trees and link targets are read by object id, from the commit down: no path reaches git, so
+  // no name is read as a pathspec or revision syntax, and each folder costs a round trip to the
+  // repository's one `cat-file --batch` instead of a git process.
+  const reader = objectReader(gitDir);
+  const idBytes = commit.length / 2;
   const trees = new Map<string, Promise<Map<string, TreeEntry>>>();
   const targets = new Map<string, Promise<string>>();
-  const git = (args: string[]) => runGit([`--git-dir=${gitDir}`, "--literal-pathspecs", ...args]);
-
   const rootParts = (dir ?? "").split("/").filter((p) => p && p !== ".");
-  const prefix = rootParts.join("/");
-  let subtree: Promise<Map<string, Map<string, TreeEntry>> | undefined> | undefined;
 
-  /**
-   * Every folder at or under the monorepo root from one `git ls-tree -r -t` (a walk asks for
-   * several; one git process each cost ~100 ms on a loaded machine); undefined when the root
-   * is no folder of the commit (missing, or a link), so the walk asks folder by folder.
-   */
-  function listSubtree(): Promise<Map<string, Map<string, TreeEntry>> | undefined> {
-    subtree ??= git([
-      "ls-tree",
-      "-r",
-      "-t",
-      "-z",
-      "--full-tree",
-      commit,
-      ...(prefix ? ["--", `${prefix}/`] : []),
-    ]).then(({ stdout }) => {
-      const folders = new Map<string, Map<string, TreeEntry>>(prefix ? [] : [["", new Map()]]);
-      for (const line of stdout.split("\0")) {
-        if (!line) continue;
-        const [name, entry, full] = parseEntry(line);
-        const parent = path.posix.dirname(full);
-        folders.get(parent === "." ? "" : parent)?.set(name, entry);
-        if (entry.type === "tree" && within(full)) folders.set(full, new Map());
-      }
-      return folders.has(prefix) ? folders : undefined;
-    });
-    return subtree;
+  async function readObject(name: string, type: string): Promise<Buffer> {
+    const object = await reader.read(name);
+    if (object?.type !== type) {
+      throw new SourceError(`${type} ${name} not found in ${gitDir}${object ? ` (a ${object.type})` : ""}`);
+    }
+    return object.data;
   }
 
-  const within = (key: string) => !prefix || key === prefix || key.startsWith(`${prefix}/`);
-
   /** The entries of one folder of the commit (empty when there is no such folder). */
-  async function folder(parts: readonly string[]): Promise<Map<string, TreeEntry>> {
+  function folder(parts: readonly string[]): Promise<Map<string, TreeEntry>> {
     const key = parts.join("/");
-    if (within(key)) {
-      const listed = await listSubtree();
-      if (listed) return listed.get(key) ?? new Map();
-    }
     let entries = trees.get(key);
     if (!entries) {
-      entries = git(["ls-tree", "-z", "--full-tree", commit, ...(key ? ["--", `${key}/`] : [])]).then(
-        ({ stdout }) => {
-          const entries = new Map<string, TreeEntry>();
-          for (const line of stdout.split("\0")) {
-            if (!line) continue;
-            const [name, entry] = parseEntry(line);
-            entries.set(name, entry);
-          }
-          return entries;
-        },
-      );
+      entries = (async () => {
+        if (parts.length === 0) return parseTree(await readObject(`${commit}^{tree}`, "tree"), idBytes);
+        const entry = (await folder(parts.slice(0, -1))).get(parts[parts.length - 1]!);
+        if (entry?.type !== "tree") return new Map<string, TreeEntry>();
+        return parseTree(await readObject(entry.object, "tree"), idBytes);
+      })();
       trees.set(key, entries);
     }
     return entries;
@@ -92,7 +62,7 @@ export function commitPaths(gitDir: string, commit: string, dir?: string | null)
 
   function linkTarget(object: string): Promise<string> {
     let target = targets.get(object);
-    if (!target) targets.set(object, (target = git(["cat-file", "blob", object]).then((r) => r.stdout)));
+    if (!target) targets.set(object, (target = readObject(object, "blob").then((b) => b.toString("utf8"))));
     return target;
   }
 
@@ -146,11 +116,28 @@ export function commitPaths(gitDir: string, commit: string, dir?: string | null)
   };
 }
 
-/** [name, entry, path from the repository's top]. */
-function parseEntry(line: string): [string, TreeEntry, string] {
-  // "<mode> SP <type> SP <object> TAB <path>"; with -z the path is not quoted.
-  const tab = line.indexOf("\t");
-  const [mode = "", type = "", object = ""] = line.slice(0, tab).split(" ");
-  const full = line.slice(tab + 1);
-  return [path.posix.basename(full), { mode, type, object }, full];
+/** A tree object's entries: "<mode> SP <name> NUL <binary id>" each, sorted by git. */
+export function parseTree(data: Buffer, idBytes: number): Map<string, TreeEntry> {
+  const entries = new Map<string, TreeEntry>();
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(32, at);
+    const nul = data.indexOf(0, space + 1);
+    if (space === -1 || nul === -1 || nul + 1 + idBytes > data.length) {
+      throw new SourceError("git returned a malformed tree object");
+    }
+    // ls-tree's spelling: trees are "040000" in it, "40000" in the object.
+    const mode = data.toString("latin1", at, space).padStart(6, "0");
+    const name = data.toString("utf8", space + 1, nul);
+    const object = data.toString("hex", nul + 1, nul + 1 + idBytes);
+    entries.set(name, { mode, type: typeOfMode(mode), object });
+    at = nul + 1 + idBytes;
+  }
+  return entries;
+}
+
+function typeOfMode(mode: string): string {
+  if (mode === "040000") return "tree";
+  if (mode === "160000") return "commit";
+  return "blob";
 }

@@ -2,7 +2,8 @@
  * The one place previewd runs git: an argument array (never a shell) and a hardened environment,
  * because repositories and refs come from API callers.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
 import { SourceError } from "../errors.ts";
 
 export interface GitOptions {
@@ -57,16 +58,23 @@ export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.Pr
   return env;
 }
 
+/** git with the forced config and hardened environment; stdin, stdout and stderr are pipes. */
+export function spawnGit(
+  args: string[],
+  options: Omit<GitOptions, "input"> = {},
+): ChildProcessByStdio<Writable, Readable, Readable> {
+  return spawn("git", [...forcedConfig.flatMap((c) => ["-c", c]), ...args], {
+    cwd: options.cwd,
+    env: gitEnvironment(),
+    signal: options.signal,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
 export function runGit(args: string[], options: GitOptions = {}): Promise<GitResult> {
-  const fullArgs = [...forcedConfig.flatMap((c) => ["-c", c]), ...args];
-  const command = `git ${subcommand(args)}`.trim();
+  const command = gitCommand(args);
   return new Promise((resolve, reject) => {
-    const child = spawn("git", fullArgs, {
-      cwd: options.cwd,
-      env: gitEnvironment(),
-      signal: options.signal,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawnGit(args, options);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
@@ -98,6 +106,11 @@ export class GitError extends SourceError {
   ) {
     super(message);
   }
+}
+
+/** `git <subcommand>`, for messages. */
+export function gitCommand(args: string[]): string {
+  return `git ${subcommand(args)}`.trim();
 }
 
 /** The first argument that is neither an option nor the value of -C/-c, for messages. */

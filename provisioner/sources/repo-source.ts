@@ -11,6 +11,7 @@ import type { Logger } from "../logger.ts";
 import { GitError, redactCredentials, runGit } from "./git.ts";
 import { validateDir, validateRef, validateRepo } from "./ref-validation.ts";
 import { exists, isDirectory } from "./fs-checks.ts";
+import { objectReader } from "./object-reader.ts";
 import { canonicalUrl, mirrorName } from "./repo-url.ts";
 
 export interface ResolvedRepo {
@@ -118,23 +119,26 @@ export function createRepoSources({ cacheDir, logger }: RepoSourcesDeps): RepoSo
     },
 
     async resolveRef(repo, ref, signal) {
-      const git = (args: string[]) => runGit([`--git-dir=${repo.gitDir}`, ...args], { signal });
+      // Through the repository's `cat-file --batch`, which looks the name up as `rev-parse --verify`
+      // does (the same dwim rules and peeling; "missing" where rev-parse exits 1) and reads refs
+      // from disk at every lookup, so a kept process sees a branch that moved.
+      const reader = objectReader(repo.gitDir);
       if (ref === undefined) {
-        const head = await git(["rev-parse", "--verify", "-q", "HEAD^{commit}"]).catch(() => undefined);
+        const head = await reader.read("HEAD^{commit}", signal).catch(() => undefined);
         if (!head) throw new NotFoundError(`${redactCredentials(repo.canonical)} has no commits on HEAD`);
-        const commit = head.stdout.trim();
-        const branch = await git(["symbolic-ref", "-q", "--short", "HEAD"]).catch(() => undefined);
-        return { ref: branch?.stdout.trim() || commit, commit };
+        const branch = await runGit([`--git-dir=${repo.gitDir}`, "symbolic-ref", "-q", "--short", "HEAD"], {
+          signal,
+        }).catch(() => undefined);
+        return { ref: branch?.stdout.trim() || head.oid, commit: head.oid };
       }
+      // Also what keeps the line one name: no spaces, control characters or a leading "-".
       validateRef(ref);
-      try {
-        const { stdout } = await git(["rev-parse", "--verify", "-q", "--end-of-options", `${ref}^{commit}`]);
-        return { ref, commit: stdout.trim() };
-      } catch (error) {
-        if (!(error instanceof GitError) || error.exitCode !== 1) throw error;
+      const commit = await reader.read(`${ref}^{commit}`, signal);
+      if (!commit) {
         const message = `ref ${JSON.stringify(ref)} not found in ${redactCredentials(repo.canonical)}`;
         throw new NotFoundError(message, { errors: [{ path: "ref", message }] });
       }
+      return { ref, commit: commit.oid };
     },
 
     async readFile(repo, commit, file, signal) {
@@ -145,15 +149,9 @@ export function createRepoSources({ cacheDir, logger }: RepoSourcesDeps): RepoSo
           errors: [{ path: "path", message: `invalid path ${JSON.stringify(file)}` }],
         });
       }
-      // --batch answers "<name> missing" instead of failing, so a missing file is not an error.
-      const { stdout } = await runGit([`--git-dir=${repo.gitDir}`, "cat-file", "--batch"], {
-        signal,
-        input: `${commit}:${normalized}\n`,
-      });
-      const newline = stdout.indexOf("\n");
-      const [, type] = stdout.slice(0, newline).split(" ");
-      if (type !== "blob") return undefined;
-      return stdout.slice(newline + 1).replace(/\n$/, "");
+      // One `cat-file --batch` for every read of this repository: "<name> missing" is no error.
+      const object = await objectReader(repo.gitDir).read(`${commit}:${normalized}`, signal);
+      return object?.type === "blob" ? object.data.toString("utf8") : undefined;
     },
 
     validateDir,
