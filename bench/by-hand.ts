@@ -5,6 +5,7 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -26,6 +27,14 @@ export interface ByHandApp {
 export interface ByHandTimes {
   build: number;
   start: number;
+  /** CPU (user + system) of the processes it ran, in ms. */
+  cpu: number;
+}
+
+/** An app started by hand and healthy; `stop` kills it and resolves once it exited. */
+export interface RunningApp {
+  port: number;
+  stop(): Promise<void>;
 }
 
 /** Copies an environment's worktree (install and builds included) to `to`, as a developer's checkout. */
@@ -33,7 +42,19 @@ export async function copyCheckout(from: string, to: string): Promise<void> {
   await run("cp", ["-a", "--reflink=auto", "--", from, to]);
 }
 
-async function freePort(): Promise<number> {
+/**
+ * CPU (user + system, ms) of this process's children that ended and were waited for, with their
+ * own waited-for children (`cutime` + `cstime` of /proc/self/stat): read before and after a
+ * by-hand run, the difference is what its processes used, as none of them outlives it.
+ */
+export function childrenCpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 16 and 17 of proc(5), counted from `state` (field 3); in clock ticks of 10 ms.
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -42,30 +63,56 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Runs the app's build, then starts it and waits until its health path answers 2xx/3xx; stops it. */
-export async function buildAndStart(app: ByHandApp): Promise<ByHandTimes> {
-  const cwd = join(app.root, app.path);
-  const began = performance.now();
-  await run("sh", ["-c", app.build], { cwd, maxBuffer: 64 * 1024 * 1024 });
-  const built = performance.now();
-  const port = await freePort();
+/** Runs the app's `build` in its folder. */
+export async function buildApp(app: ByHandApp): Promise<void> {
+  await run("sh", ["-c", app.build], { cwd: join(app.root, app.path), maxBuffer: 64 * 1024 * 1024 });
+}
+
+/**
+ * Starts the app on `port` and waits until its health path answers 2xx/3xx (at most `timeoutMs`);
+ * on any failure the process is stopped before this throws.
+ */
+export async function startUntilHealthy(
+  app: ByHandApp,
+  port: number,
+  timeoutMs = 120_000,
+): Promise<RunningApp> {
   const child = spawn("sh", ["-c", `exec ${app.start}`], {
-    cwd,
+    cwd: join(app.root, app.path),
     env: { ...process.env, ...app.env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: "ignore",
   });
+  const exited = once(child, "exit").catch(() => undefined);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+  };
   try {
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${app.start} exited with code ${child.exitCode}`);
+      if (performance.now() > deadline) throw new Error(`${app.path} not healthy in ${timeoutMs} ms`);
       const status = await fetch(`http://127.0.0.1:${port}${app.health}`).then(
         (reply) => reply.status,
         () => 0,
       );
-      if (status >= 200 && status < 400) break;
+      if (status >= 200 && status < 400) return { port, stop };
       await sleep(10);
     }
-    return { build: built - began, start: performance.now() - built };
-  } finally {
-    child.kill("SIGKILL");
+  } catch (error) {
+    await stop();
+    throw error;
   }
+}
+
+/** Runs the app's build, then starts it and waits until its health path answers 2xx/3xx; stops it. */
+export async function buildAndStart(app: ByHandApp): Promise<ByHandTimes> {
+  const cpu = childrenCpuMs();
+  const began = performance.now();
+  await buildApp(app);
+  const built = performance.now();
+  const running = await startUntilHealthy(app, await freePort());
+  const start = performance.now() - built;
+  await running.stop();
+  return { build: built - began, start, cpu: childrenCpuMs() - cpu };
 }

@@ -5,7 +5,9 @@
  *   spawn to healthy along the dependency chain, the scenario's steps), as its own events time them;
  * - a new branch that changes web: wall time from the create call to `ready`, against web's build
  *   and start by hand (a copy of main's installed and built worktree with the same change: web's
- *   `build` in its folder, then its `start` until /healthz answers), in the same round;
+ *   `build` in its folder, then its `start` until /healthz answers), in the same round; and against
+ *   the whole environment by hand beside it (by-hand-environment.ts: a fresh copy with the same
+ *   change, web's build and start beside a database of its own, api and admin, then the scenario);
  * - a one-app redeploy (another change to web on that branch): wall time from the redeploy call to
  *   `ready`, against the same change built and started by hand.
  * Rounds take turns going first (previewd, by hand) so load on the machine hits both alike.
@@ -15,7 +17,10 @@ import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { BenchContext, BenchFigure } from "../bench-table.ts";
+import { wholeEnvironmentByHand, type EnvironmentByHandTimes } from "../by-hand-environment.ts";
 import { buildAndStart, copyCheckout } from "../by-hand.ts";
+import { databaseOf } from "../../seed-scenarios/postgres-admin.ts";
+import { snapshotName } from "../../seed-scenarios/postgres-snapshot.ts";
 import { median, startShopPreviewd, unskippableMs } from "../shop-previewd.ts";
 
 const webFile = "apps/web/src/nav.ts";
@@ -26,7 +31,7 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
   const scratch = mkdtempSync(path.join(os.tmpdir(), "previewd-by-hand-"));
   const checkout = path.join(scratch, "shop");
   const seconds: { overhead: number; note: string }[] = [];
-  const branches: { wall: number; byHand: number; unseeded: number }[] = [];
+  const branches: Branch[] = [];
   const redeploys: { wall: number; byHand: number }[] = [];
   try {
     ctx.log("one-app updates: main's environment (cold)");
@@ -44,6 +49,25 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
         health: "/healthz",
         env: { API_URL: main.env.apps.api?.directUrl ?? "" },
       });
+    };
+    // The whole environment by hand: a fresh copy each time, its database cloned on main's Postgres
+    // from main's migrated database (the seed's snapshot: main's own has sessions open on it).
+    const postgresUrl = shop.orchestrator.record(main.env.id).deployment?.services.db?.internalUrl;
+    if (!postgresUrl) throw new Error("main's environment has no db service");
+    const environment = async (marker: string) => {
+      const copy = path.join(scratch, `environment-${marker.replace(/\W/g, "-")}`);
+      await copyCheckout(shop.worktree(main.env.id), copy);
+      try {
+        writeFileSync(path.join(copy, webFile), changed(marker));
+        return await wholeEnvironmentByHand({
+          root: copy,
+          postgresUrl,
+          template: snapshotName(databaseOf(postgresUrl)),
+          scenario: path.join(copy, "seed-scenarios/demo.yaml"),
+        });
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
     };
     const byHandFirst = (round: number) => round % 2 === 1;
 
@@ -74,12 +98,25 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
       const before = byHandFirst(round) ? await unseeded() : undefined;
       shop.commitOnBranch(`one-app-${round}`, "main", webFile, changed(`branch ${round}`));
       let byHand = byHandFirst(round) ? await web(`branch ${round}`) : undefined;
+      let whole = byHandFirst(round) ? await environment(`branch ${round}`) : undefined;
       const branch = await shop.ready(() =>
         shop.orchestrator.create({ repo: shop.repo, ref: `one-app-${round}` }),
       );
       byHand ??= await web(`branch ${round}`);
+      whole ??= await environment(`branch ${round}`);
       const unseededWall = before ?? (await unseeded());
-      branches.push({ wall: branch.wall, byHand: byHand.build + byHand.start, unseeded: unseededWall });
+      branches.push({
+        wall: branch.wall,
+        byHand: byHand.build + byHand.start,
+        unseeded: unseededWall,
+        byHandCpu: byHand.cpu,
+        whole,
+      });
+      ctx.log(
+        `one-app updates: new branch ${Math.round(branch.wall)} ms, web by hand ` +
+          `${Math.round(byHand.build + byHand.start)} ms, whole environment by hand ${Math.round(whole.total)} ms; ` +
+          `CPU ${byHand.cpu} ms and ${whole.cpu} ms`,
+      );
 
       shop.commitOnBranch(`one-app-${round}`, `one-app-${round}`, webFile, changed(`redeploy ${round}`));
       let again = byHandFirst(round) ? await web(`redeploy ${round}`) : undefined;
@@ -95,9 +132,17 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
   return figures(seconds, branches, redeploys);
 }
 
+interface Branch {
+  wall: number;
+  byHand: number;
+  unseeded: number;
+  byHandCpu: number;
+  whole: EnvironmentByHandTimes;
+}
+
 function figures(
   seconds: { overhead: number; note: string }[],
-  branches: { wall: number; byHand: number; unseeded: number }[],
+  branches: Branch[],
   redeploys: { wall: number; byHand: number }[],
 ): BenchFigure[] {
   const ms = (values: number[]) => Math.round(median(values));
@@ -105,6 +150,10 @@ function figures(
   const redeployOver = ms(redeploys.map((r) => r.wall - r.byHand));
   const overhead = ms(seconds.map((s) => s.overhead));
   const rounds = `median of ${branches.length}`;
+  const whole = ms(branches.map((b) => b.whole.total));
+  const wholeRatio = median(branches.map((b) => b.wall / b.whole.total));
+  const parts = branches.sort((a, b) => a.whole.total - b.whole.total)[Math.floor(branches.length / 2)]!
+    .whole;
   return [
     {
       figure: "new branch changing one app, main's environment warm (examples/shop)",
@@ -120,7 +169,24 @@ function figures(
       note:
         `${rounds}; previewd ${ms(branches.map((b) => b.wall))} ms from the create call to ready; ` +
         `without build seeds (before) ${ms(branches.map((b) => b.unseeded))} ms, ` +
-        `${median(branches.map((b) => b.unseeded / b.byHand)).toFixed(2)}×`,
+        `${median(branches.map((b) => b.unseeded / b.byHand)).toFixed(2)}×; ` +
+        `floor: whole environment by hand ${whole} ms ` +
+        `(${median(branches.map((b) => b.whole.total / b.byHand)).toFixed(2)}× web alone; CPU ` +
+        `${ms(branches.map((b) => b.whole.cpu))} ms against ${ms(branches.map((b) => b.byHandCpu))} ms)`,
+    },
+    {
+      figure: "new branch / the whole environment by hand (examples/shop)",
+      target: "report",
+      value: Number(wholeRatio.toFixed(2)),
+      unit: "×",
+      baseline: { label: "the whole environment by hand", value: whole, unit: "ms" },
+      met: true,
+      note:
+        `${rounds}; web built beside a database of its own (cloned on main's Postgres), api, ` +
+        `admin, then the demo scenario's steps; median round (ms from the start): database ` +
+        `${Math.round(parts.databaseCreated)}, api healthy ${Math.round(parts.apiHealthy)}, admin ` +
+        `${Math.round(parts.adminHealthy)}, web built ${Math.round(parts.webBuilt)}, web healthy ` +
+        `${Math.round(parts.webHealthy)}, scenario done ${Math.round(parts.total)}`,
     },
     {
       figure: "one-app redeploy, wall time until ready beyond the app's build + start",
