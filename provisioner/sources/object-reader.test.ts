@@ -3,7 +3,7 @@
  * new git process would give, whatever happened to the repository since the process started.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError, SourceError } from "../errors.ts";
@@ -97,6 +97,28 @@ describe("a repository's object reader", () => {
     await repo.git("branch", "-D", "moving");
     await expect(sources.resolveRef(resolved, "moving")).rejects.toBeInstanceOf(NotFoundError);
     expect(catFiles(gitDir)).toEqual([pid]);
+  });
+
+  it("sees packed-refs rewritten within one second at the same size, whatever core.checkStat says", async () => {
+    const resolved = await sources.resolve(repo.dir);
+    const one = await repo.commit({ "packed.txt": "1\n" }, "one", "packed");
+    const two = await repo.commit({ "packed.txt": "2\n" }, "two", "packed");
+    await repo.git("update-ref", "refs/heads/packed", one);
+    await repo.git("pack-refs", "--all");
+    await repo.git("config", "core.checkStat", "minimal");
+    try {
+      expect((await sources.resolveRef(resolved, "packed")).commit).toBe(one);
+      const packedRefs = path.join(gitDir, "packed-refs");
+      const before = statSync(packedRefs);
+      await repo.git("update-ref", "refs/heads/packed", two);
+      await repo.git("pack-refs", "--all");
+      // What a rewrite in the same second looks like to a stat that compares seconds and size.
+      utimesSync(packedRefs, before.atime, before.mtime);
+      expect(statSync(packedRefs).size).toBe(before.size);
+      expect((await sources.resolveRef(resolved, "packed")).commit).toBe(two);
+    } finally {
+      await repo.git("config", "--unset", "core.checkStat");
+    }
   });
 
   it("starts a new process when its own has gone", async () => {

@@ -63,7 +63,10 @@ class BatchReader implements ObjectReader {
 
   constructor(gitDir: string) {
     this.#gitDir = gitDir;
-    this.#child = spawnGit([`--git-dir=${gitDir}`, "cat-file", "--batch"]);
+    // git sees packed-refs rewritten by its stat data; "minimal" (a repository's own config may say
+    // so) leaves out the inode, and a rewrite of the same size in the same second would go unseen.
+    const stat = ["-c", "core.checkStat=default"];
+    this.#child = spawnGit([...stat, `--git-dir=${gitDir}`, "cat-file", "--batch"]);
     this.#exited = new Promise((resolve) => this.#child.once("close", () => resolve()));
     this.#child.stdout.on("data", (chunk: Buffer) => this.#receive(chunk));
     this.#child.stderr.on("data", (chunk: Buffer) => {
