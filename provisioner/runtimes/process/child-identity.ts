@@ -131,7 +131,7 @@ export async function handOverWorktree(rootDir: string, identity: ChildIdentity 
 }
 
 /** Gives `paths` (and all below them) to `identity`: what root checked out or copied there. */
-export async function handOver(
+async function handOver(
   paths: readonly string[],
   identity: Pick<ChildIdentity, "uid" | "gid"> | undefined,
 ): Promise<void> {

@@ -100,12 +100,12 @@ async function place(options: PlaceOptions): Promise<PostgresPlace> {
   try {
     const dirs = [envDir, binariesDir, ...(templatesDir ? [templatesDir] : [])];
     for (const dir of dirs) await traversableDirs(home, dir);
-    const check = (what: string, command: string, args: string[]) =>
-      checkReach(runAs, what, command, args, options.name);
-    // Folders first: no copy of the binaries where they could not be run anyway.
-    for (const dir of dirs) await check(dir, "test", ["-x", dir]);
+    // Folders first (one shell for all; it names the first it cannot enter): no copy of the
+    // binaries where they could not be run anyway.
+    const enter = 'for dir; do test -x "$dir" || { printf "%s" "$dir"; exit 1; }; done';
+    await checkReach(runAs, dirs, "sh", ["-c", enter, "sh", ...dirs], options.name);
     const copy = await copiedBinaries(binaries, binariesDir);
-    await check(copy.postgres, copy.postgres, ["--version"]);
+    await checkReach(runAs, [copy.postgres], copy.postgres, ["--version"], options.name);
     return {
       runAs,
       binaries: copy,
@@ -147,12 +147,15 @@ export async function traversableDirs(home: string, dir: string): Promise<void> 
  */
 async function checkReach(
   runAs: RunAs,
-  what: string,
+  paths: readonly string[],
   command: string,
   args: string[],
   name: string,
 ): Promise<void> {
   await run(command, args, { uid: runAs.uid, gid: runAs.gid, cwd: "/" }).catch((error: unknown) => {
+    // The check names what it could not reach on its stdout, when it checks several.
+    const named = (error as { stdout?: string }).stdout;
+    const what = named && paths.includes(named) ? named : paths.join(", ");
     throw new ProvisionError(
       `the postgres OS user (uid ${runAs.uid}) cannot reach ${what}: every folder above it must ` +
         `let others enter (mode o+x), and its file system must allow running programs`,

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import {
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -160,5 +161,28 @@ describe("SharedOutputs", () => {
     // "used" is the least recently used, but a restore of it is under way while "new" is saved.
     await budget.use(path.join(dir, "used"), () => shared.save("new", big("new"), ["dist"]));
     expect(readdirSync(dir).sort()).toEqual(["new", "used"]);
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)("SharedOutputs, as root", () => {
+  it("a restore hands the worktree's root and what it copied to the owner, links themselves only", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-"));
+    const shared = new SharedOutputs(cache);
+    const from = tree({ "apps/web/dist/a.js": "a", "node_modules/p/index.js": "p" });
+    symlinkSync("/etc/hostname", path.join(from, "node_modules/outside"));
+    await shared.save("entry", from, ["apps/web/dist", "node_modules"]);
+    const into = tree({ "apps/web/src.ts": "x", "README.md": "r" }, ["apps/web/src.ts", "README.md"]);
+    const owner = { uid: 4242, gid: 4343 };
+    expect(await shared.restore("entry", into, owner)).toBe(true);
+    const ownerOf = (file: string) => {
+      const info = lstatSync(path.join(into, file));
+      return `${info.uid}:${info.gid}`;
+    };
+    for (const file of [".", "apps", "apps/web/dist", "apps/web/dist/a.js", "node_modules/p/index.js"])
+      expect(ownerOf(file), file).toBe("4242:4343");
+    expect(ownerOf("node_modules/outside")).toBe("4242:4343");
+    expect(statSync("/etc/hostname").uid).toBe(0); // what the link points to keeps its owner
+    expect(ownerOf("README.md")).toBe("0:0"); // outside what was copied: left as it was
+    expect(readFileSync(path.join(into, "apps/web/dist/a.js"), "utf8")).toBe("a");
   });
 });

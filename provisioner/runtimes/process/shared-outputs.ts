@@ -17,7 +17,7 @@ import { promisify } from "node:util";
 import { errorMessage } from "../../errors.ts";
 import type { RuntimeContext } from "../runtime.ts";
 import type { CacheBudget } from "./cache-budget.ts";
-import { handOver, type ChildIdentity } from "./child-identity.ts";
+import type { ChildIdentity } from "./child-identity.ts";
 import { exists } from "../../sources/fs-checks.ts";
 import { worktreeGitArgs } from "../../sources/worktree-git.ts";
 
@@ -126,11 +126,22 @@ export class SharedOutputs {
       const now = new Date();
       await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
       // `<entry>/.` copies the entry's contents, merging into the directories already there.
-      const keep = options.keepExisting ? ["--no-clobber"] : [];
-      const times = options.restamp ? ["-dR", "--preserve=mode,ownership,links"] : ["-a"];
-      await run("cp", [...times, "--reflink=auto", ...keep, "--", `${entry}/.`, `${rootDir}/`]);
-      // `cp -a <entry>/.` also gives `rootDir` itself the entry's (root's) owner: hand it all back.
-      await handOver([rootDir], owner);
+      const keep = options.keepExisting ? " --no-clobber" : "";
+      const times = options.restamp ? "-dR --preserve=mode,ownership,links" : "-a";
+      const copy = `cp ${times} --reflink=auto${keep} -- "$1/." "$2/"`;
+      if (!owner) {
+        await run("sh", ["-c", copy, "sh", entry, rootDir]);
+        return true;
+      }
+      // `cp -a <entry>/.` also gives `rootDir` itself the entry's (root's) owner: hand it back, and
+      // what was copied (below the entry's top-level names), in the same shell. -h and -R without
+      // -L: links change hands, never what they point to.
+      const copied = (await readdir(entry)).map((name) => join(rootDir, name));
+      const handBack = 'chown -h "$3" -- "$2" && shift 3 && { [ $# -eq 0 ] || chown -R -h "$o" -- "$@"; }';
+      const owned = `${owner.uid}:${owner.gid}`;
+      await run("sh", ["-c", `o=$3 && ${copy} && ${handBack}`, "sh", entry, rootDir, owned, ...copied], {
+        maxBuffer: 16 * 1024 * 1024,
+      });
       return true;
     } catch {
       return false; // A full disk, say: the step runs instead and overwrites what was copied.

@@ -16,12 +16,10 @@ export interface RunAs {
 }
 
 async function ids(name: string): Promise<RunAs | undefined> {
-  try {
-    const [uid, gid] = await Promise.all([run("id", ["-u", name]), run("id", ["-g", name])]);
-    return { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) };
-  } catch {
-    return undefined;
-  }
+  // One `id` for both: "uid=101(postgres) gid=104(postgres) groups=…".
+  const { stdout } = await run("id", ["--", name]).catch(() => ({ stdout: "" }));
+  const found = /^uid=(\d+)\S* gid=(\d+)/.exec(stdout);
+  return found ? { uid: Number.parseInt(found[1]!, 10), gid: Number.parseInt(found[2]!, 10) } : undefined;
 }
 
 /** The system user `name` (and its group of the same name), created without a home if missing. */
