@@ -17,7 +17,8 @@ import { localPostgresImage } from "../../provisioner/runtimes/docker/postgres-i
 const run = promisify(execFile);
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const composeFile = path.join(benchDir, "docker-vs-compose.compose.yaml");
-const project = "previewdbench";
+/** Compose's project name: its containers carry `com.docker.compose.project=previewdbench`. */
+export const project = "previewdbench";
 /** Each app's port in its container and health path, as in examples/shop/preview.yaml. */
 export const shopHealth: Record<string, [number, string]> = {
   api: [3000, "/healthz"],
@@ -73,17 +74,32 @@ export class ComposeShop {
     return performance.now() - began;
   }
 
+  /**
+   * `up --no-start`: the project's network and its four containers created, none started (the
+   * floor in bench/docker/containers-by-hand.ts starts them itself), Postgres's from `pgImage`
+   * when given. Their ids by service.
+   */
+  async createAhead(pgImage?: string): Promise<Map<string, string>> {
+    await this.#compose(["up", "--no-start"], pgImage ? { PG_IMAGE: pgImage } : {});
+    const containers = await this.#docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${project}`] },
+    });
+    return new Map(containers.map((c) => [c.Labels["com.docker.compose.service"] ?? c.Id, c.Id]));
+  }
+
   async down(): Promise<void> {
     await this.#compose(["down", "-v"]);
   }
 
-  async #compose(args: string[]): Promise<string> {
-    const options = { env: this.#env, maxBuffer: 64 << 20 };
+  async #compose(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+    const options = { env: { ...this.#env, ...env }, maxBuffer: 64 << 20 };
     return (await run("docker-compose", ["-p", project, "-f", composeFile, ...args], options)).stdout;
   }
 }
 
-async function answers(url: string): Promise<boolean> {
+/** Whether `url` answers below 400 within 2 s. */
+export async function answers(url: string): Promise<boolean> {
   return fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
     async (r) => (await r.body?.cancel(), r.status < 400),
     () => false,
