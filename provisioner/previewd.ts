@@ -42,6 +42,7 @@ import { createRequestGuard } from "./request-guard/request-guard.ts";
 import { PreviewdClient } from "./cli/client.ts";
 import { packageVersion } from "./cli/package-info.ts";
 import { mcpHttp } from "./mcp/mcp-http-routes.ts";
+import { closeObjectReaders } from "./sources/object-reader.ts";
 
 export interface Previewd {
   /** The API's origin, e.g. `http://127.0.0.1:7070`. */
@@ -288,6 +289,7 @@ async function assemble(
       await bridge.close();
       await orchestrator.idle();
       await closeRuntimes(orchestrator);
+      await closeObjectReaders(); // The git processes kept for resolving sources.
       await logs.close();
       await releaseLock();
     },

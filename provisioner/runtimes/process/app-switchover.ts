@@ -49,9 +49,10 @@ export async function switchApp(o: SwitchAppOptions): Promise<void> {
   const serving = old !== undefined && (await isOurs(old.pid, o.owner, env.id, app));
   const port = await state.ports.allocate();
   const frontPort = o.fronts[app] ?? port;
-  // An app's first start: its front (a process of its own) starts while the app starts rather
-  // than once it is healthy. It already points at the new port; nothing names it before then.
-  const early = !serving && !old?.front ? settled(startFront(place, frontPort, port)) : undefined;
+  // An app's first start: its front (a process of its own) starts once the app is spawned, while
+  // both boot, rather than once the app is healthy. It points at the new port; nothing names it yet.
+  const firstStart = !serving && !old?.front;
+  let early: Promise<() => Front> | undefined;
   let spawned: AppHandle | undefined;
   const stopNew = async () => {
     if (spawned) await stopGroups([{ pgid: spawned.pgid, role: "app" }], o.stopGraceMs);
@@ -83,6 +84,7 @@ export async function switchApp(o: SwitchAppOptions): Promise<void> {
       ...(old?.front && { front: old.front }),
       onSpawned: async (starting) => {
         spawned = appHandle(starting);
+        if (firstStart) early = settled(startFront(place, frontPort, port));
         // On record before the health wait, beside the process serving: a previewd killed now
         // finds both (and recovery stops both, found by their labels anyway).
         if (serving && previous) previous.handle.next = starting.handle;
