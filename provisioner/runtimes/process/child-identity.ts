@@ -111,13 +111,15 @@ async function folderOwner(dir: string): Promise<ChildIdentity | undefined> {
 }
 
 /**
- * Gives previewd's worktree to `identity` (what root checked out there becomes that user's), and
- * checks that user can enter it: a worktree below a folder only root may enter (`/root`, `mktemp
- * -d`) would fail every step with a bare EACCES otherwise.
+ * Checks that `identity` can enter and write the worktree `rootDir`, once handed over: a worktree
+ * below a folder only root may enter (`/root`, `mktemp -d`) would fail every step with a bare
+ * EACCES otherwise.
  */
-export async function handOverWorktree(rootDir: string, identity: ChildIdentity | undefined): Promise<void> {
+export async function checkWorktreeReach(
+  rootDir: string,
+  identity: ChildIdentity | undefined,
+): Promise<void> {
   if (!identity) return;
-  await handOver([rootDir], identity);
   await run("sh", ["-c", 'cd -- "$1" && test -w .', "sh", rootDir], {
     uid: identity.uid,
     gid: identity.gid,
@@ -131,7 +133,7 @@ export async function handOverWorktree(rootDir: string, identity: ChildIdentity 
 }
 
 /** Gives `paths` (and all below them) to `identity`: what root checked out or copied there. */
-async function handOver(
+export async function handOver(
   paths: readonly string[],
   identity: Pick<ChildIdentity, "uid" | "gid"> | undefined,
 ): Promise<void> {

@@ -11,7 +11,7 @@ import { settleAll, settled, step } from "../provision-steps.ts";
 import type { Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { stopFront } from "../fronts/app-front.ts";
 import { switchApp } from "./app-switchover.ts";
-import { childIdentity, handOverWorktree } from "./child-identity.ts";
+import { checkWorktreeReach, childIdentity, handOver } from "./child-identity.ts";
 import { runBuild } from "./build-step.ts";
 import { runRelease } from "./release-step.ts";
 import type { EnvironmentPorts } from "./environment-ports.ts";
@@ -90,16 +90,17 @@ export class ProcessSteps {
     const { env, ctx, owner, state } = this.#o;
     // As root, what previewd checked out (add or redeploy) is handed to the user the steps run as;
     // meanwhile git lists what is untracked (it reads, as root, what the hand-over changes hands).
-    const handedOver = env.inPlace
+    const identity = env.inPlace
       ? undefined
-      : step("install", undefined, async () =>
-          handOverWorktree(env.rootDir, await childIdentity(env, owner)),
-        );
+      : await step("install", undefined, () => childIdentity(env, owner));
+    const handedOver = step("install", undefined, async () => handOver([env.rootDir], identity));
     const cache = new StepCache(env.dataDir);
     // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
     // of one that is gone (a retry after a failure checks out a new worktree).
     const [untracked] = await Promise.all([untrackedEntries(env.rootDir).catch(() => ["?"]), handedOver]);
     const untouched = untracked.length === 0;
+    // Whether its user can enter a new worktree; one that ran steps before was checked then.
+    if (untouched) await step("install", undefined, () => checkWorktreeReach(env.rootDir, identity));
     if (untouched) await cache.forget();
     // Outputs are shared only from and into a fresh worktree: then each step's outputs are
     // exactly what it wrote, and nobody's runtime files.
