@@ -3,11 +3,10 @@
  * app starts (and goes if the app fails), and an update hashes the apps while it checks the
  * install, keeping those hashes only if the install left the worktree as it was.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentEvent } from "../../environments/environment-schema.ts";
 import { silentLogger } from "../../logger.ts";
@@ -17,7 +16,7 @@ import type { Runtime, RuntimeContext, RuntimeEnvironment } from "../runtime.ts"
 import { ownerDir, rootHome } from "./postgres-home.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
 import { scanProcesses } from "./process-scan.ts";
-import { worktreePlace } from "./runner-places.ts";
+import { runnerWorktree } from "../../../test/helpers/runner-worktree.ts";
 
 const owner = `test-${randomBytes(4).toString("hex")}`;
 
@@ -56,22 +55,7 @@ let runtime: Runtime;
 const envs: RuntimeEnvironment[] = [];
 
 async function makeEnv(id: string, manifest: Manifest): Promise<RuntimeEnvironment> {
-  const repo = join(base, "repos", id);
-  for (const [file, content] of Object.entries(files)) {
-    await mkdir(dirname(join(repo, file)), { recursive: true });
-    await writeFile(join(repo, file), content);
-  }
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
-      stdio: "ignore",
-    });
-  git("init", "-q");
-  git("add", ".");
-  git("commit", "-qm", "init");
-  const place = await worktreePlace(join(base, "data"), owner);
-  await (place.prepareDir ?? ((dir: string) => mkdir(dir, { recursive: true })))(place.worktreesDir);
-  const rootDir = join(place.worktreesDir, id);
-  git("worktree", "add", "-q", "--detach", rootDir, "HEAD");
+  const rootDir = await runnerWorktree(base, owner, id, files);
   const dataDir = join(base, "data", id);
   await mkdir(dataDir, { recursive: true });
   const env: RuntimeEnvironment = {

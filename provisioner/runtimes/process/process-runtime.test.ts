@@ -1,8 +1,8 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentEvent } from "../../environments/environment-schema.ts";
 import { ProvisionError } from "../../errors.ts";
@@ -16,7 +16,7 @@ import { scanProcesses } from "./process-scan.ts";
 import { labelVariables } from "./process-labels.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
 import { ownerDir, rootHome } from "./postgres-home.ts";
-import { worktreePlace } from "./runner-places.ts";
+import { runnerWorktree } from "../../../test/helpers/runner-worktree.ts";
 import { vendorModules } from "../../../test/helpers/vendored-modules.ts";
 
 const owner = `test-${randomBytes(4).toString("hex")}`;
@@ -134,24 +134,10 @@ function newRuntime(): Runtime {
 
 /** A commit checked out as previewd checks one out: a worktree in previewd's worktree folder. */
 async function makeRepo(name: string): Promise<string> {
-  const repo = join(base, "repos", name);
-  for (const [file, content] of Object.entries(files)) {
-    await mkdir(dirname(join(repo, file)), { recursive: true });
-    await writeFile(join(repo, file), content);
-  }
-  vendorModules(repo, ["pg"]);
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
-      stdio: "ignore",
-    });
-  git("init", "-q");
-  git("add", ".");
-  git("add", "-f", "node_modules"); // pg ships dist/, which the fixture ignores
-  git("commit", "-qm", "init");
-  const place = await worktreePlace(join(base, "data"), owner);
-  await (place.prepareDir ?? ((dir: string) => mkdir(dir, { recursive: true })))(place.worktreesDir);
-  const root = join(place.worktreesDir, name);
-  git("worktree", "add", "-q", "--detach", root, "HEAD");
+  const root = await runnerWorktree(base, owner, name, files, (repo, git) => {
+    vendorModules(repo, ["pg"]);
+    git("add", "-f", "node_modules"); // pg ships dist/, which the fixture ignores
+  });
   worktrees.push(root);
   return root;
 }

@@ -4,11 +4,10 @@
  * adopted by a new runtime and removed with the environment; a missing redis-server fails the
  * environment before anything starts.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentEvent } from "../../environments/environment-schema.ts";
 import { silentLogger } from "../../logger.ts";
@@ -21,7 +20,7 @@ import { portFree } from "./port-allocator.ts";
 import { scanProcesses } from "./process-scan.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
 import { ownerDir, rootHome } from "./postgres-home.ts";
-import { worktreePlace } from "./runner-places.ts";
+import { runnerWorktree } from "../../../test/helpers/runner-worktree.ts";
 import { runnerIds } from "./child-identity.ts";
 
 const owner = `test-${randomBytes(4).toString("hex")}`;
@@ -37,22 +36,7 @@ function newRuntime(): Runtime {
 }
 
 async function makeEnv(id: string): Promise<RuntimeEnvironment> {
-  const repo = join(base, "repos", id);
-  for (const [file, content] of Object.entries(servicesFixtureFiles())) {
-    await mkdir(dirname(join(repo, file)), { recursive: true });
-    await writeFile(join(repo, file), content);
-  }
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
-      stdio: "ignore",
-    });
-  git("init", "-q");
-  git("add", ".");
-  git("commit", "-qm", "init");
-  const place = await worktreePlace(join(base, "data"), owner);
-  await (place.prepareDir ?? ((dir: string) => mkdir(dir, { recursive: true })))(place.worktreesDir);
-  const rootDir = join(place.worktreesDir, id);
-  git("worktree", "add", "-q", "--detach", rootDir, "HEAD");
+  const rootDir = await runnerWorktree(base, owner, id, servicesFixtureFiles());
   const dataDir = join(base, "data", id);
   await mkdir(dataDir, { recursive: true });
   const manifest = parseManifest(servicesFixtureFiles()["preview.yaml"]!, "preview.yaml", "svcfix");
