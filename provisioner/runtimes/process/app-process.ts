@@ -122,9 +122,11 @@ export async function startApp(options: StartAppOptions): Promise<DeployedApp> {
     inputHash: options.inputHash,
     handle: { pid: child.pid, pgid: child.pid, port, ...(front && { front }) },
   };
-  await options.onSpawned(started);
+  // The record (written to disk) and the health wait side by side: nothing acts on the app's
+  // health before both are done.
+  const recorded = options.onSpawned(started);
   ctx.event({ step: "health", app, status: "started", message: `waiting for ${health} on port ${port}` });
-  await awaitHealthy({
+  const healthy = awaitHealthy({
     app,
     path: health,
     port,
@@ -134,6 +136,9 @@ export async function startApp(options: StartAppOptions): Promise<DeployedApp> {
     stopGraceMs: options.stopGraceMs,
     signal: ctx.signal,
   });
+  await Promise.allSettled([recorded, healthy]);
+  await recorded;
+  await healthy;
   ctx.event({ step: "health", app, status: "succeeded", message: `healthy on port ${port}` });
   return { ...started, status: "healthy" };
 }
