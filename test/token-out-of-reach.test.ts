@@ -153,6 +153,15 @@ describe.skipIf(!root)("the token is out of reach of everything previewd starts 
       repo: repo.dir,
       ref: "main",
     });
+    // Deleted before its previewd stops (cleanups run last first): nothing it started is left.
+    cleanups.push(async () => {
+      await request(port, "DELETE", `/v1/environments/${created.id}`);
+      for (let i = 0; i < 600; i++) {
+        const gone = await fetch(`http://127.0.0.1:${port}/v1/environments/${created.id}`, { headers: auth });
+        if (gone.status === 404) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    });
     let env = created;
     for (let i = 0; env.status !== "ready" && env.status !== "failed" && i < 600; i++) {
       await new Promise((resolve) => setTimeout(resolve, 500));
