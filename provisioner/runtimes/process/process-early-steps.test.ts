@@ -8,14 +8,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EnvironmentEvent } from "../../environments/environment-schema.ts";
 import { silentLogger } from "../../logger.ts";
-import { MemoryLogStore } from "../../logs/memory-log-store.ts";
 import type { Manifest } from "../../manifest/manifest-schema.ts";
-import type { Runtime, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
+import type { Runtime, RuntimeEnvironment } from "../runtime.ts";
 import { ownerDir, rootHome } from "./postgres-home.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
 import { scanProcesses } from "./process-scan.ts";
+import { recordingContext } from "../../../test/helpers/runtime-context.ts";
 import { runnerWorktree } from "../../../test/helpers/runner-worktree.ts";
 
 const owner = `test-${randomBytes(4).toString("hex")}`;
@@ -76,17 +75,7 @@ async function makeEnv(id: string, manifest: Manifest): Promise<RuntimeEnvironme
   return env;
 }
 
-function makeContext() {
-  const events: EnvironmentEvent[] = [];
-  const ctx: RuntimeContext = {
-    signal: new AbortController().signal,
-    logs: new MemoryLogStore(),
-    event: (event) => events.push({ ts: new Date().toISOString(), ...event }),
-    phase: (_name, work) => work(),
-    checkpoint: async () => undefined,
-  };
-  return { ctx, events };
-}
+const makeContext = recordingContext;
 
 async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -9,17 +9,17 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EnvironmentEvent } from "../../environments/environment-schema.ts";
 import { silentLogger } from "../../logger.ts";
 import { MemoryLogStore } from "../../logs/memory-log-store.ts";
 import { parseManifest } from "../../manifest/load-manifest.ts";
 import { redisCommand } from "../../redis/redis-command.ts";
-import type { Deployment, Runtime, RuntimeContext, RuntimeEnvironment, Supervision } from "../runtime.ts";
+import type { Deployment, Runtime, RuntimeEnvironment, Supervision } from "../runtime.ts";
 import { servicesFixtureFiles } from "../../../test/helpers/services-fixture.ts";
 import { portFree } from "./port-allocator.ts";
 import { scanProcesses } from "./process-scan.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
 import { ownerDir, rootHome } from "./postgres-home.ts";
+import { recordingContext } from "../../../test/helpers/runtime-context.ts";
 import { runnerWorktree } from "../../../test/helpers/runner-worktree.ts";
 import { runnerIds } from "./child-identity.ts";
 
@@ -55,17 +55,7 @@ async function makeEnv(id: string): Promise<RuntimeEnvironment> {
   return env;
 }
 
-function makeContext() {
-  const events: EnvironmentEvent[] = [];
-  const ctx: RuntimeContext = {
-    signal: new AbortController().signal,
-    logs: new MemoryLogStore(),
-    event: (event) => events.push({ ts: new Date().toISOString(), ...event }),
-    phase: (_name, work) => work(),
-    checkpoint: async () => undefined,
-  };
-  return { ctx, events };
-}
+const makeContext = recordingContext;
 
 async function text(url: string, init?: RequestInit): Promise<string> {
   const response = await fetch(url, init);
