@@ -88,17 +88,17 @@ export class ProcessSteps {
 
   async #installThenHash(): Promise<AppBuilds> {
     const { env, ctx, owner, state } = this.#o;
-    // As root, what previewd checked out (add or redeploy) is handed to the user the steps run as;
-    // meanwhile git lists what is untracked (it reads, as root, what the hand-over changes hands).
+    // As root, what previewd checked out (add or redeploy) is handed to the user the steps run as.
+    // Before git looks at it again: how root's git names a worktree depends on who owns it
+    // (worktree-git.ts), and a listing begun before the hand-over failed as "dubious ownership".
     const identity = env.inPlace
       ? undefined
       : await step("install", undefined, () => childIdentity(env, owner));
-    const handedOver = step("install", undefined, async () => handOver([env.rootDir], identity));
+    await step("install", undefined, async () => handOver([env.rootDir], identity));
     const cache = new StepCache(env.dataDir);
     // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
     // of one that is gone (a retry after a failure checks out a new worktree).
-    const [untracked] = await Promise.all([untrackedEntries(env.rootDir).catch(() => ["?"]), handedOver]);
-    const untouched = untracked.length === 0;
+    const untouched = (await untrackedEntries(env.rootDir).catch(() => ["?"])).length === 0;
     // Whether its user can enter a new worktree; one that ran steps before was checked then.
     if (untouched) await step("install", undefined, () => checkWorktreeReach(env.rootDir, identity));
     if (untouched) await cache.forget();
