@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { EnvironmentEvent } from "../environments/environment-schema.ts";
 import { ProvisionError } from "../errors.ts";
-import { MemoryLogStore } from "../logs/memory-log-store.ts";
 import { parseManifest } from "../manifest/load-manifest.ts";
 import { provisionWith, updateWith, type PipelineOptions, type UpdateSteps } from "./deploy-flow.ts";
-import type { Deployment, RuntimeContext } from "./runtime.ts";
+import type { Deployment } from "./runtime.ts";
+import { recordingContext } from "../../test/helpers/runtime-context.ts";
 
 const manifest = parseManifest(
   `version: 1
@@ -32,18 +31,7 @@ apps:
   "independent",
 );
 
-function makeContext() {
-  const events: EnvironmentEvent[] = [];
-  const checkpoints: Deployment[] = [];
-  const ctx: RuntimeContext = {
-    signal: new AbortController().signal,
-    logs: new MemoryLogStore(),
-    event: (event) => events.push({ ts: new Date().toISOString(), ...event }),
-    phase: (_name, work) => work(),
-    checkpoint: async (deployment) => void checkpoints.push(deployment),
-  };
-  return { ctx, events, checkpoints };
-}
+const makeContext = () => recordingContext();
 
 const deployed = (inputHash: string) => ({
   status: "healthy" as const,

@@ -7,7 +7,9 @@
 import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { Manifest } from "../../provisioner/manifest/manifest-schema.ts";
 import { worktreePlace } from "../../provisioner/runtimes/process/runner-places.ts";
+import type { RuntimeEnvironment } from "../../provisioner/runtimes/runtime.ts";
 
 export type Git = (...args: string[]) => void;
 
@@ -37,4 +39,28 @@ export async function runnerWorktree(
   const root = join(place.worktreesDir, name);
   git("worktree", "add", "-q", "--detach", root, "HEAD");
   return root;
+}
+
+/** The environment a runtime is given for a worktree, its apps' URLs and flags in previewd's shape. */
+export function runtimeEnvironment(
+  id: string,
+  rootDir: string,
+  dataDir: string,
+  manifest: Manifest,
+  ref = "main",
+): RuntimeEnvironment {
+  return {
+    id,
+    name: manifest.name,
+    ref,
+    commit: "abc123",
+    rootDir,
+    dataDir,
+    manifest,
+    appUrls: Object.fromEntries(
+      Object.keys(manifest.apps).map((app) => [app, `http://${app}--${id}.localhost:7070`]),
+    ),
+    flagsUrl: `http://127.0.0.1:7070/v1/environments/${id}/ofrep`,
+    flagsToken: "flags-token",
+  };
 }

@@ -1,16 +1,17 @@
-/** A RuntimeContext for runtime tests that keeps the events it is given, logs in memory, no checkpoints. */
+/** A RuntimeContext for runtime tests that keeps the events and checkpoints it is given. */
 import type { EnvironmentEvent } from "../../provisioner/environments/environment-schema.ts";
 import { MemoryLogStore } from "../../provisioner/logs/memory-log-store.ts";
-import type { RuntimeContext } from "../../provisioner/runtimes/runtime.ts";
+import type { Deployment, RuntimeContext } from "../../provisioner/runtimes/runtime.ts";
 
-export function recordingContext(): { ctx: RuntimeContext; events: EnvironmentEvent[] } {
+export function recordingContext(logs = new MemoryLogStore()) {
   const events: EnvironmentEvent[] = [];
+  const checkpoints: Deployment[] = [];
   const ctx: RuntimeContext = {
     signal: new AbortController().signal,
-    logs: new MemoryLogStore(),
+    logs,
     event: (event) => events.push({ ts: new Date().toISOString(), ...event }),
     phase: (_name, work) => work(),
-    checkpoint: async () => undefined,
+    checkpoint: async (deployment) => void checkpoints.push(deployment),
   };
-  return { ctx, events };
+  return { ctx, events, checkpoints, logs };
 }

@@ -15,7 +15,7 @@ import { ownerDir, rootHome } from "./postgres-home.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
 import { scanProcesses } from "./process-scan.ts";
 import { recordingContext } from "../../../test/helpers/runtime-context.ts";
-import { runnerWorktree } from "../../../test/helpers/runner-worktree.ts";
+import { runnerWorktree, runtimeEnvironment } from "../../../test/helpers/runner-worktree.ts";
 
 const owner = `test-${randomBytes(4).toString("hex")}`;
 
@@ -57,20 +57,7 @@ async function makeEnv(id: string, manifest: Manifest): Promise<RuntimeEnvironme
   const rootDir = await runnerWorktree(base, owner, id, files);
   const dataDir = join(base, "data", id);
   await mkdir(dataDir, { recursive: true });
-  const env: RuntimeEnvironment = {
-    id,
-    name: manifest.name,
-    ref: "main",
-    commit: "abc123",
-    rootDir,
-    dataDir,
-    manifest,
-    appUrls: Object.fromEntries(
-      Object.keys(manifest.apps).map((a) => [a, `http://${a}--${id}.localhost:7070`]),
-    ),
-    flagsUrl: `http://127.0.0.1:7070/v1/environments/${id}/ofrep`,
-    flagsToken: "flags-token",
-  };
+  const env = runtimeEnvironment(id, rootDir, dataDir, manifest);
   envs.push(env);
   return env;
 }

@@ -4,19 +4,18 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EnvironmentEvent } from "../../environments/environment-schema.ts";
 import { ProvisionError } from "../../errors.ts";
 import { silentLogger } from "../../logger.ts";
-import { MemoryLogStore } from "../../logs/memory-log-store.ts";
 import type { Manifest } from "../../manifest/manifest-schema.ts";
-import type { Deployment, Runtime, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
+import type { Deployment, Runtime, RuntimeEnvironment } from "../runtime.ts";
 import { portFree } from "./port-allocator.ts";
 import { stopGroups } from "./process-group.ts";
 import { scanProcesses } from "./process-scan.ts";
 import { labelVariables } from "./process-labels.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
 import { ownerDir, rootHome } from "./postgres-home.ts";
-import { runnerWorktree } from "../../../test/helpers/runner-worktree.ts";
+import { recordingContext } from "../../../test/helpers/runtime-context.ts";
+import { runnerWorktree, runtimeEnvironment } from "../../../test/helpers/runner-worktree.ts";
 import { vendorModules } from "../../../test/helpers/vendored-modules.ts";
 
 const owner = `test-${randomBytes(4).toString("hex")}`;
@@ -147,34 +146,10 @@ async function makeEnv(id: string, manifest: Manifest): Promise<RuntimeEnvironme
   const rootDir = await makeRepo(id);
   const dataDir = join(base, "data", id);
   await mkdir(dataDir, { recursive: true });
-  return {
-    id,
-    name: manifest.name,
-    ref: "feature/x",
-    commit: "abc123",
-    rootDir,
-    dataDir,
-    manifest,
-    appUrls: Object.fromEntries(
-      Object.keys(manifest.apps).map((a) => [a, `http://${a}--${id}.localhost:7070`]),
-    ),
-    flagsUrl: `http://127.0.0.1:7070/v1/environments/${id}/ofrep`,
-    flagsToken: "flags-token",
-  };
+  return runtimeEnvironment(id, rootDir, dataDir, manifest, "feature/x");
 }
 
-function makeContext(logs = new MemoryLogStore()) {
-  const events: EnvironmentEvent[] = [];
-  const checkpoints: Deployment[] = [];
-  const ctx: RuntimeContext = {
-    signal: new AbortController().signal,
-    logs,
-    event: (event) => events.push({ ts: new Date().toISOString(), ...event }),
-    phase: (_name, work) => work(),
-    checkpoint: async (deployment) => void checkpoints.push(deployment),
-  };
-  return { ctx, events, checkpoints, logs };
-}
+const makeContext = recordingContext;
 
 async function get(url: string, init?: RequestInit): Promise<string> {
   const response = await fetch(url, init);

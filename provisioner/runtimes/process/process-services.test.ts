@@ -20,7 +20,7 @@ import { scanProcesses } from "./process-scan.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
 import { ownerDir, rootHome } from "./postgres-home.ts";
 import { recordingContext } from "../../../test/helpers/runtime-context.ts";
-import { runnerWorktree } from "../../../test/helpers/runner-worktree.ts";
+import { runnerWorktree, runtimeEnvironment } from "../../../test/helpers/runner-worktree.ts";
 import { runnerIds } from "./child-identity.ts";
 
 const owner = `test-${randomBytes(4).toString("hex")}`;
@@ -40,17 +40,7 @@ async function makeEnv(id: string): Promise<RuntimeEnvironment> {
   const dataDir = join(base, "data", id);
   await mkdir(dataDir, { recursive: true });
   const manifest = parseManifest(servicesFixtureFiles()["preview.yaml"]!, "preview.yaml", "svcfix");
-  const env: RuntimeEnvironment = {
-    id,
-    name: manifest.name,
-    ref: "main",
-    commit: "abc123",
-    rootDir,
-    dataDir,
-    manifest,
-    appUrls: { api: `http://api--${id}.localhost:7070` },
-    flagsUrl: `http://127.0.0.1:7070/v1/environments/${id}/ofrep`,
-  };
+  const env = runtimeEnvironment(id, rootDir, dataDir, manifest);
   envs.push(env);
   return env;
 }
