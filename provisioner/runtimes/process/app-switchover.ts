@@ -15,7 +15,6 @@ import {
   type FrontPlace,
 } from "../fronts/app-front.ts";
 import { drainConnections } from "../fronts/open-connections.ts";
-import { settled } from "../provision-steps.ts";
 import type { DeployedApp, Deployment, RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { startApp } from "./app-process.ts";
 import { interpolationValues } from "./interpolation-values.ts";
@@ -52,21 +51,15 @@ export async function switchApp(o: SwitchAppOptions): Promise<void> {
   // An app's first start: its front (a process of its own) starts once the app is spawned, while
   // both boot, rather than once the app is healthy. It points at the new port; nothing names it yet.
   const firstStart = !serving && !old?.front;
-  let early: Promise<() => Front> | undefined;
+  let early: Promise<Front> | undefined;
   let spawned: AppHandle | undefined;
   const stopNew = async () => {
     if (spawned) await stopGroups([{ pgid: spawned.pgid, role: "app" }], o.stopGraceMs);
     state.ports.release(port);
     if (previous) delete previous.handle.next;
-    const front = await early;
     // One that failed to start stopped itself.
-    if (front)
-      await Promise.resolve()
-        .then(front)
-        .then(
-          (f) => stopFront(place, f),
-          () => undefined,
-        );
+    const front = await early?.catch(() => undefined);
+    if (front) await stopFront(place, front);
   };
   let started: DeployedApp;
   try {
@@ -84,7 +77,10 @@ export async function switchApp(o: SwitchAppOptions): Promise<void> {
       ...(old?.front && { front: old.front }),
       onSpawned: async (starting) => {
         spawned = appHandle(starting);
-        if (firstStart) early = settled(startFront(place, frontPort, port));
+        if (firstStart) {
+          early = startFront(place, frontPort, port);
+          early.catch(() => undefined); // Awaited below, or by stopNew.
+        }
         // On record before the health wait, beside the process serving: a previewd killed now
         // finds both (and recovery stops both, found by their labels anyway).
         if (serving && previous) previous.handle.next = starting.handle;
@@ -103,7 +99,7 @@ export async function switchApp(o: SwitchAppOptions): Promise<void> {
   if (legacy) await retire(o, old);
   let front: Front;
   try {
-    front = early ? (await early)() : await keepFront(place, old?.front, frontPort, port);
+    front = await (early ?? keepFront(place, old?.front, frontPort, port));
   } catch (error) {
     // With its old process gone, the new one serves at its own port rather than not at all.
     if (legacy) deployment.apps[app] = started;

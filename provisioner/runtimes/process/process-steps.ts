@@ -99,9 +99,11 @@ export class ProcessSteps {
     // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
     // of one that is gone (a retry after a failure checks out a new worktree).
     const untouched = (await untrackedEntries(env.rootDir).catch(() => ["?"])).length === 0;
-    // Whether its user can enter a new worktree; one that ran steps before was checked then.
-    if (untouched) await step("install", undefined, () => checkWorktreeReach(env.rootDir, identity));
-    if (untouched) await cache.forget();
+    if (untouched) {
+      // Whether its user can enter a new worktree; one that ran steps before was checked then.
+      await step("install", undefined, () => checkWorktreeReach(env.rootDir, identity));
+      await cache.forget();
+    }
     // Outputs are shared only from and into a fresh worktree: then each step's outputs are
     // exactly what it wrote, and nobody's runtime files.
     const fresh = this.#o.shared && !env.inPlace && untouched;
