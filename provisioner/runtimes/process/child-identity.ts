@@ -41,10 +41,22 @@ export function identityVariables(identity: ChildIdentity | undefined): Record<s
 }
 
 /**
+ * Each environment's steps run with a HOME of their own, so npm's first command in each would ask
+ * the registry whether npm itself is outdated (~0.2 s of CPU and a request, on every create), and
+ * `npm ci` would send the tree for an audit nobody reads; the funding notice is noise in a log.
+ */
+const quietNpm = {
+  npm_config_update_notifier: "false",
+  npm_config_audit: "false",
+  npm_config_fund: "false",
+};
+
+/**
  * previewd's environment as the base of a child's: as another user, without the `npm_*` variables
  * of an `npm run` that started previewd (`npm_config_cache=/root/.npm` and the like name root's
  * folders, which that user's npm cannot write). Either way with the pnpm and yarn shims first on
- * PATH, which run the version package.json's `packageManager` pins (corepack.ts).
+ * PATH, which run the version package.json's `packageManager` pins (corepack.ts), and npm's
+ * chores for a person at a terminal off unless the user's environment turns them on.
  */
 export function identityBase(
   identity: ChildIdentity | undefined,
@@ -53,7 +65,7 @@ export function identityBase(
   const own = identity
     ? Object.fromEntries(Object.entries(base).filter(([key]) => !/^npm_/i.test(key)))
     : base;
-  return { ...own, ...corepackVariables(own.PATH) };
+  return { ...quietNpm, ...own, ...corepackVariables(own.PATH) };
 }
 
 let runner: Promise<RunAs> | undefined;
