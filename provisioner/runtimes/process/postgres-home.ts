@@ -31,6 +31,9 @@ const run = promisify(execFile);
 
 export const rootHome = "/var/lib/previewd";
 
+/** Copied binaries the postgres user was seen running, in this process. */
+const ranBinaries = new Set<string>();
+
 export interface PostgresPlace {
   /** Who runs initdb and postgres; undefined: previewd's own user. */
   runAs: RunAs | undefined;
@@ -105,7 +108,11 @@ async function place(options: PlaceOptions): Promise<PostgresPlace> {
     const enter = 'for dir; do test -x "$dir" || { printf "%s" "$dir"; exit 1; }; done';
     await checkReach(runAs, dirs, "sh", ["-c", enter, "sh", ...dirs], options.name);
     const copy = await copiedBinaries(binaries, binariesDir);
-    await checkReach(runAs, [copy.postgres], copy.postgres, ["--version"], options.name);
+    // Whether that user may run the copy (a file system mounted noexec, say): once per copy.
+    if (!ranBinaries.has(copy.postgres)) {
+      await checkReach(runAs, [copy.postgres], copy.postgres, ["--version"], options.name);
+      ranBinaries.add(copy.postgres);
+    }
     return {
       runAs,
       binaries: copy,

@@ -6,8 +6,17 @@ import { systemUser, type RunAs } from "./system-user.ts";
 
 export type { RunAs };
 
-/** Undefined when previewd is not root (Postgres then runs as previewd's user). */
+let found: Promise<RunAs> | undefined;
+
+/**
+ * Undefined when previewd is not root (Postgres then runs as previewd's user). Looked up once per
+ * process, as the runner user is (child-identity.ts); a failure is looked up again next time.
+ */
 export async function postgresRunAs(): Promise<RunAs | undefined> {
   if (process.getuid?.() !== 0) return undefined;
-  return systemUser("postgres");
+  if (!found) {
+    found = systemUser("postgres");
+    found.catch(() => (found = undefined));
+  }
+  return found;
 }
