@@ -184,7 +184,7 @@ async function runInstallCommand(install: Install, store: StoreUse | undefined, 
     logApp: "previewd",
     signal: ctx.signal,
     // The manifest's env wins: a project that sets its own store or cache keeps it.
-    env: { ...store?.variables, ...install.variables },
+    env: { ...store?.variables(), ...install.variables },
     identity: install.identity,
   });
   if (result.exitCode !== 0) {

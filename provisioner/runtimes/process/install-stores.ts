@@ -28,8 +28,11 @@ import { isRoot, rootHome, traversableDirs } from "./postgres-home.ts";
 export interface StoreUse {
   /** The manager's name in the stores folder (`pnpm`, `yarn-berry`, …). */
   name: string;
-  /** What the install command runs with. */
-  variables: Record<string, string>;
+  /**
+   * What an install command runs with. Asked for only by an install that runs: the store may grow,
+   * so the cap is enforced once it is done (a copied install leaves the store as it was).
+   */
+  variables(): Record<string, string>;
   /** Whether another install of `key` filled this store before. */
   installedBefore(key: string): Promise<boolean>;
   /** Remembers that `key` was installed from this store. */
@@ -58,6 +61,7 @@ export class InstallStores {
     if (!layout) return install(undefined);
     const entry = join(this.dir, layout.name);
     const store = join(entry, "store");
+    let ran = false;
     const held = async () => {
       await this.#prepare(entry, identity);
       const now = new Date();
@@ -65,7 +69,10 @@ export class InstallStores {
       const marker = (key: string) => join(entry, "installed", key);
       return install({
         name: layout.name,
-        variables: layout.variables(store),
+        variables: () => {
+          ran = true;
+          return layout.variables(store);
+        },
         installedBefore: (key) => exists(marker(key)),
         installed: async (key) => {
           await mkdir(join(entry, "installed"), { recursive: true });
@@ -76,7 +83,7 @@ export class InstallStores {
     const withLock = layout.exclusive ? () => this.#lock(layout.name).runExclusive(held) : held;
     if (!this.budget) return withLock();
     const result = await this.budget.use(entry, withLock);
-    await this.budget.enforce(); // The store grew: past the cap, what was used least goes.
+    if (ran) await this.budget.enforce(); // The store grew: past the cap, what was used least goes.
     return result;
   }
 
