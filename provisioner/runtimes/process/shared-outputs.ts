@@ -125,21 +125,21 @@ export class SharedOutputs {
       if (await meetsLink(entry, rootDir)) return false;
       const now = new Date();
       await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
-      // `<entry>/.` copies the entry's contents, merging into the directories already there.
+      // Each of the entry's top-level names into `rootDir`, merging into the folders already there.
+      // Not `<entry>/.`, which would give `rootDir` itself the entry's (root's) owner for a moment:
+      // git, which picks how it runs by the worktree's owner (worktree-git.ts), may be listing it.
+      const names = await readdir(entry);
+      if (names.length === 0) return true;
       const keep = options.keepExisting ? " --no-clobber" : "";
       const times = options.restamp ? "-dR --preserve=mode,ownership,links" : "-a";
-      const copy = `cp ${times} --reflink=auto${keep} -- "$1/." "$2/"`;
-      if (!owner) {
-        await run("sh", ["-c", copy, "sh", entry, rootDir]);
-        return true;
-      }
-      // `cp -a <entry>/.` also gives `rootDir` itself the entry's (root's) owner: hand it back, and
-      // what was copied (below the entry's top-level names), in the same shell. -h and -R without
-      // -L: links change hands, never what they point to.
-      const copied = (await readdir(entry)).map((name) => join(rootDir, name));
-      const handBack = 'chown -h "$3" -- "$2" && shift 3 && { [ $# -eq 0 ] || chown -R -h "$o" -- "$@"; }';
-      const owned = `${owner.uid}:${owner.gid}`;
-      await run("sh", ["-c", `o=$3 && ${copy} && ${handBack}`, "sh", entry, rootDir, owned, ...copied], {
+      const copy = `cp ${times} --reflink=auto${keep} -t "$r" -- "$@"`;
+      // What was copied then changes hands, in the same shell: -h and -R without -L, so links
+      // change hands, never what they point to.
+      const handBack = owner ? ' && cd -- "$r" && chown -R -h "$o" -- "$@"' : "";
+      const script = `r=$1 && o=$2 && shift 2 && ${copy}${handBack}`;
+      const owned = owner ? `${owner.uid}:${owner.gid}` : "";
+      await run("sh", ["-c", script, "sh", rootDir, owned, ...names], {
+        cwd: entry,
         maxBuffer: 16 * 1024 * 1024,
       });
       return true;
