@@ -58,8 +58,9 @@ interface Install extends InstallStepOptions {
 }
 
 /**
- * Runs (or copies, or skips) the install. True when nothing ran or was copied into the worktree
- * (no install command, or lockfiles unchanged since the last install): its files are as before.
+ * Runs (or copies, or skips) the install. True when the files the apps' hashes read are as before
+ * (app-input-hash.ts: all but `node_modules`): nothing ran (no install command, or lockfiles
+ * unchanged since the last install), or only another environment's `node_modules` were copied in.
  */
 export async function runInstall(options: InstallStepOptions): Promise<boolean> {
   const { env, ctx, owner, cache } = options;
@@ -94,12 +95,11 @@ export async function runInstall(options: InstallStepOptions): Promise<boolean> 
     await (stores
       ? stores.use(manager!, install.identity, (store) => installFromStore(install, store))
       : installFromStore(install, undefined));
-  } else if (stores && manager) {
-    await stores.use(manager, install.identity, (store) => copyOrInstall(install, store));
-  } else {
-    await copyOrInstall(install, undefined);
+    return false;
   }
-  return false;
+  return stores && manager
+    ? stores.use(manager, install.identity, (store) => copyOrInstall(install, store))
+    : copyOrInstall(install, undefined);
 }
 
 /** Runs the install with the package manager's shared store: it links what it already has. */
@@ -121,8 +121,11 @@ async function installFromStore(install: Install, store: StoreUse | undefined): 
   ctx.event({ step: "install", status: "succeeded", message: done });
 }
 
-/** Copies another environment's install of the same inputs, or runs it and offers it to them. */
-async function copyOrInstall(install: Install, store: StoreUse | undefined): Promise<void> {
+/**
+ * Copies another environment's install of the same inputs, or runs it and offers it to them. True
+ * when it copied only `node_modules` folders and ran nothing (see runInstall).
+ */
+async function copyOrInstall(install: Install, store: StoreUse | undefined): Promise<boolean> {
   const { env, ctx, command, shared, identity, sharing } = install;
   // The caller passes `shared` only for a fresh worktree, so everything untracked afterwards is
   // what the install made. yarn's Plug'n'Play names its cache, in this environment's home.
@@ -140,9 +143,10 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
   if (shared && key && (await shared.restore(key, env.rootDir, identity))) {
     const message = "copied from another environment's install of the same lockfiles";
     ctx.event({ step: "install", status: "skipped", message });
-    if (scripts) await runOwnScripts(install, await scripts.then((outcome) => outcome()));
+    const own = scripts ? await scripts.then((outcome) => outcome()) : [];
+    await runOwnScripts(install, own);
     await install.cache.update((record) => (record.install = install.hash));
-    return;
+    return own.length === 0 && (await shared.holdsOnly(key, "node_modules"));
   }
   ctx.event({ step: "install", status: "started", message: command });
   await runInstallCommand(install, store);
@@ -153,6 +157,7 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
     );
   }
   ctx.event({ step: "install", status: "succeeded", message: "installed" });
+  return false;
 }
 
 /** After a copy: the project's own install scripts, which may read files the key does not cover. */

@@ -1,7 +1,7 @@
 /**
  * What the process runtime does ahead, and that it stays correct: an app's front starts while the
- * app starts (and goes if the app fails), and an update hashes the apps while it checks the
- * install, keeping those hashes only if the install left the worktree as it was.
+ * app starts (and goes if the app fails), and the apps are hashed while the install is checked,
+ * copied or run, those hashes kept only if the install left what they read as it was.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -156,5 +156,43 @@ describe("process runtime: steps taken ahead", () => {
     const again = await runtime.update(env, updated, makeContext().ctx);
     expect(again.apps.api?.inputHash).toBe(updated.apps.api?.inputHash);
     expect(again.apps.api?.handle.pid).toBe(updated.apps.api?.handle.pid);
+  });
+
+  it("a fresh worktree keeps the hashes taken beside a copied install only if it copied node_modules alone", async () => {
+    const sharing = createProcessRuntime({
+      ownerId: owner,
+      logger: silentLogger,
+      healthTimeoutMs: 3_000,
+      stopGraceMs: 1_000,
+      cacheDir: join(base, "cache"),
+    });
+    const made: RuntimeEnvironment[] = [];
+    try {
+      // Each install writes node_modules; the second also a file at the root (not ignored: every
+      // app's hash covers it), after a pause, so hashes taken beside a copy of it miss the file.
+      const modules = "mkdir -p node_modules/p && echo p > node_modules/p/index.js";
+      for (const install of [modules, `${modules} && sleep 0.5 && echo generated > generated.txt`]) {
+        const twice: { inputHash: string | undefined; copied: boolean }[] = [];
+        for (const id of ["a", "b"]) {
+          const name = `copied-${made.length}-${id}`;
+          const rootDir = await runnerWorktree(base, owner, name, files);
+          const dataDir = join(base, "data", name);
+          await mkdir(dataDir, { recursive: true });
+          const env = runtimeEnvironment(name, rootDir, dataDir, manifest({ api: app("apps/api") }, install));
+          made.push(env);
+          const { ctx, events } = makeContext();
+          const deployment = await sharing.provision(env, ctx);
+          const copied = events.some((e) => e.step === "install" && e.message.startsWith("copied from"));
+          twice.push({ inputHash: deployment.apps.api?.inputHash, copied });
+        }
+        expect(twice.map((t) => t.copied)).toEqual([false, true]);
+        // The same files, installed or copied: the same hash. Had the copy of generated.txt kept
+        // the hashes taken beside it, the second would differ.
+        expect(twice[1]!.inputHash).toBe(twice[0]!.inputHash);
+      }
+    } finally {
+      for (const env of made) await sharing.destroy(env.id, env.dataDir);
+      await sharing.close();
+    }
   });
 });

@@ -113,15 +113,15 @@ export class ProcessSteps {
       step("build", undefined, () =>
         appHashes(env.rootDir, env.manifest, { buildEnvironments: environments }),
       );
-    // In a worktree installed before (a redeploy), hashed while the install is checked: an install
-    // that left it as it was (lockfiles unchanged, the usual case) keeps these; one that ran
-    // hashes again. A fresh worktree's install always copies or runs: hashed after it only.
-    const early = untouched ? undefined : settled(hash());
+    // Hashed while the install is checked, copied or run: an install that left the files the
+    // hashes read as they were (lockfiles unchanged in a redeploy; another environment's
+    // `node_modules` copied into a fresh worktree) keeps these; one that ran hashes again.
+    const early = settled(hash());
     const unchanged = await ctx.phase("install", () =>
       step("install", undefined, () => runInstall({ ...common, installs: this.#o.installs })),
     );
     this.#installed.open();
-    const hashes = unchanged && early ? (await early)() : await hash();
+    const hashes = unchanged ? (await early)() : await hash();
     // Builds offer their outputs to other environments while their apps start.
     const offers: Promise<void>[] = [];
     return {

@@ -120,6 +120,20 @@ describe("SharedOutputs", () => {
     expect(await shared.restore("missing", to)).toBe(false);
   });
 
+  it("says whether an entry holds nothing but node_modules folders", async () => {
+    const shared = new SharedOutputs(mkdtempSync(path.join(os.tmpdir(), "previewd-shared-")));
+    const from = tree({
+      "node_modules/p/index.js": "p",
+      "apps/api/node_modules/q/index.js": "q",
+      "generated.txt": "g",
+    });
+    await shared.save("modules", from, ["node_modules", "apps/api/node_modules"]);
+    await shared.save("more", from, ["node_modules", "generated.txt"]);
+    expect(await shared.holdsOnly("modules", "node_modules")).toBe(true);
+    expect(await shared.holdsOnly("more", "node_modules")).toBe(false);
+    expect(await shared.holdsOnly("missing", "node_modules")).toBe(false);
+  });
+
   it("keeps the first of two concurrent saves of one key, whole, and leaves no temporary entry", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
     const shared = new SharedOutputs(dir);

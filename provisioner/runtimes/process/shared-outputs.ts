@@ -153,6 +153,21 @@ export class SharedOutputs {
   }
 
   /**
+   * Whether everything entry `key` holds lies in folders named `folder` (an install's
+   * `node_modules`, which no app's hash reads); false when the entry is gone.
+   */
+  async holdsOnly(key: string, folder: string): Promise<boolean> {
+    const within = async (dir: string): Promise<boolean> => {
+      for (const item of await readdir(dir, { withFileTypes: true })) {
+        if (!item.isDirectory()) return false;
+        if (item.name !== folder && !(await within(join(dir, item.name)))) return false;
+      }
+      return true;
+    };
+    return within(join(this.dir, key)).catch(() => false);
+  }
+
+  /**
    * Stores `paths` (relative to `rootDir`) as entry `key`, unless another environment stored it
    * first. With `expected` (fileStamps of those paths when the step ended), an entry is stored only
    * if none of them changed while it was copied: a save that runs beside the app's start never
