@@ -120,9 +120,30 @@ async function initialise(
       );
     }
   };
+  // Single-user mode reads its statement on stdin; it reports a failed one on stderr (the
+  // service's log) and exits 0 all the same: startPostgres makes a database it does not find.
+  const single = async (pgdata: string, sql: string) => {
+    const script = 'printf "%s\\n" "$3" | "$0" --single -D "$1" -c fsync=off "$2"';
+    const child = await spawnAs(
+      options,
+      "sh",
+      ["-c", script, place.binaries.postgres, pgdata, superuser, sql],
+      runAs,
+    );
+    const code = await child.exited;
+    if (code !== 0) {
+      throw new ProvisionError(
+        `postgres --single for ${options.name} exited with code ${code}`,
+        "services",
+        options.name,
+        await options.output.tail(options.name),
+      );
+    }
+  };
   if (templatesDir) {
     await mkdir(templatesDir, { recursive: true });
-    const initial = await copyInitdbTemplate(templatesDir, dir, { initdb, args, runAs, exec });
+    const run = { initdb, args, runAs, exec, database: options.database, single };
+    const initial = await copyInitdbTemplate(templatesDir, dir, run);
     return { password, initial };
   }
   await rm(dir, { recursive: true, force: true }); // A half-initialised cluster from a crash.

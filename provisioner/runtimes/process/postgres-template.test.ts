@@ -28,13 +28,13 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-async function start(envId: string): Promise<PostgresHandle> {
+async function start(envId: string, database = "app"): Promise<PostgresHandle> {
   const envDataDir = path.join(base, envId);
   const { handle } = await startPostgres({
     owner: `pg-template-test-${process.pid}`,
     envId,
     name: "db",
-    database: "app",
+    database,
     envDataDir,
     port: await ports.allocate(),
     output: new OutputCapture(envId, envDataDir, new MemoryLogStore()),
@@ -101,5 +101,23 @@ describe("Postgres clusters copied from an initdb template", () => {
     const c = await start("env-c");
     expect(await connects(c, c.password)).toBe(true);
     expect(readdirSync(templatesDir)).toEqual(templates);
+  });
+
+  it("holds the service's database already, one template per database name", async () => {
+    const databases = (template: string) => readdirSync(path.join(templatesDir, template, "pgdata", "base"));
+    const before = readdirSync(templatesDir).filter((name) => !name.startsWith("."));
+    // initdb's three (template1, template0, postgres) and the service's own.
+    expect(databases(before[0]!)).toHaveLength(4);
+    const other = await start("env-d", "other");
+    const after = readdirSync(templatesDir).filter((name) => !name.startsWith("."));
+    expect(after).toHaveLength(2);
+    expect(databases(after.find((name) => !before.includes(name))!)).toHaveLength(4);
+    const client = new pg.Client({ connectionString: postgresUrl(other) });
+    await client.connect();
+    const names = await client.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY datname",
+    );
+    await client.end();
+    expect(names.rows.map((row) => row.datname)).toEqual(["other", "postgres"]);
   });
 });
