@@ -4,7 +4,7 @@
  * copied or run, those hashes kept only if the install left what they read as it was.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -195,4 +195,20 @@ describe("process runtime: steps taken ahead", () => {
       await sharing.close();
     }
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    "an update hands what root's checkout wrote to the runner before its install and builds run",
+    async () => {
+      // The build appends to a file the checkout wrote (none at first): as root's, the runner could not.
+      const build = "[ ! -f notes.txt ] || echo built >> notes.txt";
+      const env = await makeEnv("hand-over", manifest({ api: app("apps/api", { build }) }));
+      const first = await runtime.provision(env, makeContext().ctx);
+      await writeFile(join(env.rootDir, "apps/api/notes.txt"), "checked out by root\n"); // as git would
+      const updated = await runtime.update(env, first, makeContext().ctx);
+      expect(updated.apps.api?.inputHash).not.toBe(first.apps.api?.inputHash);
+      expect(await readFile(join(env.rootDir, "apps/api/notes.txt"), "utf8")).toBe(
+        "checked out by root\nbuilt\n",
+      );
+    },
+  );
 });

@@ -170,7 +170,7 @@ class ProcessRuntime implements Runtime {
 
   async update(env: RuntimeEnvironment, current: Deployment, ctx: RuntimeContext): Promise<Deployment> {
     const deployment = structuredClone(current);
-    const steps = this.#steps(env, ctx, deployment);
+    const steps = this.#steps(env, ctx, deployment, true);
     const manifest = env.manifest;
     for (const app of Object.values(deployment.apps)) {
       steps.ports.reserve(appHandle(app)?.port);
@@ -366,10 +366,16 @@ class ProcessRuntime implements Runtime {
     return state;
   }
 
-  #steps(env: RuntimeEnvironment, ctx: RuntimeContext, deployment: Deployment): ProcessSteps {
+  #steps(
+    env: RuntimeEnvironment,
+    ctx: RuntimeContext,
+    deployment: Deployment,
+    updating = false,
+  ): ProcessSteps {
     return new ProcessSteps({
       env,
       ctx,
+      updating,
       state: this.#state(env, ctx.logs),
       deployment,
       owner: this.#owner,

@@ -54,6 +54,8 @@ export interface ProcessStepsOptions {
   installs?: SharedInstalls;
   /** Where initialised Postgres clusters are kept to be copied; undefined: initdb each time. */
   postgresTemplates?: string;
+  /** An update: the worktree ran this environment's steps before, and its root is the runner's already. */
+  updating?: boolean;
 }
 
 export class ProcessSteps {
@@ -89,16 +91,21 @@ export class ProcessSteps {
   async #installThenHash(): Promise<AppBuilds> {
     const { env, ctx, owner, state } = this.#o;
     // As root, what previewd checked out (add or redeploy) is handed to the user the steps run as.
-    // Before git looks at it again: how root's git names a worktree depends on who owns it
-    // (worktree-git.ts), and a listing begun before the hand-over failed as "dubious ownership".
+    // A new worktree's, before git looks at it again: how root's git names a worktree depends on
+    // who owns its root (worktree-git.ts), and a listing begun before the hand-over failed as
+    // "dubious ownership". An update's root is the runner's before and after: git may list it
+    // meanwhile, and only the install and builds wait.
     const identity = env.inPlace
       ? undefined
       : await step("install", undefined, () => childIdentity(env, owner));
-    await step("install", undefined, async () => handOver([env.rootDir], identity));
+    const handedOver = step("install", undefined, async () => handOver([env.rootDir], identity));
+    handedOver.catch(() => undefined); // Awaited below; a failure is thrown there.
+    if (!this.#o.updating) await handedOver;
     const cache = new StepCache(env.dataDir);
     // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
-    // of one that is gone (a retry after a failure checks out a new worktree).
-    const untouched = (await untrackedEntries(env.rootDir).catch(() => ["?"])).length === 0;
+    // of one that is gone (a retry after a failure checks out a new worktree). An update's ran.
+    const untouched =
+      !this.#o.updating && (await untrackedEntries(env.rootDir).catch(() => ["?"])).length === 0;
     if (untouched) {
       // Whether its user can enter a new worktree; one that ran steps before was checked then.
       await step("install", undefined, () => checkWorktreeReach(env.rootDir, identity));
@@ -117,6 +124,7 @@ export class ProcessSteps {
     // hashes read as they were (lockfiles unchanged in a redeploy; another environment's
     // `node_modules` copied into a fresh worktree) keeps these; one that ran hashes again.
     const early = settled(hash());
+    await handedOver;
     const unchanged = await ctx.phase("install", () =>
       step("install", undefined, () => runInstall({ ...common, installs: this.#o.installs })),
     );
