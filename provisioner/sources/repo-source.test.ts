@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -58,6 +58,26 @@ describe("a local repository", () => {
     const plain = path.join(tmp, "plain");
     await mkdir(plain);
     await expect(s.resolve(plain)).rejects.toThrow(/no git repository at .*plain.*not a git repository/);
+  });
+
+  it("is resolved again when its path became another repository, or none", async () => {
+    const { sources: s } = sources();
+    const place = path.join(tmp, "replaced");
+    const own = await createGitRepo({ "a.txt": "a" }, { parentDir: tmp });
+    await rm(place, { recursive: true, force: true });
+    await rename(own.dir, place);
+    expect(await s.resolve(place)).toMatchObject({ canonical: place, gitDir: path.join(place, ".git") });
+    // Now a linked worktree of origin at the same path: origin's identity, not the kept one.
+    await rm(place, { recursive: true, force: true });
+    await origin.git("worktree", "add", "-q", "--detach", place);
+    expect(await s.resolve(place)).toMatchObject({
+      canonical: origin.dir,
+      gitDir: path.join(origin.dir, ".git"),
+    });
+    await origin.git("worktree", "remove", "--force", place);
+    // Now a plain folder.
+    await mkdir(place);
+    await expect(s.resolve(place)).rejects.toThrow(/not a git repository/);
   });
 
   it("refuses a subdirectory, pointing at repo and dir", async () => {

@@ -3,7 +3,7 @@
  * once into the cache dir and fetched on every later use. Nothing here checks anything out.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { Mutex } from "async-mutex";
 import { NotFoundError, ValidationError } from "../errors.ts";
@@ -48,6 +48,22 @@ export interface RepoSourcesDeps {
   logger: Logger;
 }
 
+/** How long a local repository's resolution is reused. */
+const recentMs = 30_000;
+
+/**
+ * What makes `dir` a repository's top level, as device and inode: its `.git` (a folder, or a
+ * linked worktree's file naming its repository), or a bare repository's HEAD; undefined: neither
+ * (not a repository, or a folder inside one).
+ */
+async function gitEntry(dir: string): Promise<string | undefined> {
+  for (const name of [".git", "HEAD"]) {
+    const found = await lstat(path.join(dir, name)).catch(() => undefined);
+    if (found) return `${name}:${found.dev}:${found.ino}`;
+  }
+  return undefined;
+}
+
 export function createRepoSources({ cacheDir, logger }: RepoSourcesDeps): RepoSources {
   const locks = new Map<string, Mutex>();
   const lockFor = (key: string) => {
@@ -85,8 +101,19 @@ export function createRepoSources({ cacheDir, logger }: RepoSourcesDeps): RepoSo
     return { gitDir, canonical, isRemote: true };
   }
 
+  /**
+   * Local repositories resolved lately, by path, with the identity of what made the path one (see
+   * gitEntry): a create and the redeploys after it ask again and again, and each time git ran (a
+   * process, ~30 ms before the checkout). A path that is another repository now, or none, is asked again.
+   */
+  const recent = new Map<string, { resolved: ResolvedRepo; entry: string; at: number }>();
+
   async function resolveLocal(repo: string, signal?: AbortSignal): Promise<ResolvedRepo> {
     const absolute = path.resolve(repo);
+    const entry = await gitEntry(absolute);
+    const kept = recent.get(absolute);
+    if (kept && kept.entry === entry && Date.now() - kept.at < recentMs) return kept.resolved;
+    recent.delete(absolute);
     const missing = (why: string) =>
       new ValidationError(`no git repository at ${JSON.stringify(absolute)}: ${why}`, {
         errors: [{ path: "repo", message: `no git repository at ${JSON.stringify(absolute)}: ${why}` }],
@@ -110,7 +137,9 @@ export function createRepoSources({ cacheDir, logger }: RepoSourcesDeps): RepoSo
     }
     // Every worktree of a repository shares one identity: the main working copy (or the bare repo).
     const canonical = path.basename(gitDir) === ".git" ? path.dirname(gitDir) : gitDir;
-    return { gitDir, canonical, isRemote: false };
+    const resolved: ResolvedRepo = { gitDir, canonical, isRemote: false };
+    if (entry) recent.set(absolute, { resolved, entry, at: Date.now() });
+    return resolved;
   }
 
   return {
