@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -88,6 +88,32 @@ describe("appInputHash", () => {
     expect(await appInputHashes(root, manifest)).toEqual(before);
     await rm(join(root, "apps/api/server.js"));
     expect((await appInputHashes(root, manifest)).api).not.toBe(before.api);
+  });
+
+  it("hashes each file by what the worktree has, whatever git's index says of it", async () => {
+    const blob = (file: string) =>
+      execFileSync("git", ["-C", root, "hash-object", "--", file], { encoding: "utf8" }).trim();
+    const files = async () => (await appHashes(root, manifest)).api!.files;
+    await symlink("server.js", join(root, "apps/api/link.js"));
+    git("add", ".");
+    git("commit", "-qm", "link");
+    const committed = await files();
+    expect(committed.get("apps/api/server.js")).toBe(blob("apps/api/server.js"));
+    expect(committed.get("apps/api/link.js")).toBe("link:server.js");
+    // The same size, in the second of the commit: git's stat check cannot tell, its content check does.
+    await write("apps/api/server.js", "API");
+    expect((await files()).get("apps/api/server.js")).toBe(blob("apps/api/server.js"));
+    // Staged, then changed back in the worktree: the worktree's content counts.
+    git("add", ".");
+    await write("apps/api/server.js", "api");
+    expect(await files()).toEqual(committed);
+    // A new mtime and owner-like stat change alone changes nothing.
+    await utimes(join(root, "apps/api/server.js"), new Date(), new Date(Date.now() + 5_000));
+    expect(await files()).toEqual(committed);
+    // A tracked symlink pointed elsewhere in the worktree.
+    await rm(join(root, "apps/api/link.js"));
+    await symlink("other.js", join(root, "apps/api/link.js"));
+    expect((await files()).get("apps/api/link.js")).toBe("link:other.js");
   });
 
   it("includes the app's manifest entry only", async () => {

@@ -45,16 +45,37 @@ async function git(rootDir: string, args: string[], input?: string): Promise<str
   }
 }
 
-/** Every file git sees in `rootDir` (tracked, or untracked and not ignored), with its content hash. */
+/** An index entry of `git ls-files -s`: `<mode> <object> <stage>`. */
+const indexEntry = /^(\d{6}) ([0-9a-f]{40,64}) (\d)$/;
+
+/**
+ * Every file git sees in `rootDir` (tracked, or untracked and not ignored), with its content hash.
+ * A tracked file the worktree has as committed or staged takes its hash from the index, as git
+ * checks it (by stat, and by content where the stat changed); one it changed (listed again by
+ * `-m`), and an untracked one, is hashed from disk.
+ */
 async function fileHashes(rootDir: string): Promise<Map<string, string>> {
-  const listed = (
-    await git(rootDir, ["ls-files", "-co", "--exclude-standard", "--exclude=node_modules", "-z"])
-  )
-    .split("\0")
-    .filter((f) => f && !f.split("/").includes("node_modules") && f !== manifestFile);
-  const files: string[] = [];
+  const args = ["ls-files", "-s", "-m", "-o", "--exclude-standard", "--exclude=node_modules", "-z"];
+  const indexed = new Map<string, { mode: string; object: string }>();
+  const onDisk = new Set<string>();
+  for (const line of (await git(rootDir, args)).split("\0")) {
+    if (!line) continue;
+    const tab = line.indexOf("\t");
+    const entry = tab < 0 ? undefined : indexEntry.exec(line.slice(0, tab));
+    const file = entry ? line.slice(tab + 1) : line; // An untracked file is listed by its path alone.
+    if (file.split("/").includes("node_modules") || file === manifestFile) continue;
+    if (!entry || entry[3] !== "0" || indexed.has(file)) {
+      onDisk.add(file); // Untracked, unmerged, or listed again as changed.
+      indexed.delete(file);
+    } else if (!onDisk.has(file)) indexed.set(file, { mode: entry[1]!, object: entry[2]! });
+  }
   const hashes = new Map<string, string>();
-  for (const file of [...new Set(listed)].sort()) {
+  const files: string[] = [];
+  for (const [file, { mode, object }] of indexed) {
+    if (mode === "120000") hashes.set(file, `link:${await readlink(join(rootDir, file))}`);
+    else if (mode !== "160000") hashes.set(file, object); // Not a submodule's commit: a folder here.
+  }
+  for (const file of onDisk) {
     const stat = await lstat(join(rootDir, file)).catch(() => undefined);
     if (!stat) continue; // Deleted in the worktree but still in the index.
     if (stat.isSymbolicLink()) hashes.set(file, `link:${await readlink(join(rootDir, file))}`);
@@ -66,7 +87,8 @@ async function fileHashes(rootDir: string): Promise<Map<string, string>> {
     const out = (await git(rootDir, ["hash-object", "--stdin-paths"], paths)).split("\n");
     files.forEach((file, i) => hashes.set(file, out[i] ?? ""));
   }
-  return hashes;
+  // In path order, as before: what hashes them all together reads them in this order.
+  return new Map([...hashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**
