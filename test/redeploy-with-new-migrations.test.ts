@@ -3,10 +3,13 @@
  * starts from the schema after the new migration (previewd brings its snapshot up to date first),
  * the same data every time.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
 import { dumpDatabase } from "../seed-scenarios/database-dump.ts";
+import { snapshotName } from "../seed-scenarios/postgres-snapshot.ts";
 import { postgresApi, type FixtureRepo } from "./helpers/fixture-monorepo.ts";
 import { startHarness, type Harness } from "./helpers/previewd-harness.ts";
 import { labelledProcesses } from "./helpers/processes.ts";
@@ -115,5 +118,38 @@ describe("redeploying a commit that adds a migration", () => {
     expect(await pid()).toBe(apiPid);
     const messages = harness.previewd.orchestrator.events(env.id).map((e) => e.message);
     expect(messages.some((m) => m.startsWith("refreshing the snapshot"))).toBe(false);
+  });
+});
+
+describe("redeploying a commit that adds a Postgres service", () => {
+  it("snapshots the new service, and leaves the snapshot of the one that kept running as it was", async () => {
+    const url = (service: string) =>
+      harness.previewd.orchestrator.record(env.id).deployment!.services[service]!.url;
+    const snapshotOid = async (service: string, database: string) => {
+      const client = new pg.Client({ connectionString: url(service) });
+      await client.connect();
+      try {
+        const found = await client.query<{ oid: number }>("SELECT oid FROM pg_database WHERE datname = $1", [
+          snapshotName(database),
+        ]);
+        return found.rows[0]?.oid;
+      } finally {
+        await client.end();
+      }
+    };
+    const kept = await snapshotOid("db", "items");
+    expect(kept).toBeDefined();
+    const manifest = readFileSync(path.join(repo.dir, "preview.yaml"), "utf8");
+    const added = manifest.replace(
+      "services:\n",
+      "services:\n  audit: { type: postgres, database: audit }\n",
+    );
+    expect(added).not.toBe(manifest);
+    repo.commit({ "preview.yaml": added }, "add an audit database");
+    expect((await harness.request("POST", `/v1/environments/${env.id}/redeploy`)).status).toBe(202);
+    await harness.previewd.orchestrator.idle();
+    expect(harness.previewd.orchestrator.get(env.id).status).toBe("ready");
+    expect(await snapshotOid("audit", "audit")).toBeDefined();
+    expect(await snapshotOid("db", "items")).toBe(kept);
   });
 });

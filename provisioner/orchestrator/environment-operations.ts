@@ -117,9 +117,10 @@ async function update(op: OperationDeps, ctx: RuntimeContext): Promise<void> {
     });
   }
   const runtime = orchestrator.runtime(record.runtime);
-  record.deployment = await runtime.update(orchestrator.runtimeEnvironment(record), record.deployment!, ctx);
+  const before = record.deployment!;
+  record.deployment = await runtime.update(orchestrator.runtimeEnvironment(record), before, ctx);
   // Redeploy keeps the data and does not re-seed; only a service that came up new needs a snapshot.
-  await snapshotNewServices(record, orchestrator).catch((error: unknown) =>
+  await snapshotNewServices(record, orchestrator, before).catch((error: unknown) =>
     op.deps.logger.warn({ env: record.id, err: error }, "snapshot of new services failed"),
   );
 }

@@ -18,7 +18,7 @@ import type { SeedTarget } from "../../seed-scenarios/seed-target.ts";
 import type { EnvironmentView } from "../environments/environment-schema.ts";
 import type { ScenarioSummary } from "../environments/scenario-api-schema.ts";
 import { ConflictError, ManifestError, NotFoundError, ProvisionError, errorMessage } from "../errors.ts";
-import type { RuntimeContext } from "../runtimes/runtime.ts";
+import type { Deployment, RuntimeContext } from "../runtimes/runtime.ts";
 import type { RepoSources } from "../sources/repo-source.ts";
 import type { EnvironmentOrchestrator } from "./create-orchestrator.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
@@ -189,13 +189,24 @@ async function usesScenarios(record: EnvironmentRecord): Promise<boolean> {
   return (await listScenarioNames(record.manifest, worktreeFiles(record))).length > 0;
 }
 
-/** After an update: a service that came up new has no snapshot yet; take it. Existing ones stay. */
+/**
+ * After an update: a service that came up new has no snapshot yet; take it. Existing ones stay. A
+ * service recorded as it was in `before` (the deployment the update started from: the same
+ * process or container, at the same URL) is not even asked, which took a connection to its
+ * Postgres on every redeploy.
+ */
 export async function snapshotNewServices(
   record: EnvironmentRecord,
   orchestrator: EnvironmentOrchestrator,
+  before?: Deployment,
 ): Promise<void> {
-  if (!(await usesScenarios(record))) return;
-  await snapshotServices(seedTarget(record, orchestrator), { onlyMissing: true });
+  const services = record.deployment?.services ?? {};
+  const same = (name: string) => JSON.stringify(services[name]) === JSON.stringify(before?.services[name]);
+  const fresh = Object.keys(services).filter((name) => !same(name));
+  if (fresh.length === 0 || !(await usesScenarios(record))) return;
+  const target = seedTarget(record, orchestrator);
+  const postgresServices = target.postgresServices.filter((name) => fresh.includes(name));
+  await snapshotServices({ ...target, postgresServices }, { onlyMissing: true });
 }
 
 /** `POST …/scenario`: alone on the environment's queue, reset then load; answers when done. */
