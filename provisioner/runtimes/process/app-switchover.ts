@@ -3,8 +3,10 @@
  * port of its own beside the process serving; once it is healthy the app's front (its stable
  * address, fronts/app-front.ts) is pointed at it, the record names it, and only then does the
  * old process stop: once the connections it serves are done, or `drainMs` passed, SIGTERM, then
- * SIGKILL after the grace period. A new process that fails its start or health check is
- * stopped and leaves the old one serving and the record as it was.
+ * SIGKILL after the grace period. Once none is left, nothing reaches it any more: the switch is
+ * done while it shuts down, and the environment's next step waits for that instead. A new
+ * process that fails its start or health check is stopped and leaves the old one serving and
+ * the record as it was.
  */
 import {
   keepFront,
@@ -96,7 +98,7 @@ export async function switchApp(o: SwitchAppOptions): Promise<void> {
   // Recorded before fronts, the old process listens on what becomes the front's port: it stops
   // first, this once.
   const legacy = serving && !old.front;
-  if (legacy) await retire(o, old);
+  if (legacy) await retire(o, old, true);
   let front: Front;
   try {
     front = await (early ?? keepFront(place, old?.front, frontPort, port));
@@ -122,11 +124,25 @@ export async function switchApp(o: SwitchAppOptions): Promise<void> {
   }
 }
 
-/** Lets the old process finish what it serves (up to `drainMs`), then stops it and frees its port. */
-async function retire(o: SwitchAppOptions, old: AppHandle): Promise<void> {
+/**
+ * Lets the old process finish what it serves (up to `drainMs`), then stops it and frees its port.
+ * With nothing left open, its stop goes on in `state.retiring` rather than being waited for (a
+ * previewd killed meanwhile finds it by its labels, off the record, and stops it); `untilGone`
+ * waits all the same.
+ */
+async function retire(o: SwitchAppOptions, old: AppHandle, untilGone = false): Promise<void> {
   const open = await drainConnections(old.pid, old.port, o.drainMs, o.ctx.signal);
-  await stopGroups([{ pgid: old.pgid, role: "app" }], o.stopGraceMs);
-  o.state.ports.release(old.port);
+  const stopped = stopGroups([{ pgid: old.pgid, role: "app" }], o.stopGraceMs).then(() =>
+    o.state.ports.release(old.port),
+  );
+  if (open === 0 && !untilGone) {
+    const retiring: Promise<void> = stopped
+      .catch(() => undefined)
+      .finally(() => o.state.retiring.delete(retiring));
+    o.state.retiring.add(retiring);
+    return;
+  }
+  await stopped;
   if (open > 0)
     o.ctx.event({
       step: "start",

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../logger.ts";
 import type { Manifest } from "../../manifest/manifest-schema.ts";
-import type { Runtime, RuntimeEnvironment } from "../runtime.ts";
+import type { Deployment, Runtime, RuntimeEnvironment } from "../runtime.ts";
 import { ownerDir, rootHome } from "./postgres-home.ts";
 import { createProcessRuntime } from "./process-runtime.ts";
 import { scanProcesses } from "./process-scan.ts";
@@ -211,4 +211,45 @@ describe("process runtime: steps taken ahead", () => {
       );
     },
   );
+
+  it("an update is done once nothing reaches the old process, which shuts down after; the next update waits for that", async () => {
+    const patient = createProcessRuntime({
+      ownerId: owner,
+      logger: silentLogger,
+      healthTimeoutMs: 3_000,
+      stopGraceMs: 10_000,
+    });
+    // A server that takes its time to shut down (closing its pools, say), with nothing connected.
+    const slow = `${server}\nprocess.removeAllListeners("SIGTERM");\nprocess.on("SIGTERM", () => setTimeout(() => process.exit(0), 2_000));\n`;
+    const env = await makeEnv("retire-after", manifest({ api: app("apps/api") }));
+    await writeFile(join(env.rootDir, "apps/api/server.js"), slow);
+    // The app's processes running (not zombies), by their labels.
+    const running = async () =>
+      (await scanProcesses({ owner, envId: env.id }))
+        .filter((p) => p.role === "app" && p.name === "api")
+        .map((p) => p.pid);
+    const pidOf = (d: Deployment) => d.apps.api?.handle.pid as number;
+    const restarted = (d: Deployment, value: string) =>
+      patient.update(
+        { ...env, manifest: manifest({ api: app("apps/api", { env: { VERSION: value } }) }) },
+        d,
+        makeContext().ctx,
+      );
+    try {
+      const first = await patient.provision(env, makeContext().ctx);
+      const firsts = await running();
+      const second = await restarted(first, "2");
+      expect(pidOf(second)).not.toBe(pidOf(first));
+      // Shutting down, unreachable: the front serves the new one.
+      expect((await running()).filter((pid) => firsts.includes(pid))).not.toEqual([]);
+      expect(await (await fetch(`${second.apps.api?.directUrl}/healthz`)).text()).toBe("ok");
+      const third = await restarted(second, "3");
+      // The next update began once it was gone.
+      expect((await running()).filter((pid) => firsts.includes(pid))).toEqual([]);
+      expect(pidOf(third)).not.toBe(pidOf(second));
+    } finally {
+      await patient.destroy(env.id, env.dataDir);
+      await patient.close();
+    }
+  });
 });

@@ -169,6 +169,7 @@ class ProcessRuntime implements Runtime {
   }
 
   async update(env: RuntimeEnvironment, current: Deployment, ctx: RuntimeContext): Promise<Deployment> {
+    await this.#retired(env.id); // What the last update replaced is gone before this one starts.
     const deployment = structuredClone(current);
     const steps = this.#steps(env, ctx, deployment, true);
     const manifest = env.manifest;
@@ -350,7 +351,13 @@ class ProcessRuntime implements Runtime {
   async close(): Promise<void> {
     const states = [...this.#envs.values()];
     this.#envs.clear();
+    await Promise.all(states.flatMap((s) => [...s.retiring]));
     await Promise.all(states.map((s) => s.output.stopAll()));
+  }
+
+  /** Once the processes the environment's updates replaced have stopped (app-switchover.ts). */
+  async #retired(envId: string): Promise<void> {
+    await Promise.all(this.#envs.get(envId)?.retiring ?? []);
   }
 
   #state(env: RuntimeEnvironment, logs: LogStore): ProcessEnvironment {
@@ -359,6 +366,7 @@ class ProcessRuntime implements Runtime {
       state = {
         output: new OutputCapture(env.id, env.dataDir, logs),
         ports: new EnvironmentPorts(this.#ports),
+        retiring: new Set(),
       };
       this.#envs.set(env.id, state);
     }
@@ -401,6 +409,7 @@ class ProcessRuntime implements Runtime {
         this.#stopGraceMs,
       );
     }
+    await this.#retired(envId); // Stopped above already, if still running.
     const state = this.#envs.get(envId);
     this.#envs.delete(envId);
     if (!state) return;

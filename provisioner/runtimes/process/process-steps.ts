@@ -28,10 +28,14 @@ import { untrackedEntries, type SharedOutputs } from "./shared-outputs.ts";
 import { StepCache } from "./step-cache.ts";
 import type { BuildSeeds } from "./build-seeds.ts";
 
-/** What the process runtime holds in memory per environment: its log followers and the ports it holds. */
+/**
+ * What the process runtime holds in memory per environment: its log followers, the ports it
+ * holds, and the stops of replaced processes nothing reaches any more (app-switchover.ts).
+ */
 export interface ProcessEnvironment {
   output: OutputCapture;
   ports: EnvironmentPorts;
+  retiring: Set<Promise<void>>;
 }
 
 export interface ProcessStepsOptions {
