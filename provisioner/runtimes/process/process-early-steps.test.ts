@@ -72,17 +72,22 @@ async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<v
   }
 }
 
+/** A process runtime of this suite's owner; `options` adds to or changes its settings. */
+const newRuntime = (options: Partial<Parameters<typeof createProcessRuntime>[0]> = {}) =>
+  createProcessRuntime({
+    ownerId: owner,
+    logger: silentLogger,
+    healthTimeoutMs: 3_000,
+    stopGraceMs: 1_000,
+    ...options,
+  });
+
 const fronts = async (envId: string, app: string) =>
   (await scanProcesses({ owner, envId })).filter((p) => p.role === "front" && p.name === app);
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), "process-early-"));
-  runtime = createProcessRuntime({
-    ownerId: owner,
-    logger: silentLogger,
-    healthTimeoutMs: 3_000,
-    stopGraceMs: 1_000,
-  });
+  runtime = newRuntime();
 });
 
 afterAll(async () => {
@@ -159,13 +164,7 @@ describe("process runtime: steps taken ahead", () => {
   });
 
   it("a fresh worktree keeps the hashes taken beside a copied install only if it copied node_modules alone", async () => {
-    const sharing = createProcessRuntime({
-      ownerId: owner,
-      logger: silentLogger,
-      healthTimeoutMs: 3_000,
-      stopGraceMs: 1_000,
-      cacheDir: join(base, "cache"),
-    });
+    const sharing = newRuntime({ cacheDir: join(base, "cache") });
     const made: RuntimeEnvironment[] = [];
     try {
       // Each install writes node_modules; the second also a file at the root (not ignored: every
@@ -213,12 +212,7 @@ describe("process runtime: steps taken ahead", () => {
   );
 
   it("an update is done once nothing reaches the old process, which shuts down after; the next update waits for that", async () => {
-    const patient = createProcessRuntime({
-      ownerId: owner,
-      logger: silentLogger,
-      healthTimeoutMs: 3_000,
-      stopGraceMs: 10_000,
-    });
+    const patient = newRuntime({ stopGraceMs: 10_000 });
     // A server that takes its time to shut down (closing its pools, say), with nothing connected.
     const slow = `${server}\nprocess.removeAllListeners("SIGTERM");\nprocess.on("SIGTERM", () => setTimeout(() => process.exit(0), 2_000));\n`;
     const env = await makeEnv("retire-after", manifest({ api: app("apps/api") }));
