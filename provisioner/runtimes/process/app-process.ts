@@ -9,7 +9,7 @@ import { childIdentity, identityBase, identityVariables } from "./child-identity
 import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment } from "./process-labels.ts";
 import { spawnDetached, stopGroups, type DetachedProcess } from "./process-group.ts";
-import { step } from "../provision-steps.ts";
+import { settleAll, step } from "../provision-steps.ts";
 import { frontUrl, type Front } from "../fronts/app-front.ts";
 
 export interface SpawnAppOptions {
@@ -136,9 +136,7 @@ export async function startApp(options: StartAppOptions): Promise<DeployedApp> {
     stopGraceMs: options.stopGraceMs,
     signal: ctx.signal,
   });
-  await Promise.allSettled([recorded, healthy]);
-  await recorded;
-  await healthy;
+  await settleAll([recorded, healthy]);
   ctx.event({ step: "health", app, status: "succeeded", message: `healthy on port ${port}` });
   return { ...started, status: "healthy" };
 }

@@ -103,47 +103,37 @@ async function initialise(
   const password = randomBytes(18).toString("base64url");
   const args = [`--username=${superuser}`, "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C"];
   args.push("--no-sync", "--no-instructions");
-  const exec = async (pgdata: string, pwfile: string) => {
-    const child = await spawnAs(
-      options,
-      initdb,
-      [`--pgdata=${pgdata}`, `--pwfile=${pwfile}`, ...args],
-      runAs,
-    );
-    const code = await child.exited;
+  // A one-off process as the cluster's user, its output in the service's log.
+  const runToEnd = async (what: string, command: string, args: string[]) => {
+    const code = await (await spawnAs(options, command, args, runAs)).exited;
     if (code !== 0) {
       throw new ProvisionError(
-        `initdb for ${options.name} exited with code ${code}`,
+        `${what} for ${options.name} exited with code ${code}`,
         "services",
         options.name,
         await options.output.tail(options.name),
       );
     }
   };
+  const exec = (pgdata: string, pwfile: string) =>
+    runToEnd("initdb", initdb, [`--pgdata=${pgdata}`, `--pwfile=${pwfile}`, ...args]);
   // Single-user mode reads its statement on stdin; it reports a failed one on stderr (the
   // service's log) and exits 0 all the same: startPostgres makes a database it does not find.
-  const single = async (pgdata: string, sql: string) => {
+  const single = (pgdata: string, sql: string) => {
     const script = 'printf "%s\\n" "$3" | "$0" --single -D "$1" -c fsync=off "$2"';
-    const child = await spawnAs(
-      options,
-      "sh",
-      ["-c", script, place.binaries.postgres, pgdata, superuser, sql],
-      runAs,
-    );
-    const code = await child.exited;
-    if (code !== 0) {
-      throw new ProvisionError(
-        `postgres --single for ${options.name} exited with code ${code}`,
-        "services",
-        options.name,
-        await options.output.tail(options.name),
-      );
-    }
+    return runToEnd("postgres --single", "sh", [
+      "-c",
+      script,
+      place.binaries.postgres,
+      pgdata,
+      superuser,
+      sql,
+    ]);
   };
   if (templatesDir) {
     await mkdir(templatesDir, { recursive: true });
-    const run = { initdb, args, runAs, exec, database: options.database, single };
-    const initial = await copyInitdbTemplate(templatesDir, dir, run);
+    const template = { initdb, args, runAs, exec, database: options.database, single };
+    const initial = await copyInitdbTemplate(templatesDir, dir, template);
     return { password, initial };
   }
   await rm(dir, { recursive: true, force: true }); // A half-initialised cluster from a crash.
