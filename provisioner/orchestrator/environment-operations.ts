@@ -70,6 +70,7 @@ export async function runOperation(op: OperationDeps): Promise<void> {
       orchestrator.setStatus(record, "failed");
     });
   } finally {
+    orchestrator.runtime(record.runtime).operationEnded?.();
     await orchestrator
       .persist()
       .catch((error: unknown) =>

@@ -89,6 +89,11 @@ export interface Runtime {
   /** Rebuild and restart only the apps whose input hash changed; services and their data stay. */
   update(env: RuntimeEnvironment, current: Deployment, ctx: RuntimeContext): Promise<Deployment>;
   /**
+   * An environment's provision or update ran to its end, seed included (ready or failed): work
+   * kept for such a moment (copies ahead for the next environment) may start. Never fails.
+   */
+  operationEnded?(): void;
+  /**
    * After previewd restarts: take back a deployment that is still alive (and resume capturing
    * its logs). Returns undefined if it cannot be adopted; the orchestrator then destroys it.
    */

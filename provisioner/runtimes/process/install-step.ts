@@ -140,7 +140,7 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
   // looked up while the copy runs.
   const scripts =
     shared && key && sharing === "package-manager" ? settled(ownInstallScripts(env.rootDir)) : undefined;
-  if (shared && key && (await shared.restore(key, env.rootDir, identity))) {
+  if (shared && key && (await shared.restore(key, env.rootDir, identity, { spare: true }))) {
     const message = "copied from another environment's install of the same lockfiles";
     ctx.event({ step: "install", status: "skipped", message });
     const own = scripts ? await scripts.then((outcome) => outcome()) : [];

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -9,6 +9,7 @@ import { OutputCapture } from "./output-capture.ts";
 import { PortAllocator } from "./port-allocator.ts";
 import { stopGroups } from "./process-group.ts";
 import { postgresUrl, startPostgres, type PostgresHandle } from "./postgres-service.ts";
+import { fillTemplateSpares, templateSparesMade } from "./postgres-template.ts";
 
 // 0700, like a user's home or `mktemp -d`: Postgres must work below it, even as root.
 const base = mkdtempSync(path.join(os.tmpdir(), "previewd-pg-template-"));
@@ -119,5 +120,29 @@ describe("Postgres clusters copied from an initdb template", () => {
     );
     await client.end();
     expect(names.rows.map((row) => row.datname)).toEqual(["other", "postgres"]);
+  });
+
+  it("keeps a spare cluster, made once asked, that the next environment gets whole and alone", async () => {
+    const [template] = readdirSync(templatesDir).filter((name) => !name.startsWith("."));
+    const spare = path.join(templatesDir, template!, "spare");
+    fillTemplateSpares();
+    await templateSparesMade();
+    expect(readdirSync(spare).sort()).toEqual(
+      readdirSync(path.join(templatesDir, template!, "pgdata")).sort(),
+    );
+    expect(statSync(spare).mode & 0o777).toBe(0o700);
+
+    const e = await start("env-e");
+    expect(existsSync(spare)).toBe(false);
+    expect(await connects(e, e.password)).toBe(true);
+    // Taken by one environment: the next one copies (or takes a spare made since), never shares it.
+    const f = await start("env-f");
+    expect(f.dataDir).not.toBe(e.dataDir);
+    expect(await connects(f, f.password)).toBe(true);
+    expect(await connects(f, e.password)).toBe(false);
+    fillTemplateSpares();
+    await templateSparesMade();
+    expect(statSync(spare).isDirectory()).toBe(true);
+    expect(readdirSync(templatesDir).filter((name) => name.startsWith("."))).toEqual([]);
   });
 });

@@ -33,6 +33,7 @@ import { ProcessSteps, type ProcessEnvironment } from "./process-steps.ts";
 import type { SharedOutputs } from "./shared-outputs.ts";
 import type { BuildSeeds } from "./build-seeds.ts";
 import { sharedCaches } from "./shared-caches.ts";
+import { fillTemplateSpares, templateSparesMade } from "./postgres-template.ts";
 import type { InstallSharing } from "./install-key.ts";
 import type { SharedInstalls } from "./install-step.ts";
 import { servicesDir } from "./postgres-service.ts";
@@ -353,6 +354,13 @@ class ProcessRuntime implements Runtime {
     this.#envs.clear();
     await Promise.all(states.flatMap((s) => [...s.retiring]));
     await Promise.all(states.map((s) => s.output.stopAll()));
+    await Promise.all([this.#shared?.settled(), templateSparesMade()]);
+  }
+
+  /** Copies ahead for the next environments, made once this one is up: they slow none of its steps. */
+  operationEnded(): void {
+    this.#shared?.fillSpares();
+    fillTemplateSpares();
   }
 
   /** Once the processes the environment's updates replaced have stopped (app-switchover.ts). */

@@ -120,6 +120,55 @@ describe("SharedOutputs", () => {
     expect(await shared.restore("missing", to)).toBe(false);
   });
 
+  it("keeps a spare of an install, made once asked; the next restore moves it in, and no two trees share a file", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
+    const shared = new SharedOutputs(cache);
+    const from = tree({ "node_modules/p/index.js": "p", "apps/web/node_modules/q/index.js": "q" });
+    utimesSync(path.join(from, "node_modules/p/index.js"), 1_000, 1_000);
+    await shared.save("k", from, ["node_modules", "apps/web/node_modules"]);
+    const spare = path.join(cache, ".spares", "k@self");
+    const first = tree({ "apps/web/src.ts": "x" });
+    expect(await shared.restore("k", first, undefined, { spare: true })).toBe(true);
+    expect(lstatSync(spare, { throwIfNoEntry: false })).toBeUndefined(); // Not before it is asked for.
+    shared.fillSpares();
+    await shared.settled();
+    expect(readFileSync(path.join(spare, "node_modules/p/index.js"), "utf8")).toBe("p");
+
+    const second = tree({ "apps/web/src.ts": "y" });
+    expect(await shared.restore("k", second, undefined, { spare: true })).toBe(true);
+    expect(lstatSync(spare, { throwIfNoEntry: false })).toBeUndefined(); // Moved in, not copied.
+    expect(readFileSync(path.join(second, "node_modules/p/index.js"), "utf8")).toBe("p");
+    expect(readFileSync(path.join(second, "apps/web/node_modules/q/index.js"), "utf8")).toBe("q");
+    expect(readFileSync(path.join(second, "apps/web/src.ts"), "utf8")).toBe("y");
+    expect(statSync(path.join(second, "node_modules/p/index.js")).mtimeMs).toBe(1_000_000);
+    writeFileSync(path.join(second, "node_modules/p/index.js"), "changed in second");
+    for (const dir of [first, path.join(cache, "k")])
+      expect(readFileSync(path.join(dir, "node_modules/p/index.js"), "utf8"), dir).toBe("p");
+
+    // The next restore, before another spare is made, copies; that spare is then made.
+    const third = tree({});
+    expect(await shared.restore("k", third, undefined, { spare: true })).toBe(true);
+    expect(readFileSync(path.join(third, "node_modules/p/index.js"), "utf8")).toBe("p");
+    shared.fillSpares();
+    await shared.settled();
+    expect(readFileSync(path.join(spare, "node_modules/p/index.js"), "utf8")).toBe("p");
+    expect(readdirSync(path.join(cache, ".spares"))).toEqual(["k@self"]); // No temporary left.
+  });
+
+  it("keeps two spares at most, and none of an entry that is gone", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
+    const shared = new SharedOutputs(cache, 2);
+    for (const key of ["a", "b", "c"]) {
+      await shared.save(key, tree({ [`node_modules/${key}.js`]: key }), ["node_modules"]);
+      expect(await shared.restore(key, tree({}), undefined, { spare: true })).toBe(true);
+      shared.fillSpares();
+      await shared.settled();
+    }
+    // Two entries kept (the limit): "a" was evicted with its spare; "b" and "c" keep theirs.
+    expect(readdirSync(cache).filter((name) => !name.startsWith(".")).sort()).toEqual(["b", "c"]);
+    expect(readdirSync(path.join(cache, ".spares")).sort()).toEqual(["b@self", "c@self"]);
+  });
+
   it("says whether an entry holds nothing but node_modules folders", async () => {
     const shared = new SharedOutputs(mkdtempSync(path.join(os.tmpdir(), "previewd-shared-")));
     const from = tree({
@@ -202,5 +251,28 @@ describe.runIf(process.getuid?.() === 0)("SharedOutputs, as root", () => {
     expect(statSync("/etc/hostname").uid).toBe(0); // what the link points to keeps its owner
     expect(ownerOf("README.md")).toBe("0:0"); // outside what was copied: left as it was
     expect(readFileSync(path.join(into, "apps/web/dist/a.js"), "utf8")).toBe("a");
+  });
+
+  it("a spare is the owner's already, and goes only to a restore for that owner", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-"));
+    const shared = new SharedOutputs(cache);
+    const from = tree({ "node_modules/p/index.js": "p" });
+    symlinkSync("/etc/hostname", path.join(from, "node_modules/outside"));
+    await shared.save("entry", from, ["node_modules"]);
+    const owner = { uid: 4242, gid: 4343 };
+    expect(await shared.restore("entry", tree({}), owner, { spare: true })).toBe(true);
+    shared.fillSpares();
+    await shared.settled();
+    const other = tree({});
+    expect(await shared.restore("entry", other, { uid: 5252, gid: 5353 }, { spare: true })).toBe(true);
+    expect(lstatSync(path.join(other, "node_modules/p/index.js")).uid).toBe(5252);
+    const into = tree({});
+    expect(await shared.restore("entry", into, owner, { spare: true })).toBe(true);
+    expect(readdirSync(path.join(cache, ".spares"))).toEqual([]); // The owner's spare, moved in.
+    for (const file of ["node_modules", "node_modules/p/index.js", "node_modules/outside"]) {
+      const info = lstatSync(path.join(into, file));
+      expect(`${info.uid}:${info.gid}`, file).toBe("4242:4343");
+    }
+    expect(statSync("/etc/hostname").uid).toBe(0);
   });
 });

@@ -8,6 +8,12 @@
  * entries beyond `maxEntries`, or beyond the cache's size cap (cache-budget.ts), are removed,
  * never one being copied. Copies (reflinks where the filesystem has them), never hard links: an
  * environment that writes into its `node_modules` must not change another's.
+ *
+ * An install's entry also keeps a spare: one more copy, already given to the owner, in
+ * `<dir>/.spares/`, made once the environment that restored the entry is up (fillSpares) at the
+ * lowest CPU priority, so it slows no build. The next restore of that entry for that owner moves
+ * the spare into its worktree (renames, no copy): a new branch's build starts without waiting for
+ * tens of MB to be copied. Each spare goes to one worktree.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -80,7 +86,12 @@ export interface RestoreOptions {
    * Never for a seed, which they must see as older than every input.
    */
   restamp?: boolean;
+  /** Keep a spare copy of the entry for the next restore (see above); not with the options above. */
+  spare?: boolean;
 }
+
+/** Spares kept at most, the most recently made: each is as large as its entry. */
+const maxSpares = 2;
 
 /** Paths per `cp` call, well below the kernel's limit on arguments. */
 const pathsPerCopy = 500;
@@ -88,6 +99,13 @@ const pathsPerCopy = 500;
 export class SharedOutputs {
   /** Entries being copied out right now: eviction leaves them alone. */
   readonly #inUse = new Map<string, number>();
+  /** Spares being made, by name: at most one each, awaited by settled(). */
+  readonly #filling = new Map<string, Promise<void>>();
+  /** Spares restores asked for, by name, made by the next fillSpares(). */
+  readonly #wanted = new Map<
+    string,
+    { key: string; owner: Pick<ChildIdentity, "uid" | "gid"> | undefined }
+  >();
 
   constructor(
     private readonly dir: string,
@@ -106,8 +124,32 @@ export class SharedOutputs {
     owner?: Pick<ChildIdentity, "uid" | "gid">,
     options: RestoreOptions = {},
   ): Promise<boolean> {
-    const restore = () => this.#restore(key, rootDir, owner, options);
-    return this.budget ? this.budget.use(join(this.dir, key), restore) : restore();
+    const restored = await this.#using(key, () => this.#restore(key, rootDir, owner, options));
+    if (options.spare && restored) this.#wanted.set(this.#spareName(key, owner), { key, owner });
+    return restored;
+  }
+
+  /** Makes, in the background, the spares restores asked for since the last call. */
+  fillSpares(): void {
+    for (const { key, owner } of this.#wanted.values()) this.#fillSpare(key, owner);
+    this.#wanted.clear();
+  }
+
+  /** Once no spare is being made (previewd closing, a test's end). */
+  async settled(): Promise<void> {
+    while (this.#filling.size > 0) await Promise.all(this.#filling.values());
+  }
+
+  /** Runs `work` with entry `key` marked in use: no eviction removes it meanwhile. */
+  async #using<T>(key: string, work: () => Promise<T>): Promise<T> {
+    this.#inUse.set(key, (this.#inUse.get(key) ?? 0) + 1);
+    try {
+      return await (this.budget ? this.budget.use(join(this.dir, key), work) : work());
+    } finally {
+      const left = (this.#inUse.get(key) ?? 1) - 1;
+      if (left > 0) this.#inUse.set(key, left);
+      else this.#inUse.delete(key);
+    }
   }
 
   async #restore(
@@ -117,7 +159,6 @@ export class SharedOutputs {
     options: RestoreOptions,
   ): Promise<boolean> {
     const entry = join(this.dir, key);
-    this.#inUse.set(key, (this.#inUse.get(key) ?? 0) + 1);
     try {
       if (!(await exists(entry))) return false;
       // previewd copies as root: a committed symlink where the entry has a file or folder would
@@ -125,6 +166,7 @@ export class SharedOutputs {
       if (await meetsLink(entry, rootDir)) return false;
       const now = new Date();
       await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
+      if (options.spare && (await this.#takeSpare(key, rootDir, owner))) return true;
       // Each of the entry's top-level names into `rootDir`, merging into the folders already there.
       // Not `<entry>/.`, which would give `rootDir` itself the entry's (root's) owner for a moment:
       // git, which picks how it runs by the worktree's owner (worktree-git.ts), may be listing it.
@@ -145,10 +187,101 @@ export class SharedOutputs {
       return true;
     } catch {
       return false; // A full disk, say: the step runs instead and overwrites what was copied.
+    }
+  }
+
+  #spareDir(): string {
+    return join(this.dir, ".spares");
+  }
+
+  #spareName(key: string, owner: Pick<ChildIdentity, "uid" | "gid"> | undefined): string {
+    return `${key}@${owner ? `${owner.uid}.${owner.gid}` : "self"}`;
+  }
+
+  /**
+   * Moves the spare of `key` for `owner` into `rootDir`, claimed first by a rename so no other
+   * restore gets it. False when there is none, or it did not fit: the copy then writes over
+   * what was moved, with the same files.
+   */
+  async #takeSpare(
+    key: string,
+    rootDir: string,
+    owner: Pick<ChildIdentity, "uid" | "gid"> | undefined,
+  ): Promise<boolean> {
+    const claimed = join(this.#spareDir(), `.claimed.${randomBytes(6).toString("hex")}`);
+    const taken = await rename(join(this.#spareDir(), this.#spareName(key, owner)), claimed).then(
+      () => true,
+      () => false,
+    );
+    if (!taken) return false;
+    try {
+      await moveInto(claimed, rootDir);
+      return true;
+    } catch {
+      return false;
     } finally {
-      const left = (this.#inUse.get(key) ?? 1) - 1;
-      if (left > 0) this.#inUse.set(key, left);
-      else this.#inUse.delete(key);
+      await rm(claimed, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Makes the spare of `key` for `owner` in the background, unless there is one: a copy given to
+   * `owner`, at the lowest CPU priority, under a temporary name until whole. Failing only costs
+   * the next restore a copy.
+   */
+  #fillSpare(key: string, owner: Pick<ChildIdentity, "uid" | "gid"> | undefined): void {
+    const name = this.#spareName(key, owner);
+    if (this.#filling.has(name)) return;
+    const spares = this.#spareDir();
+    const temporary = join(spares, `.fill.${randomBytes(6).toString("hex")}`);
+    const fill = this.#using(key, async () => {
+      if (await exists(join(spares, name))) return;
+      await mkdir(spares, { recursive: true });
+      const handOver = owner ? ' && chown -R -h "$3" -- "$2"' : "";
+      const script = `cp -a --reflink=auto -- "$1" "$2"${handOver}`;
+      const owned = owner ? `${owner.uid}:${owner.gid}` : "";
+      await run("nice", ["-n", "19", "sh", "-c", script, "sh", join(this.dir, key), temporary, owned]);
+      await rename(temporary, join(spares, name));
+      await this.#pruneSpares();
+    })
+      .catch(() => undefined)
+      .finally(async () => {
+        await rm(temporary, { recursive: true, force: true });
+        this.#filling.delete(name);
+      });
+    this.#filling.set(name, fill);
+  }
+
+  /**
+   * Keeps the most recent spares of entries still here, and drops what a dead previewd left half
+   * made. Each goes out of sight first (a rename, as a restore claims one), then away.
+   */
+  async #pruneSpares(): Promise<void> {
+    const spares = this.#spareDir();
+    const found = await Promise.all(
+      (await readdir(spares)).map(async (name) => ({
+        name,
+        info: await stat(join(spares, name)).catch(() => undefined),
+      })),
+    );
+    const ready = found
+      .filter(({ name, info }) => info && !name.startsWith("."))
+      .sort((a, b) => b.info!.mtimeMs - a.info!.mtimeMs);
+    for (const [index, { name }] of ready.entries()) {
+      const entryGone = !(await exists(join(this.dir, name.slice(0, name.lastIndexOf("@")))));
+      if (index < maxSpares && !entryGone) continue;
+      const doomed = join(spares, `.doomed.${randomBytes(6).toString("hex")}`);
+      if (
+        await rename(join(spares, name), doomed).then(
+          () => true,
+          () => false,
+        )
+      )
+        await rm(doomed, { recursive: true, force: true });
+    }
+    for (const { name, info } of found) {
+      if (name.startsWith(".") && info && Date.now() - info.mtimeMs > 3_600_000)
+        await rm(join(spares, name), { recursive: true, force: true });
     }
   }
 
@@ -209,7 +342,7 @@ export class SharedOutputs {
   async #evict(): Promise<void> {
     const all = await readdir(this.dir);
     // A temporary entry an hour old was left by a previewd that died while saving it.
-    for (const name of all.filter((n) => n.startsWith("."))) {
+    for (const name of all.filter((n) => n.startsWith(".") && n !== ".spares")) {
       const age = await stat(join(this.dir, name)).then(
         (s) => Date.now() - s.mtimeMs,
         () => 0,
@@ -262,6 +395,21 @@ async function unchangedSince(
   const now = await fileStamps(rootDir, paths, () => false);
   for (const path of new Set([...now.keys(), ...paths])) {
     if (now.get(path) !== expected.get(path)) throw new Error(`${path} changed while it was being copied`);
+  }
+}
+
+/**
+ * Moves what `from` holds into `to`, merging into folders `to` has (never through a symlink):
+ * a name `to` lacks, or a file it has, is renamed in. Throws at anything else.
+ */
+async function moveInto(from: string, to: string): Promise<void> {
+  for (const item of await readdir(from, { withFileTypes: true })) {
+    const there = await lstat(join(to, item.name)).catch(() => undefined);
+    if (there?.isDirectory() && item.isDirectory())
+      await moveInto(join(from, item.name), join(to, item.name));
+    else if (!there || (there.isFile() && !item.isDirectory()))
+      await rename(join(from, item.name), join(to, item.name));
+    else throw new Error(`${join(to, item.name)} is in the way`);
   }
 }
 
