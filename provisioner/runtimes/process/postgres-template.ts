@@ -24,6 +24,8 @@ const run = promisify(execFile);
 
 /** Templates whose spare was used (or missing) since the last fillTemplateSpares(). */
 const wanted = new Set<string>();
+/** Templates on another file system than the clusters made from them. */
+const apart = new Set<string>();
 /** Spares being made, by template. */
 const filling = new Map<string, Promise<void>>();
 
@@ -66,14 +68,19 @@ export async function copyInitdbTemplate(
   if (!(await exists(join(template, "pgdata", "PG_VERSION"))))
     await makeTemplate(templatesDir, template, initdb);
   await rm(target, { recursive: true, force: true });
-  wanted.add(template);
-  // The spare, claimed by the rename (one environment gets it), or a copy: on another file system too.
-  if (
-    !(await rename(join(template, "spare"), target).then(
-      () => true,
-      () => false,
-    ))
-  ) {
+  // The spare, claimed by the rename (one environment gets it), or a copy. Clusters on another
+  // file system than the template get no spare: theirs is always a copy.
+  const moved = await rename(join(template, "spare"), target).then(
+    () => true,
+    async (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EXDEV") return false;
+      apart.add(template);
+      await rm(join(template, "spare"), { recursive: true, force: true });
+      return false;
+    },
+  );
+  if (!apart.has(template)) wanted.add(template);
+  if (!moved) {
     // -a keeps the owner (the postgres user) and the 0700 mode Postgres insists on.
     await run("cp", ["-a", "--reflink=auto", "--", join(template, "pgdata"), target]);
   }

@@ -155,6 +155,30 @@ describe("SharedOutputs", () => {
     expect(readdirSync(path.join(cache, ".spares"))).toEqual(["k@self"]); // No temporary left.
   });
 
+  // tmpfs beside the temporary folder's file system, as a cache on another disk than the worktrees.
+  const apart = statSync("/dev/shm", { throwIfNoEntry: false })?.dev !== statSync(os.tmpdir()).dev;
+  it.runIf(apart && lstatSync("/dev/shm", { throwIfNoEntry: false }))(
+    "copies, and keeps no spares, when its worktrees are on another file system",
+    async () => {
+      const cache = mkdtempSync(path.join("/dev/shm", "previewd-shared-"));
+      try {
+        const shared = new SharedOutputs(cache);
+        await shared.save("k", tree({ "node_modules/p.js": "p" }), ["node_modules"]);
+        for (let round = 0; round < 3; round++) {
+          const into = tree({});
+          expect(await shared.restore("k", into, undefined, { spare: true })).toBe(true);
+          expect(readFileSync(path.join(into, "node_modules/p.js"), "utf8")).toBe("p");
+          shared.fillSpares();
+          await shared.settled();
+        }
+        // One spare was made before a move across file systems failed; none after it.
+        expect(readdirSync(path.join(cache, ".spares"))).toEqual([]);
+      } finally {
+        execFileSync("rm", ["-rf", cache]);
+      }
+    },
+  );
+
   it("keeps two spares at most, and none of an entry that is gone", async () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
     const shared = new SharedOutputs(cache, 2);
@@ -165,7 +189,11 @@ describe("SharedOutputs", () => {
       await shared.settled();
     }
     // Two entries kept (the limit): "a" was evicted with its spare; "b" and "c" keep theirs.
-    expect(readdirSync(cache).filter((name) => !name.startsWith(".")).sort()).toEqual(["b", "c"]);
+    expect(
+      readdirSync(cache)
+        .filter((name) => !name.startsWith("."))
+        .sort(),
+    ).toEqual(["b", "c"]);
     expect(readdirSync(path.join(cache, ".spares")).sort()).toEqual(["b@self", "c@self"]);
   });
 

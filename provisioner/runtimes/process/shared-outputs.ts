@@ -101,6 +101,8 @@ export class SharedOutputs {
   readonly #inUse = new Map<string, number>();
   /** Spares being made, by name: at most one each, awaited by settled(). */
   readonly #filling = new Map<string, Promise<void>>();
+  /** False once a spare could not be moved into a worktree on another file system: none are made. */
+  #sparesMove = true;
   /** Spares restores asked for, by name, made by the next fillSpares(). */
   readonly #wanted = new Map<
     string,
@@ -125,7 +127,8 @@ export class SharedOutputs {
     options: RestoreOptions = {},
   ): Promise<boolean> {
     const restored = await this.#using(key, () => this.#restore(key, rootDir, owner, options));
-    if (options.spare && restored) this.#wanted.set(this.#spareName(key, owner), { key, owner });
+    if (options.spare && restored && this.#sparesMove)
+      this.#wanted.set(this.#spareName(key, owner), { key, owner });
     return restored;
   }
 
@@ -217,7 +220,8 @@ export class SharedOutputs {
     try {
       await moveInto(claimed, rootDir);
       return true;
-    } catch {
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EXDEV") this.#sparesMove = false;
       return false;
     } finally {
       await rm(claimed, { recursive: true, force: true });
