@@ -27,7 +27,8 @@ import { countLogLines, instrumentProxy } from "./metrics/instrument.ts";
 import { acquireDataDirLock } from "./data-dir-lock.ts";
 import { createRepoSources } from "./sources/repo-source.ts";
 import { createWorktreeManager } from "./sources/worktree-manager.ts";
-import { browserUser, worktreePlace } from "./runtimes/process/runner-places.ts";
+import { browserUser, noteOwner, sweepOwners, worktreePlace } from "./runtimes/process/runner-places.ts";
+import { isRoot } from "./runtimes/process/postgres-home.ts";
 import { bridgeConfigFromEnv } from "../devtools-bridge/bridge-config.ts";
 import { createDevtoolsBridge, type DevtoolsBridge } from "../devtools-bridge/create-devtools-bridge.ts";
 import { devtoolsEndpoints } from "../devtools-bridge/devtools-endpoints.ts";
@@ -111,6 +112,9 @@ async function assemble(
   countLogLines(logs, metrics);
   started.push(() => logs.close());
   const ownerId = ownerIdOf(config.dataDir);
+  // As root, the worktrees and clusters of data dirs removed without previewd go (runner-places.ts).
+  const sweeping = isRoot() ? sweepStrayOwners(config.dataDir, ownerId, logger) : Promise.resolve();
+  started.push(() => sweeping);
   const pipeline = {
     mode: config.pipeline,
     ...(config.buildConcurrency && { buildConcurrency: config.buildConcurrency }),
@@ -291,9 +295,22 @@ async function assemble(
       await closeRuntimes(orchestrator);
       await closeObjectReaders(); // The git processes kept for resolving sources.
       await logs.close();
+      await sweeping;
       await releaseLock();
     },
   };
+}
+
+/** Notes this data dir's owner, then removes other owners' folders whose data dir is gone. Never fails. */
+async function sweepStrayOwners(dataDir: string, owner: string, logger: Logger): Promise<void> {
+  try {
+    await noteOwner(dataDir, owner);
+    const swept = await sweepOwners(owner);
+    if (swept.length > 0)
+      logger.info({ dataDirs: swept }, "removed the worktrees and clusters of data dirs that are gone");
+  } catch (error) {
+    logger.warn({ err: error }, "could not sweep the folders of data dirs that are gone");
+  }
 }
 
 /** Stop the runtimes' background work (log tailing, timers); environments keep running. */

@@ -66,6 +66,19 @@ export async function scanProcesses(filter: { owner: string; envId?: string }): 
   return found.sort((a, b) => a.pid - b.pid);
 }
 
+/** The owners of every live labelled process, previewd itself aside. */
+export async function liveOwners(): Promise<Set<string>> {
+  const owners = new Set<string>();
+  await Promise.all(
+    (await pids()).map(async (pid) => {
+      if (pid === process.pid) return;
+      const labels = await readLabels(pid);
+      if (labels && (await readStat(pid))?.state !== "Z") owners.add(labels.owner);
+    }),
+  );
+  return owners;
+}
+
 /** Is `pid` alive and labelled as this owner's process for `envId` (and `name`, if given)? Guards against pid reuse. */
 export async function isOurs(pid: number, owner: string, envId: string, name?: string): Promise<boolean> {
   const labels = await readLabels(pid);
