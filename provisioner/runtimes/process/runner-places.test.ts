@@ -26,9 +26,10 @@ async function owner(home: string, name: string): Promise<{ dataDir: string; id:
 describe.runIf(process.getuid?.() === 0)("owner folders of data dirs that are gone (as root)", () => {
   it("removes them, and only them: not one whose data dir is there, runs a process, has no note or is previewd's own", async () => {
     const home = mkdtempSync(path.join(scratch, "home-"));
-    const [kept, gone, running, self] = await Promise.all(
-      ["kept", "gone", "running", "self"].map((name) => owner(home, name)),
-    );
+    const kept = await owner(home, "kept");
+    const gone = await owner(home, "gone");
+    const running = await owner(home, "running");
+    const self = await owner(home, "self");
     const unnoted = ownerDir(home, "0123456789ab");
     mkdirSync(path.join(unnoted, "worktrees"), { recursive: true });
     for (const { dataDir } of [gone, running, self]) rmSync(dataDir, { recursive: true });
