@@ -32,6 +32,8 @@ export async function runOperation(op: OperationDeps): Promise<void> {
   if (op.source) adoptSource(record, op.source);
   orchestrator.setStatus(record, op.kind === "update" && record.deployment ? "updating" : "provisioning");
   const ctx = runtimeContext(op);
+  // Whether the record as it ends is on disk already: then the last save below is not needed.
+  let saved = false;
   try {
     await orchestrator.persist();
     if (record.status === "updating") await update(op, ctx);
@@ -43,6 +45,7 @@ export async function runOperation(op: OperationDeps): Promise<void> {
       message: `ready in ${record.timings.total} ms`,
     });
     await orchestrator.setStatusDurably(record, "ready");
+    saved = true;
   } catch (error) {
     record.timings.total = Math.round(performance.now() - started);
     record.error = environmentError(error);
@@ -64,18 +67,24 @@ export async function runOperation(op: OperationDeps): Promise<void> {
       await teardown(op).catch((cleanup: unknown) =>
         op.deps.logger.error({ env: record.id, err: cleanup }, "cleanup after a failure failed"),
       );
-    await orchestrator.setStatusDurably(record, "failed").catch((unsaved: unknown) => {
-      // Failed all the same; a restart finds it provisioning on disk and marks it failed too.
-      op.deps.logger.error({ env: record.id, err: unsaved }, "could not save the failed status");
-      orchestrator.setStatus(record, "failed");
-    });
+    saved = await orchestrator.setStatusDurably(record, "failed").then(
+      () => true,
+      (unsaved: unknown) => {
+        // Failed all the same; a restart finds it provisioning on disk and marks it failed too.
+        op.deps.logger.error({ env: record.id, err: unsaved }, "could not save the failed status");
+        orchestrator.setStatus(record, "failed");
+        return false;
+      },
+    );
   } finally {
     orchestrator.runtime(record.runtime).operationEnded?.();
-    await orchestrator
-      .persist()
-      .catch((error: unknown) =>
-        op.deps.logger.error({ env: record.id, err: error }, "could not save state"),
-      );
+    if (!saved) {
+      await orchestrator
+        .persist()
+        .catch((error: unknown) =>
+          op.deps.logger.error({ env: record.id, err: error }, "could not save state"),
+        );
+    }
   }
 }
 
