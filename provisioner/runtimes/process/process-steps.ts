@@ -106,19 +106,6 @@ export class ProcessSteps {
     handedOver.catch(() => undefined); // Awaited below; a failure is thrown there.
     if (!this.#o.updating) await handedOver;
     const cache = new StepCache(env.dataDir);
-    // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
-    // of one that is gone (a retry after a failure checks out a new worktree). An update's ran.
-    const untouched =
-      !this.#o.updating && (await untrackedEntries(env.rootDir).catch(() => ["?"])).length === 0;
-    if (untouched) {
-      // Whether its user can enter a new worktree; one that ran steps before was checked then.
-      await step("install", undefined, () => checkWorktreeReach(env.rootDir, identity));
-      await cache.forget();
-    }
-    // Outputs are shared only from and into a fresh worktree: then each step's outputs are
-    // exactly what it wrote, and nobody's runtime files.
-    const fresh = this.#o.shared && !env.inPlace && untouched;
-    const common = { env, ctx, owner, output: state.output, cache, ...(fresh && { shared: this.#o.shared }) };
     const environments = await step("build", undefined, async () => buildEnvironments(env));
     const hash = () =>
       step("build", undefined, () =>
@@ -128,6 +115,22 @@ export class ProcessSteps {
     // hashes read as they were (lockfiles unchanged in a redeploy; another environment's
     // `node_modules` copied into a fresh worktree) keeps these; one that ran hashes again.
     const early = settled(hash());
+    // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
+    // of one that is gone (a retry after a failure checks out a new worktree). An update's ran.
+    // Whether its user can enter a new worktree is checked beside the listing, and counts only
+    // for one: one that ran steps before was checked then.
+    const listed = this.#o.updating ? undefined : untrackedEntries(env.rootDir).catch(() => ["?"]);
+    const reach =
+      listed && settled(step("install", undefined, () => checkWorktreeReach(env.rootDir, identity)));
+    const untouched = listed !== undefined && (await listed).length === 0;
+    if (untouched) {
+      (await reach!)();
+      await cache.forget();
+    }
+    // Outputs are shared only from and into a fresh worktree: then each step's outputs are
+    // exactly what it wrote, and nobody's runtime files.
+    const fresh = this.#o.shared && !env.inPlace && untouched;
+    const common = { env, ctx, owner, output: state.output, cache, ...(fresh && { shared: this.#o.shared }) };
     await handedOver;
     const unchanged = await ctx.phase("install", () =>
       step("install", undefined, () => runInstall({ ...common, installs: this.#o.installs })),
