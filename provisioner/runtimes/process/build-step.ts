@@ -129,8 +129,7 @@ async function seed(
  */
 async function appOutputs(env: RuntimeEnvironment, app: string): Promise<Map<string, string>> {
   const owns = appOwnsFile(env.manifest, app);
-  const skip = (path: string) => path.split("/").includes("node_modules");
-  const stamps = await fileStamps(env.rootDir, await untrackedEntries(env.rootDir), skip);
-  for (const path of stamps.keys()) if (!owns(path)) stamps.delete(path);
-  return stamps;
+  // Not walked: what lies in another app's path (nothing below it is this app's) and `node_modules`.
+  const skip = (path: string) => !owns(path) || path.split("/").includes("node_modules");
+  return fileStamps(env.rootDir, await untrackedEntries(env.rootDir), skip);
 }
