@@ -77,7 +77,7 @@ export async function runOperation(op: OperationDeps): Promise<void> {
       },
     );
   } finally {
-    orchestrator.runtime(record.runtime).operationEnded?.();
+    op.deps.runtimes[record.runtime]?.operationEnded?.();
     if (!saved) {
       await orchestrator
         .persist()
