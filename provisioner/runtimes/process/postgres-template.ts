@@ -28,6 +28,8 @@ const wanted = new Set<string>();
 const apart = new Set<string>();
 /** Spares being made, by template. */
 const filling = new Map<string, Promise<void>>();
+/** Aborts the copies under way; replaced once used (other runtimes in this process go on). */
+let stopping = new AbortController();
 
 export interface InitdbRun {
   initdb: string;
@@ -92,29 +94,29 @@ export function fillTemplateSpares(): void {
   for (const template of wanted) {
     if (filling.has(template)) continue;
     const temporary = join(dirname(template), `.${randomBytes(6).toString("hex")}`);
+    const { signal } = stopping;
     const fill = (async () => {
       if (await exists(join(template, "spare"))) return;
-      await run("nice", [
-        "-n",
-        "19",
-        "cp",
-        "-a",
-        "--reflink=auto",
-        "--",
-        join(template, "pgdata"),
-        temporary,
-      ]);
+      const source = join(template, "pgdata");
+      await run("nice", ["-n", "19", "cp", "-a", "--reflink=auto", "--", source, temporary], { signal });
+      // On disk before it has its name, as the template is: a power loss leaves no torn spare.
+      await run("sync", ["-f", temporary], { signal });
       await rename(temporary, join(template, "spare"));
     })()
       .catch(() => rm(temporary, { recursive: true, force: true }))
+      .catch(() => undefined)
       .finally(() => filling.delete(template));
     filling.set(template, fill);
   }
   wanted.clear();
 }
 
-/** Once no spare is being made. */
-export async function templateSparesMade(): Promise<void> {
+/** Once no spare is being made; with `stop`, the copies under way are stopped first (previewd closing). */
+export async function templateSparesMade(options: { stop?: boolean } = {}): Promise<void> {
+  if (options.stop) {
+    stopping.abort();
+    stopping = new AbortController();
+  }
   while (filling.size > 0) await Promise.all(filling.values());
 }
 

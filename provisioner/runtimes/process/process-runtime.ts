@@ -354,7 +354,7 @@ class ProcessRuntime implements Runtime {
     this.#envs.clear();
     await Promise.all(states.flatMap((s) => [...s.retiring]));
     await Promise.all(states.map((s) => s.output.stopAll()));
-    await Promise.all([this.#shared?.settled(), templateSparesMade()]);
+    await Promise.all([this.#shared?.stopSpares(), templateSparesMade({ stop: true })]);
   }
 
   /** Copies ahead for the next environments, made once this one is up: they slow none of its steps. */

@@ -179,6 +179,24 @@ describe("SharedOutputs", () => {
     },
   );
 
+  it("stops making spares when asked (previewd closing), leaving no half-made one", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
+    const shared = new SharedOutputs(cache);
+    const files = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [`node_modules/p/${i}.js`, "x".repeat(4096)]),
+    );
+    await shared.save("k", tree(files), ["node_modules"]);
+    expect(await shared.restore("k", tree({}), undefined, { spare: true })).toBe(true);
+    shared.fillSpares();
+    await shared.stopSpares();
+    expect(readdirSync(path.join(cache, ".spares"))).toEqual([]); // Stopped before its copy: none.
+    // Stopped for good: asking again makes none.
+    expect(await shared.restore("k", tree({}), undefined, { spare: true })).toBe(true);
+    shared.fillSpares();
+    await shared.settled();
+    expect(readdirSync(path.join(cache, ".spares"))).toEqual([]);
+  });
+
   it("keeps two spares at most, and none of an entry that is gone", async () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
     const shared = new SharedOutputs(cache, 2);

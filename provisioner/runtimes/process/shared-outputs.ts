@@ -103,6 +103,8 @@ export class SharedOutputs {
   readonly #filling = new Map<string, Promise<void>>();
   /** False once a spare could not be moved into a worktree on another file system: none are made. */
   #sparesMove = true;
+  /** Aborts the copies making spares. */
+  readonly #stop = new AbortController();
   /** Spares restores asked for, by name, made by the next fillSpares(). */
   readonly #wanted = new Map<
     string,
@@ -138,9 +140,15 @@ export class SharedOutputs {
     this.#wanted.clear();
   }
 
-  /** Once no spare is being made (previewd closing, a test's end). */
+  /** Once no spare is being made (a test's end). */
   async settled(): Promise<void> {
     while (this.#filling.size > 0) await Promise.all(this.#filling.values());
+  }
+
+  /** Stops the spares being made (previewd closing: a low-priority copy may take long), and waits. */
+  async stopSpares(): Promise<void> {
+    this.#stop.abort();
+    await this.settled();
   }
 
   /** Runs `work` with entry `key` marked in use: no eviction removes it meanwhile. */
@@ -235,24 +243,27 @@ export class SharedOutputs {
    */
   #fillSpare(key: string, owner: Pick<ChildIdentity, "uid" | "gid"> | undefined): void {
     const name = this.#spareName(key, owner);
-    if (this.#filling.has(name)) return;
+    if (this.#filling.has(name) || this.#stop.signal.aborted) return;
     const spares = this.#spareDir();
     const temporary = join(spares, `.fill.${randomBytes(6).toString("hex")}`);
+    const signal = this.#stop.signal;
     const fill = this.#using(key, async () => {
       if (await exists(join(spares, name))) return;
       await mkdir(spares, { recursive: true });
-      const handOver = owner ? ' && chown -R -h "$3" -- "$2"' : "";
-      const script = `cp -a --reflink=auto -- "$1" "$2"${handOver}`;
-      const owned = owner ? `${owner.uid}:${owner.gid}` : "";
-      await run("nice", ["-n", "19", "sh", "-c", script, "sh", join(this.dir, key), temporary, owned]);
+      // One process each, so that stopping one stops its work (a shell would leave its child).
+      await run("nice", ["-n", "19", "cp", "-a", "--reflink=auto", "--", join(this.dir, key), temporary], {
+        signal,
+      });
+      if (owner) await run("chown", ["-R", "-h", `${owner.uid}:${owner.gid}`, "--", temporary], { signal });
+      // On disk before it has its name, as entries are: a power loss leaves no torn spare.
+      await run("sync", ["-f", temporary], { signal });
       await rename(temporary, join(spares, name));
       await this.#pruneSpares();
     })
       .catch(() => undefined)
-      .finally(async () => {
-        await rm(temporary, { recursive: true, force: true });
-        this.#filling.delete(name);
-      });
+      .then(() => rm(temporary, { recursive: true, force: true }))
+      .catch(() => undefined)
+      .finally(() => this.#filling.delete(name));
     this.#filling.set(name, fill);
   }
 
@@ -372,6 +383,7 @@ export class SharedOutputs {
       await rename(join(this.dir, name), doomed).catch(() => undefined);
       await rm(doomed, { recursive: true, force: true });
     }
+    await this.#pruneSpares().catch(() => undefined); // The spares of what went.
   }
 }
 
