@@ -113,8 +113,8 @@ async function assemble(
   started.push(() => logs.close());
   const ownerId = ownerIdOf(config.dataDir);
   // As root, the worktrees and clusters of data dirs removed without previewd go (runner-places.ts).
-  const sweeping = isRoot() ? sweepStrayOwners(config.dataDir, ownerId, logger) : Promise.resolve();
-  started.push(() => sweeping);
+  const sweeping = isRoot() ? sweepStrayOwners(config.dataDir, ownerId, logger) : Promise.resolve(() => {});
+  started.push(async () => (await sweeping)());
   const pipeline = {
     mode: config.pipeline,
     ...(config.buildConcurrency && { buildConcurrency: config.buildConcurrency }),
@@ -295,22 +295,27 @@ async function assemble(
       await closeRuntimes(orchestrator);
       await closeObjectReaders(); // The git processes kept for resolving sources.
       await logs.close();
-      await sweeping;
+      (await sweeping)();
       await releaseLock();
     },
   };
 }
 
-/** Notes this data dir's owner, then removes other owners' folders whose data dir is gone. Never fails. */
-async function sweepStrayOwners(dataDir: string, owner: string, logger: Logger): Promise<void> {
+/**
+ * Notes this data dir's owner (touched while previewd runs), then removes other owners' folders
+ * whose data dir is gone. Resolves with what stops the touching; never fails.
+ */
+async function sweepStrayOwners(dataDir: string, owner: string, logger: Logger): Promise<() => void> {
+  let stopTouching = () => undefined as void;
   try {
-    await noteOwner(dataDir, owner);
+    stopTouching = await noteOwner(dataDir, owner);
     const swept = await sweepOwners(owner);
     if (swept.length > 0)
       logger.info({ dataDirs: swept }, "removed the worktrees and clusters of data dirs that are gone");
   } catch (error) {
     logger.warn({ err: error }, "could not sweep the folders of data dirs that are gone");
   }
+  return stopTouching;
 }
 
 /** Stop the runtimes' background work (log tailing, timers); environments keep running. */

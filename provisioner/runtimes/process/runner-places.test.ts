@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -19,8 +19,15 @@ async function owner(home: string, name: string): Promise<{ dataDir: string; id:
   for (const dir of ["worktrees/main-1", "environments/e1/db"])
     mkdirSync(path.join(folder, dir), { recursive: true });
   writeFileSync(path.join(folder, "environments/e1/db/PG_VERSION"), "18");
-  await noteOwner(dataDir, id, home);
+  (await noteOwner(dataDir, id, home))(); // Not touched again: these tests age the notes themselves.
   return { dataDir, id, folder };
+}
+
+/** As if no previewd touched them for two hours. */
+function ageNotes(home: string): void {
+  const then = new Date(Date.now() - 2 * 3_600_000);
+  for (const name of readdirSync(path.join(home, ".owners")))
+    utimesSync(path.join(home, ".owners", name), then, then);
 }
 
 describe.runIf(process.getuid?.() === 0)("owner folders of data dirs that are gone (as root)", () => {
@@ -39,6 +46,10 @@ describe.runIf(process.getuid?.() === 0)("owner folders of data dirs that are go
     });
     try {
       await new Promise((resolve) => process_.once("spawn", resolve));
+      // A note a previewd touched within the hour may be a running previewd's that sees another /tmp.
+      expect(await sweepOwners(self.id, home)).toEqual([]);
+      expect(existsSync(gone.folder)).toBe(true);
+      ageNotes(home);
       expect(await sweepOwners(self.id, home)).toEqual([gone.dataDir]);
     } finally {
       process_.kill();
@@ -54,6 +65,18 @@ describe.runIf(process.getuid?.() === 0)("owner folders of data dirs that are go
     expect(await sweepOwners(self.id, home)).toEqual([running.dataDir]);
   });
 
+  it("leaves a folder whose data dir comes back while the sweep runs", async () => {
+    const home = mkdtempSync(path.join(scratch, "home-"));
+    const back = await owner(home, "back");
+    rmSync(back.dataDir, { recursive: true });
+    ageNotes(home);
+    // The data dir made again at the same path (rm -rf, then previewd again) between the checks.
+    const made = setImmediate(() => mkdirSync(back.dataDir));
+    expect(await sweepOwners("self", home, 0)).toEqual([]);
+    clearImmediate(made);
+    expect(existsSync(path.join(back.folder, "environments/e1/db/PG_VERSION"))).toBe(true);
+  });
+
   it("leaves a folder whose note names another owner's data dir", async () => {
     const home = mkdtempSync(path.join(scratch, "home-"));
     const { dataDir, folder } = await owner(home, "forged");
@@ -62,6 +85,7 @@ describe.runIf(process.getuid?.() === 0)("owner folders of data dirs that are go
     writeFileSync(path.join(home, ".owners", other), JSON.stringify({ dataDir, device: 0 }));
     rmSync(dataDir, { recursive: true });
     rmSync(folder, { recursive: true });
+    ageNotes(home);
     expect(await sweepOwners("self", home)).toEqual([dataDir]); // Its own note: gone, nothing left to remove.
     expect(existsSync(path.join(home, other))).toBe(true);
   });

@@ -14,7 +14,7 @@
  * `.owners/<owner>`, and previewd, as it starts, removes the folders of owners whose data dir is
  * gone and of whom no process runs.
  */
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { ownerIdOf } from "../../owner-id.ts";
@@ -49,11 +49,29 @@ export async function browserUser(
   return { browserUser: { uid, gid, browsersDir, prepare: () => traversableDirs(home, browsersDir) } };
 }
 
-/** Notes `dataDir` as the data dir of `owner`'s folder (see above), with its file system. Root only. */
-export async function noteOwner(dataDir: string, owner: string, home = rootHome): Promise<void> {
+/** How often a running previewd touches its note; one untouched for much longer is no running previewd's. */
+export const noteRefreshMs = 10 * 60_000;
+const staleNoteMs = 6 * noteRefreshMs;
+
+/**
+ * Notes `dataDir` as the data dir of `owner`'s folder (see above), with its file system, and
+ * touches the note every noteRefreshMs while previewd runs: a previewd whose data dir this one
+ * cannot see (another mount namespace) and that runs no process yet is alive all the same.
+ * Returns what stops the touching. Root only.
+ */
+export async function noteOwner(dataDir: string, owner: string, home = rootHome): Promise<() => void> {
   const note: OwnerNote = { dataDir, device: (await stat(dataDir)).dev };
-  await mkdir(path.join(home, ".owners"), { recursive: true, mode: 0o700 });
-  await writeFile(path.join(home, ".owners", owner), JSON.stringify(note), { mode: 0o600 });
+  const file = path.join(home, ".owners", owner);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, JSON.stringify(note), { mode: 0o600 });
+  const touch = setInterval(() => {
+    const now = new Date();
+    void utimes(file, now, now).catch(() =>
+      writeFile(file, JSON.stringify(note), { mode: 0o600 }).catch(() => undefined),
+    );
+  }, noteRefreshMs);
+  touch.unref();
+  return () => clearInterval(touch);
 }
 
 interface OwnerNote {
@@ -62,40 +80,55 @@ interface OwnerNote {
   device: number;
 }
 
+/** The owner's data dir when its folder may go: the note is stale, names it, and it is gone. */
+async function goneDataDir(home: string, owner: string, staleMs: number): Promise<string | undefined> {
+  const file = path.join(home, ".owners", owner);
+  const touched = await stat(file).catch(() => undefined);
+  if (!touched || Date.now() - touched.mtimeMs < staleMs) return undefined;
+  const note = await readFile(file, "utf8").then(
+    (text) => JSON.parse(text) as OwnerNote,
+    () => undefined,
+  );
+  if (!note || typeof note.dataDir !== "string" || ownerIdOf(note.dataDir) !== owner) return undefined;
+  if (await exists(note.dataDir)) return undefined;
+  const parent = await stat(path.dirname(note.dataDir)).catch(() => undefined);
+  return parent?.dev === note.device ? note.dataDir : undefined;
+}
+
 /**
  * Removes the folders (and notes) of owners other than `self` whose data dir is gone from a file
- * system still there, and of whom no process runs; returns their data dirs. A folder without a
- * note, or whose note names a data dir of another owner id, is left alone.
+ * system still there, whose note no running previewd touched for an hour, and of whom no process
+ * runs; returns their data dirs. A folder without a note, or whose note names a data dir of another
+ * owner id, is left alone. Each is checked again as it is moved out of sight, and moved back if
+ * a previewd came for it meanwhile.
  */
-export async function sweepOwners(self: string, home = rootHome): Promise<string[]> {
+export async function sweepOwners(self: string, home = rootHome, staleMs = staleNoteMs): Promise<string[]> {
   for (const name of await readdir(home).catch(() => [] as string[])) {
     if (name.startsWith(".swept-")) await rm(path.join(home, name), { recursive: true, force: true });
   }
   const notes = path.join(home, ".owners");
-  const gone: { owner: string; dataDir: string }[] = [];
+  const gone: string[] = [];
   for (const owner of await readdir(notes).catch(() => [] as string[])) {
-    if (owner === self) continue;
-    const note = await readFile(path.join(notes, owner), "utf8").then(
-      (text) => JSON.parse(text) as OwnerNote,
-      () => undefined,
-    );
-    if (!note || typeof note.dataDir !== "string" || ownerIdOf(note.dataDir) !== owner) continue;
-    if (await exists(note.dataDir)) continue;
-    const parent = await stat(path.dirname(note.dataDir)).catch(() => undefined);
-    if (parent?.dev !== note.device) continue;
-    gone.push({ owner, dataDir: note.dataDir });
+    if (owner !== self && (await goneDataDir(home, owner, staleMs))) gone.push(owner);
   }
   if (gone.length === 0) return [];
   const running = await liveOwners();
   const swept: string[] = [];
-  for (const { owner, dataDir } of gone) {
+  for (const owner of gone) {
     if (running.has(owner)) continue;
+    const dataDir = await goneDataDir(home, owner, staleMs);
+    if (!dataDir) continue;
     // Out of sight first, as a cache eviction: a half-removed folder is never taken for one in use.
     const doomed = path.join(home, `.swept-${owner}-${randomBytes(4).toString("hex")}`);
     const moved = await rename(ownerDir(home, owner), doomed).then(
       () => true,
-      () => false,
+      (error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? false : undefined),
     );
+    if (moved === undefined) continue; // Not moved, not gone: left for a later start.
+    if (moved && !(await goneDataDir(home, owner, staleMs))) {
+      await rename(doomed, ownerDir(home, owner)).catch(() => undefined);
+      continue;
+    }
     if (moved) await rm(doomed, { recursive: true, force: true });
     await rm(path.join(notes, owner), { force: true });
     swept.push(dataDir);
