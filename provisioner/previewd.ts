@@ -306,7 +306,7 @@ async function assemble(
  * whose data dir is gone. Resolves with what stops the touching; never fails.
  */
 async function sweepStrayOwners(dataDir: string, owner: string, logger: Logger): Promise<() => void> {
-  let stopTouching = () => undefined as void;
+  let stopTouching: () => void = () => {};
   try {
     stopTouching = await noteOwner(dataDir, owner);
     const swept = await sweepOwners(owner);

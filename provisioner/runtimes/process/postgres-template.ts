@@ -8,8 +8,7 @@
  * and carries a superuser password of its own, which each copy replaces with its environment's
  * once it runs (see postgres-service.ts), so no two environments share a password.
  *
- * Each template keeps a spare copy of its cluster (`<template>/spare`), made at the lowest CPU
- * priority once the environment that used the last one is up (fillTemplateSpares): the next
+ * Each template keeps a spare copy of its cluster (`<template>/spare`, spare-copies.ts): the next
  * cluster is a rename instead of a copy of ~50 MB beside that environment's builds.
  */
 import { execFile } from "node:child_process";
@@ -19,17 +18,14 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { RunAs } from "./postgres-user.ts";
 import { exists } from "../../sources/fs-checks.ts";
+import { copyAhead, SpareCopies } from "./spare-copies.ts";
 
 const run = promisify(execFile);
 
-/** Templates whose spare was used (or missing) since the last fillTemplateSpares(). */
-const wanted = new Set<string>();
 /** Templates on another file system than the clusters made from them. */
 const apart = new Set<string>();
-/** Spares being made, by template. */
-const filling = new Map<string, Promise<void>>();
-/** Aborts the copies under way; replaced once used (other runtimes in this process go on). */
-let stopping = new AbortController();
+/** Replaced once stopped: other runtimes in this process go on. */
+let spares = new SpareCopies();
 
 export interface InitdbRun {
   initdb: string;
@@ -81,7 +77,7 @@ export async function copyInitdbTemplate(
       return false;
     },
   );
-  if (!apart.has(template)) wanted.add(template);
+  if (!apart.has(template)) spares.want(template, (signal) => makeSpare(template, signal));
   if (!moved) {
     // -a keeps the owner (the postgres user) and the 0700 mode Postgres insists on.
     await run("cp", ["-a", "--reflink=auto", "--", join(template, "pgdata"), target]);
@@ -91,33 +87,21 @@ export async function copyInitdbTemplate(
 
 /** Makes, in the background, the spares used since the last call (see above). Never fails. */
 export function fillTemplateSpares(): void {
-  for (const template of wanted) {
-    if (filling.has(template)) continue;
-    const temporary = join(dirname(template), `.${randomBytes(6).toString("hex")}`);
-    const { signal } = stopping;
-    const fill = (async () => {
-      if (await exists(join(template, "spare"))) return;
-      const source = join(template, "pgdata");
-      await run("nice", ["-n", "19", "cp", "-a", "--reflink=auto", "--", source, temporary], { signal });
-      // On disk before it has its name, as the template is: a power loss leaves no torn spare.
-      await run("sync", ["-f", temporary], { signal });
-      await rename(temporary, join(template, "spare"));
-    })()
-      .catch(() => rm(temporary, { recursive: true, force: true }))
-      .catch(() => undefined)
-      .finally(() => filling.delete(template));
-    filling.set(template, fill);
-  }
-  wanted.clear();
+  spares.fill();
 }
 
 /** Once no spare is being made; with `stop`, the copies under way are stopped first (previewd closing). */
 export async function templateSparesMade(options: { stop?: boolean } = {}): Promise<void> {
-  if (options.stop) {
-    stopping.abort();
-    stopping = new AbortController();
-  }
-  while (filling.size > 0) await Promise.all(filling.values());
+  if (!options.stop) return spares.settled();
+  const stopping = spares;
+  spares = new SpareCopies();
+  await stopping.stop();
+}
+
+async function makeSpare(template: string, signal: AbortSignal): Promise<void> {
+  if (await exists(join(template, "spare"))) return;
+  const temporary = join(dirname(template), `.${randomBytes(6).toString("hex")}`);
+  await copyAhead(join(template, "pgdata"), temporary, join(template, "spare"), { signal });
 }
 
 async function makeTemplate(templatesDir: string, template: string, initdb: InitdbRun): Promise<void> {

@@ -9,11 +9,10 @@
  * never one being copied. Copies (reflinks where the filesystem has them), never hard links: an
  * environment that writes into its `node_modules` must not change another's.
  *
- * An install's entry also keeps a spare: one more copy, already given to the owner, in
- * `<dir>/.spares/`, made once the environment that restored the entry is up (fillSpares) at the
- * lowest CPU priority, so it slows no build. The next restore of that entry for that owner moves
- * the spare into its worktree (renames, no copy): a new branch's build starts without waiting for
- * tens of MB to be copied. Each spare goes to one worktree.
+ * An install's entry also keeps a spare (spare-copies.ts): one more copy, already given to the
+ * owner, in `<dir>/.spares/`. The next restore of that entry for that owner moves the spare into
+ * its worktree (renames, no copy): a new branch's build starts without waiting for tens of MB to
+ * be copied.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -25,6 +24,7 @@ import type { RuntimeContext } from "../runtime.ts";
 import type { CacheBudget } from "./cache-budget.ts";
 import type { ChildIdentity } from "./child-identity.ts";
 import { exists } from "../../sources/fs-checks.ts";
+import { copyAhead, SpareCopies } from "./spare-copies.ts";
 import { worktreeGitArgs } from "../../sources/worktree-git.ts";
 
 const run = promisify(execFile);
@@ -99,17 +99,9 @@ const pathsPerCopy = 500;
 export class SharedOutputs {
   /** Entries being copied out right now: eviction leaves them alone. */
   readonly #inUse = new Map<string, number>();
-  /** Spares being made, by name: at most one each, awaited by settled(). */
-  readonly #filling = new Map<string, Promise<void>>();
+  readonly #spares = new SpareCopies();
   /** False once a spare could not be moved into a worktree on another file system: none are made. */
   #sparesMove = true;
-  /** Aborts the copies making spares. */
-  readonly #stop = new AbortController();
-  /** Spares restores asked for, by name, made by the next fillSpares(). */
-  readonly #wanted = new Map<
-    string,
-    { key: string; owner: Pick<ChildIdentity, "uid" | "gid"> | undefined }
-  >();
 
   constructor(
     private readonly dir: string,
@@ -129,26 +121,26 @@ export class SharedOutputs {
     options: RestoreOptions = {},
   ): Promise<boolean> {
     const restored = await this.#using(key, () => this.#restore(key, rootDir, owner, options));
-    if (options.spare && restored && this.#sparesMove)
-      this.#wanted.set(this.#spareName(key, owner), { key, owner });
+    if (options.spare && restored && this.#sparesMove) {
+      const name = this.#spareName(key, owner);
+      this.#spares.want(name, (signal) => this.#makeSpare(key, name, owner, signal));
+    }
     return restored;
   }
 
   /** Makes, in the background, the spares restores asked for since the last call. */
   fillSpares(): void {
-    for (const { key, owner } of this.#wanted.values()) this.#fillSpare(key, owner);
-    this.#wanted.clear();
+    this.#spares.fill();
   }
 
   /** Once no spare is being made (a test's end). */
-  async settled(): Promise<void> {
-    while (this.#filling.size > 0) await Promise.all(this.#filling.values());
+  settled(): Promise<void> {
+    return this.#spares.settled();
   }
 
-  /** Stops the spares being made (previewd closing: a low-priority copy may take long), and waits. */
-  async stopSpares(): Promise<void> {
-    this.#stop.abort();
-    await this.settled();
+  /** Stops the spares being made, for good (previewd closing), and waits. */
+  stopSpares(): Promise<void> {
+    return this.#spares.stop();
   }
 
   /** Runs `work` with entry `key` marked in use: no eviction removes it meanwhile. */
@@ -236,35 +228,21 @@ export class SharedOutputs {
     }
   }
 
-  /**
-   * Makes the spare of `key` for `owner` in the background, unless there is one: a copy given to
-   * `owner`, at the lowest CPU priority, under a temporary name until whole. Failing only costs
-   * the next restore a copy.
-   */
-  #fillSpare(key: string, owner: Pick<ChildIdentity, "uid" | "gid"> | undefined): void {
-    const name = this.#spareName(key, owner);
-    if (this.#filling.has(name) || this.#stop.signal.aborted) return;
+  /** Makes the spare `name` of `key` for `owner`, unless there is one (see spare-copies.ts). */
+  async #makeSpare(
+    key: string,
+    name: string,
+    owner: Pick<ChildIdentity, "uid" | "gid"> | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
     const spares = this.#spareDir();
-    const temporary = join(spares, `.fill.${randomBytes(6).toString("hex")}`);
-    const signal = this.#stop.signal;
-    const fill = this.#using(key, async () => {
+    await this.#using(key, async () => {
       if (await exists(join(spares, name))) return;
       await mkdir(spares, { recursive: true });
-      // One process each, so that stopping one stops its work (a shell would leave its child).
-      await run("nice", ["-n", "19", "cp", "-a", "--reflink=auto", "--", join(this.dir, key), temporary], {
-        signal,
-      });
-      if (owner) await run("chown", ["-R", "-h", `${owner.uid}:${owner.gid}`, "--", temporary], { signal });
-      // On disk before it has its name, as entries are: a power loss leaves no torn spare.
-      await run("sync", ["-f", temporary], { signal });
-      await rename(temporary, join(spares, name));
-      await this.#pruneSpares();
-    })
-      .catch(() => undefined)
-      .then(() => rm(temporary, { recursive: true, force: true }))
-      .catch(() => undefined)
-      .finally(() => this.#filling.delete(name));
-    this.#filling.set(name, fill);
+      const temporary = join(spares, `.fill.${randomBytes(6).toString("hex")}`);
+      await copyAhead(join(this.dir, key), temporary, join(spares, name), { owner, signal });
+    });
+    await this.#pruneSpares();
   }
 
   /**
