@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { unhealthyMessage, waitHealthy } from "./health-check.ts";
 
 let server: Server | undefined;
@@ -36,6 +36,27 @@ describe("waitHealthy", () => {
     await new Promise((resolve) => setImmediate(resolve));
     const open = await new Promise<number>((resolve) => server?.getConnections((_, n) => resolve(n)));
     expect(open).toBe(0);
+  });
+
+  it("tries a port nothing listens on with a bare connect, and asks over HTTP once something listens", async () => {
+    const port = await listen(200);
+    await new Promise((resolve) => server?.close(resolve));
+    const late = createServer((_, res) => res.writeHead(200).end());
+    const fetches = vi.spyOn(globalThis, "fetch");
+    let tries = 0;
+    const exitCode = () => {
+      tries += 1;
+      if (tries === 5) late.listen(port, "127.0.0.1");
+      return undefined;
+    };
+    try {
+      expect(await waitHealthy({ ...base, intervalMs: 10, port, exitCode })).toEqual({ ok: true });
+      expect(tries).toBeGreaterThanOrEqual(5);
+      expect(fetches).toHaveBeenCalledTimes(1);
+    } finally {
+      fetches.mockRestore();
+      await new Promise((resolve) => late.close(resolve));
+    }
   });
 
   it("times out on errors, naming the last one", async () => {

@@ -2,6 +2,7 @@
  * Waits until an app answers its health path on 127.0.0.1 with 2xx/3xx. Gives up at the deadline,
  * on abort, or as soon as the app's process or container exits (no point waiting for a dead app).
  */
+import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export type HealthResult =
@@ -28,6 +29,22 @@ export interface HealthCheckOptions {
  */
 function interval(probes: number): number {
   return Math.min(100, Math.round(10 * 1.5 ** probes));
+}
+
+/**
+ * Whether something accepts connections on 127.0.0.1:`port` (closed at once): while an app boots
+ * nothing does, and this says so for a few µs of previewd's time, where an HTTP probe (undici's
+ * request machinery) costs about a millisecond, every 10 ms of each app's start.
+ */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 }
 
 /**
@@ -62,7 +79,7 @@ export async function waitHealthy(options: HealthCheckOptions): Promise<HealthRe
     if (options.signal.aborted) return { ok: false, reason: "aborted" };
     const exitCode = await options.exitCode();
     if (exitCode !== undefined) return { ok: false, reason: "exited", exitCode };
-    const error = await probe(url, options.signal);
+    const error = (await listening(options.port)) ? await probe(url, options.signal) : "ECONNREFUSED";
     if (error === undefined) return { ok: true };
     if (Date.now() >= deadline) return { ok: false, reason: "timeout", lastError: error };
     await sleep(options.intervalMs ?? interval(probes));
