@@ -27,6 +27,12 @@ describe("PortAllocator", () => {
     }
   });
 
+  it("never hands out a port browsers and fetch refuse (the Fetch standard's bad ports, such as 10080)", async () => {
+    const port = await new PortAllocator([10080, 10080]).allocate();
+    expect(port).toBeGreaterThan(0);
+    expect(port).not.toBe(10080);
+  });
+
   it("lets the OS choose when no range is given", async () => {
     expect(await new PortAllocator(null).allocate()).toBeGreaterThan(0);
   });

@@ -9,6 +9,18 @@ import { createServer } from "node:net";
 
 export type PortRange = readonly [min: number, max: number];
 
+/**
+ * The Fetch standard's bad ports (https://fetch.spec.whatwg.org/#port-blocking): browsers refuse
+ * to load a URL on one (Chromium: ERR_UNSAFE_PORT), and so does Node's fetch, previewd's health
+ * probe ("bad port"). An app given 10080, inside the range below, was never seen healthy.
+ */
+const badPorts = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104,
+  109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515,
+  526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049,
+  3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
 function osFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -65,7 +77,7 @@ export class PortAllocator {
   async allocate(): Promise<number> {
     for (let attempt = 0; attempt < 200; attempt++) {
       const port = await this.#candidate(attempt);
-      if (port > 0 && !this.#reserved.has(port)) {
+      if (port > 0 && !this.#reserved.has(port) && !badPorts.has(port)) {
         this.#reserved.add(port);
         return port;
       }
