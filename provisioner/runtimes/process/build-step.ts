@@ -57,7 +57,7 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
   const spec = env.manifest.apps[app]!;
   const key = `build-${buildHash}`;
   const identity = await childIdentity(env, owner);
-  if (shared && (await shared.restore(key, env.rootDir, identity, { restamp: true }))) {
+  if (shared && (await shared.restore(key, env.rootDir, identity, { restamp: true, spare: true }))) {
     await cache.update((record) => (record.builds[app] = buildHash));
     const message = "copied from another environment's build of the same inputs";
     ctx.event({ step: "build", app, status: "skipped", message });
@@ -112,7 +112,7 @@ async function seed(
   if (!seeding) return;
   const candidates = await seeding.seeds.nearest(seeding.family, seeding.files).catch(() => []);
   for (const { key, changed } of candidates.slice(0, seedsTried)) {
-    if (await shared.restore(key, env.rootDir, identity, { keepExisting: true })) {
+    if (await shared.restore(key, env.rootDir, identity, { keepExisting: true, spare: true })) {
       const message = `seeded with another environment's build of the same app (${changed} file(s) differ)`;
       ctx.event({ step: "build", app, status: "info", message });
       return;

@@ -215,6 +215,58 @@ describe("SharedOutputs", () => {
     expect(readdirSync(path.join(cache, ".spares")).sort()).toEqual(["b@self", "c@self"]);
   });
 
+  it("keeps spares of a few builds beside those of two installs", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
+    const shared = new SharedOutputs(cache);
+    for (const key of ["install-a", "install-b", "install-c", "build-x", "build-y", "build-z"]) {
+      await shared.save(key, tree({ [`out/${key}.js`]: key }), ["out"]);
+      expect(await shared.restore(key, tree({}), undefined, { spare: true })).toBe(true);
+      shared.fillSpares();
+      await shared.settled();
+    }
+    expect(readdirSync(path.join(cache, ".spares")).sort()).toEqual([
+      "build-x@self",
+      "build-y@self",
+      "build-z@self",
+      "install-b@self",
+      "install-c@self",
+    ]);
+  });
+
+  it("moves a build's spare in with the time of now, and a seed's around what the tree has, with its build's times", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
+    const shared = new SharedOutputs(cache);
+    const files = ["apps/web/dist/a.js", "packages/lib/dist/l.js"];
+    const from = tree({ "apps/web/dist/a.js": "a", "packages/lib/dist/l.js": "lib v1" });
+    for (const file of files) utimesSync(path.join(from, file), new Date(2020, 0, 1), new Date(2020, 0, 1));
+    await shared.save("build-k", from, files);
+    const spare = path.join(cache, ".spares", "build-k@self");
+    const spareMade = async () => {
+      shared.fillSpares();
+      await shared.settled();
+      expect(lstatSync(spare, { throwIfNoEntry: false })?.isDirectory()).toBe(true);
+    };
+    expect(await shared.restore("build-k", tree({}), undefined, { restamp: true, spare: true })).toBe(true);
+    await spareMade();
+
+    const checkedOut = Date.now() - 1;
+    const copy = tree({ "apps/web/src.ts": "x" });
+    expect(await shared.restore("build-k", copy, undefined, { restamp: true, spare: true })).toBe(true);
+    expect(lstatSync(spare, { throwIfNoEntry: false })).toBeUndefined(); // Moved in, not copied.
+    for (const file of files)
+      expect(statSync(path.join(copy, file)).mtimeMs).toBeGreaterThanOrEqual(checkedOut);
+    expect(readFileSync(path.join(copy, "apps/web/src.ts"), "utf8")).toBe("x");
+    await spareMade();
+
+    const seed = tree({ "packages/lib/dist/l.js": "lib v2, built here" });
+    expect(await shared.restore("build-k", seed, undefined, { keepExisting: true, spare: true })).toBe(true);
+    expect(lstatSync(spare, { throwIfNoEntry: false })).toBeUndefined();
+    expect(readFileSync(path.join(seed, "packages/lib/dist/l.js"), "utf8")).toBe("lib v2, built here");
+    expect(readFileSync(path.join(seed, "apps/web/dist/a.js"), "utf8")).toBe("a");
+    expect(statSync(path.join(seed, "apps/web/dist/a.js")).mtime.getFullYear()).toBe(2020);
+    expect(readFileSync(path.join(cache, "build-k/packages/lib/dist/l.js"), "utf8")).toBe("lib v1");
+  });
+
   it("says whether an entry holds nothing but node_modules folders", async () => {
     const shared = new SharedOutputs(mkdtempSync(path.join(os.tmpdir(), "previewd-shared-")));
     const from = tree({

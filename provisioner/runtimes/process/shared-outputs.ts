@@ -9,14 +9,15 @@
  * never one being copied. Copies (reflinks where the filesystem has them), never hard links: an
  * environment that writes into its `node_modules` must not change another's.
  *
- * An install's entry also keeps a spare (spare-copies.ts): one more copy, already given to the
- * owner, in `<dir>/.spares/`. The next restore of that entry for that owner moves the spare into
- * its worktree (renames, no copy): a new branch's build starts without waiting for tens of MB to
- * be copied.
+ * An entry restored into a new worktree (an install, an app's build or the seed of one) also
+ * keeps a spare (spare-copies.ts): one more copy, already given to the owner, in `<dir>/.spares/`.
+ * The next restore of that entry for that owner moves the spare into its worktree (renames, no
+ * copy): a new branch's build starts without waiting for tens of MB, or three `cp` processes
+ * forked by previewd one after another, to be copied.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, readdir, readlink, rename, rm, stat, utimes } from "node:fs/promises";
+import { lstat, lutimes, mkdir, readdir, readlink, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { errorMessage } from "../../errors.ts";
@@ -86,12 +87,17 @@ export interface RestoreOptions {
    * Never for a seed, which they must see as older than every input.
    */
   restamp?: boolean;
-  /** Keep a spare copy of the entry for the next restore (see above); not with the options above. */
+  /** Keep a spare copy of the entry for the next restore (see above). */
   spare?: boolean;
 }
 
-/** Spares kept at most, the most recently made: each is as large as its entry. */
-const maxSpares = 2;
+/**
+ * Spares kept at most, the most recently made, each as large as its entry: two installs (tens
+ * to hundreds of MB each), and builds for a few apps (one create restores one per app).
+ */
+const maxSpares = { install: 2, build: 8 };
+
+const spareKind = (name: string): keyof typeof maxSpares => (name.startsWith("build-") ? "build" : "install");
 
 /** Paths per `cp` call, well below the kernel's limit on arguments. */
 const pathsPerCopy = 500;
@@ -169,7 +175,7 @@ export class SharedOutputs {
       if (await meetsLink(entry, rootDir)) return false;
       const now = new Date();
       await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
-      if (options.spare && (await this.#takeSpare(key, rootDir, owner))) return true;
+      if (options.spare && (await this.#takeSpare(key, rootDir, owner, options))) return true;
       // Each of the entry's top-level names into `rootDir`, merging into the folders already there.
       // Not `<entry>/.`, which would give `rootDir` itself the entry's (root's) owner for a moment:
       // git, which picks how it runs by the worktree's owner (worktree-git.ts), may be listing it.
@@ -203,13 +209,15 @@ export class SharedOutputs {
 
   /**
    * Moves the spare of `key` for `owner` into `rootDir`, claimed first by a rename so no other
-   * restore gets it. False when there is none, or it did not fit: the copy then writes over
-   * what was moved, with the same files.
+   * restore gets it, as the copy would have it: with the time of now for `restamp`, around what
+   * is there for `keepExisting`. False when there is none, or it did not fit: the copy then
+   * writes over what was moved, with the same files.
    */
   async #takeSpare(
     key: string,
     rootDir: string,
     owner: Pick<ChildIdentity, "uid" | "gid"> | undefined,
+    options: RestoreOptions,
   ): Promise<boolean> {
     const claimed = join(this.#spareDir(), `.claimed.${randomBytes(6).toString("hex")}`);
     const taken = await rename(join(this.#spareDir(), this.#spareName(key, owner)), claimed).then(
@@ -218,7 +226,8 @@ export class SharedOutputs {
     );
     if (!taken) return false;
     try {
-      await moveInto(claimed, rootDir);
+      if (options.restamp) await restamp(claimed);
+      await moveInto(claimed, rootDir, options.keepExisting ?? false);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EXDEV") this.#sparesMove = false;
@@ -260,9 +269,14 @@ export class SharedOutputs {
     const ready = found
       .filter(({ name, info }) => info && !name.startsWith("."))
       .sort((a, b) => b.info!.mtimeMs - a.info!.mtimeMs);
-    for (const [index, { name }] of ready.entries()) {
+    const kept = { install: 0, build: 0 };
+    for (const { name } of ready) {
       const entryGone = !(await exists(join(this.dir, name.slice(0, name.lastIndexOf("@")))));
-      if (index < maxSpares && !entryGone) continue;
+      const kind = spareKind(name);
+      if (!entryGone && kept[kind] < maxSpares[kind]) {
+        kept[kind] += 1;
+        continue;
+      }
       const doomed = join(spares, `.doomed.${randomBytes(6).toString("hex")}`);
       if (
         await rename(join(spares, name), doomed).then(
@@ -394,16 +408,27 @@ async function unchangedSince(
 
 /**
  * Moves what `from` holds into `to`, merging into folders `to` has (never through a symlink):
- * a name `to` lacks, or a file it has, is renamed in. Throws at anything else.
+ * a name `to` lacks is renamed in; so is a file over a file `to` has, unless `keepExisting`, which
+ * leaves whatever `to` has. Throws at anything else.
  */
-async function moveInto(from: string, to: string): Promise<void> {
+async function moveInto(from: string, to: string, keepExisting: boolean): Promise<void> {
   for (const item of await readdir(from, { withFileTypes: true })) {
     const there = await lstat(join(to, item.name)).catch(() => undefined);
     if (there?.isDirectory() && item.isDirectory())
-      await moveInto(join(from, item.name), join(to, item.name));
-    else if (!there || (there.isFile() && !item.isDirectory()))
+      await moveInto(join(from, item.name), join(to, item.name), keepExisting);
+    else if (!there || (there.isFile() && !item.isDirectory() && !keepExisting))
       await rename(join(from, item.name), join(to, item.name));
-    else throw new Error(`${join(to, item.name)} is in the way`);
+    else if (!keepExisting) throw new Error(`${join(to, item.name)} is in the way`);
+  }
+}
+
+/** Gives everything below `dir` (links themselves, not what they name) the time of now, as a copy would have. */
+async function restamp(dir: string): Promise<void> {
+  const now = new Date();
+  const items = await readdir(dir, { withFileTypes: true, recursive: true });
+  for (let i = 0; i < items.length; i += pathsPerCopy) {
+    const chunk = items.slice(i, i + pathsPerCopy);
+    await Promise.all(chunk.map((item) => lutimes(join(item.parentPath, item.name), now, now)));
   }
 }
 
