@@ -34,6 +34,13 @@ export const rootHome = "/var/lib/previewd";
 /** Copied binaries the postgres user was seen running, in this process. */
 const ranBinaries = new Set<string>();
 
+/**
+ * Homes whose folders the postgres user (by uid) was seen entering, in this process. Below a home
+ * every folder is previewd's own, made 0755 (traversableDirs): what decides whether a new
+ * environment's folder is reachable lies above it, the same for every environment.
+ */
+const enteredHomes = new Set<string>();
+
 export interface PostgresPlace {
   /** Who runs initdb and postgres; undefined: previewd's own user. */
   runAs: RunAs | undefined;
@@ -106,7 +113,11 @@ async function place(options: PlaceOptions): Promise<PostgresPlace> {
     // Folders first (one shell for all; it names the first it cannot enter): no copy of the
     // binaries where they could not be run anyway.
     const enter = 'for dir; do test -x "$dir" || { printf "%s" "$dir"; exit 1; }; done';
-    await checkReach(runAs, dirs, "sh", ["-c", enter, "sh", ...dirs], options.name);
+    const entered = `${runAs.uid}:${home}`;
+    if (!enteredHomes.has(entered)) {
+      await checkReach(runAs, dirs, "sh", ["-c", enter, "sh", ...dirs], options.name);
+      enteredHomes.add(entered);
+    }
     const copy = await copiedBinaries(binaries, binariesDir);
     // Whether that user may run the copy (a file system mounted noexec, say): once per copy.
     if (!ranBinaries.has(copy.postgres)) {
