@@ -39,6 +39,38 @@ export interface InstallStepOptions {
   shared?: SharedOutputs;
   /** How installs are shared between environments; undefined: `package-manager`, with no shared stores. */
   installs?: SharedInstalls;
+  /** What it reads of the tracked files, begun earlier (readInstallInputs); undefined: read now. */
+  reads?: InstallReads;
+}
+
+/**
+ * What the install reads of the tracked files before it does anything: the package manager, the
+ * lockfiles' hash (step-cache.ts), the key installs are shared by (install-key.ts, a git listing:
+ * tens of ms). Nothing writes tracked files before the install, so these can be begun as soon as
+ * the worktree is handed over, beside the listing that decides whether the install may be shared.
+ */
+export interface InstallReads {
+  manager: Promise<PackageManager | undefined>;
+  hash: Promise<string | undefined>;
+  /** Undefined when it cannot be shared (no lockfile), or could not be read. Never rejects. */
+  sharedKey: Promise<string | undefined>;
+}
+
+export function readInstallInputs(
+  env: RuntimeEnvironment,
+  installs: SharedInstalls | undefined,
+): InstallReads {
+  const command = env.manifest.install;
+  const manager = detectPackageManager(env.rootDir);
+  const hash = command ? installHash(env.rootDir, command) : Promise.resolve(undefined);
+  const sharing = installs?.sharing ?? "package-manager";
+  const sharedKey = command
+    ? sharedInstallKey(env.rootDir, command, { sharing, env: env.manifest.env ?? {} }).catch(() => undefined)
+    : Promise.resolve(undefined);
+  // Awaited by runInstall; one that never runs (an earlier step failed) must not leave a rejection unhandled.
+  manager.catch(() => undefined);
+  hash.catch(() => undefined);
+  return { manager, hash, sharedKey };
 }
 
 export interface SharedInstalls {
@@ -52,6 +84,8 @@ interface Install extends InstallStepOptions {
   command: string;
   hash: string;
   manager: PackageManager | undefined;
+  /** The key it is shared by (readInstallInputs). */
+  sharedKey: Promise<string | undefined>;
   identity: ChildIdentity | undefined;
   /** The manifest's top-level env, interpolated. */
   variables: Record<string, string>;
@@ -65,12 +99,9 @@ interface Install extends InstallStepOptions {
 export async function runInstall(options: InstallStepOptions): Promise<boolean> {
   const { env, ctx, owner, cache } = options;
   const command = env.manifest.install;
+  const reads = options.reads ?? readInstallInputs(env, options.installs);
   // Each reads files the others leave alone: side by side.
-  const [manager, hash, cached] = await Promise.all([
-    detectPackageManager(env.rootDir),
-    command ? installHash(env.rootDir, command) : undefined,
-    cache.read(),
-  ]);
+  const [manager, hash, cached] = await Promise.all([reads.manager, reads.hash, cache.read()]);
   if (manager?.pinned) {
     const report = (message: string) => ctx.event({ step: "install", status: "info", message });
     await preparePackageManager(env.rootDir, manager.pinned, report);
@@ -88,6 +119,7 @@ export async function runInstall(options: InstallStepOptions): Promise<boolean> 
     command,
     hash,
     manager,
+    sharedKey: reads.sharedKey,
     identity: await childIdentity(env, owner),
     variables: sharedEnvironment(env.manifest, { env: { id: env.id, ref: env.ref, commit: env.commit } }),
   };
@@ -105,9 +137,7 @@ export async function runInstall(options: InstallStepOptions): Promise<boolean> 
 /** Runs the install with the package manager's shared store: it links what it already has. */
 async function installFromStore(install: Install, store: StoreUse | undefined): Promise<void> {
   const { env, ctx, command, manager } = install;
-  const key =
-    store &&
-    (await sharedInstallKey(env.rootDir, command, { env: env.manifest.env ?? {} }).catch(() => undefined));
+  const key = store && (await install.sharedKey);
   const before = key !== undefined && (await store!.installedBefore(key));
   const message = before
     ? `${command} (shared: another environment installed the same lockfile and workspace manifests; ` +
@@ -129,12 +159,7 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
   const { env, ctx, command, shared, identity, sharing } = install;
   // The caller passes `shared` only for a fresh worktree, so everything untracked afterwards is
   // what the install made. yarn's Plug'n'Play names its cache, in this environment's home.
-  const sharedKey =
-    shared &&
-    !install.manager?.plugAndPlay &&
-    (await sharedInstallKey(env.rootDir, command, { sharing, env: env.manifest.env ?? {} }).catch(
-      () => undefined,
-    ));
+  const sharedKey = shared && !install.manager?.plugAndPlay && (await install.sharedKey);
   const key = sharedKey && `install-${sharing === "full-copies" ? "" : "pm-"}${sharedKey}`;
   // Which of the project's packages have install scripts (tracked files the copy leaves alone),
   // looked up while the copy runs.
