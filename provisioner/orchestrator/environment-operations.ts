@@ -113,7 +113,11 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
   }
   op.signal.throwIfAborted();
   const runtime = orchestrator.runtime(record.runtime);
-  record.deployment = await runtime.provision(orchestrator.runtimeEnvironment(record), ctx);
+  const environment = orchestrator.runtimeEnvironment(record);
+  record.deployment = await runtime.provision(
+    record.callerWorktree ? environment : { ...environment, checkedOutNow: true },
+    ctx,
+  );
   await seedAfterProvision(record, orchestrator, ctx);
 }
 

@@ -29,6 +29,12 @@ export interface RuntimeEnvironment {
    * (an `.env`, say), so no runtime copies them into caches shared with other environments.
    */
   inPlace?: boolean;
+  /**
+   * previewd checked the worktree out for this very provision (a new environment, or a retry,
+   * which starts from a new worktree): nothing but the tracked files is in it yet, so a runtime
+   * need not list what else is there.
+   */
+  checkedOutNow?: boolean;
 }
 
 export type DeployedAppStatus = "starting" | "healthy" | "unhealthy" | "crashed" | "stopped" | "failed";

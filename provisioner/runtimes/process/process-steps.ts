@@ -15,7 +15,7 @@ import { checkWorktreeReach, childIdentity, handOver } from "./child-identity.ts
 import { runBuild } from "./build-step.ts";
 import { runRelease } from "./release-step.ts";
 import type { EnvironmentPorts } from "./environment-ports.ts";
-import { runInstall, type SharedInstalls } from "./install-step.ts";
+import { readInstallInputs, runInstall, type SharedInstalls } from "./install-step.ts";
 import { interpolationValues } from "./interpolation-values.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { waitPortFree } from "./port-allocator.ts";
@@ -115,11 +115,17 @@ export class ProcessSteps {
     // hashes read as they were (lockfiles unchanged in a redeploy; another environment's
     // `node_modules` copied into a fresh worktree) keeps these; one that ran hashes again.
     const early = settled(hash());
+    const reads = readInstallInputs(env, this.#o.installs);
     // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
-    // of one that is gone (a retry after a failure checks out a new worktree). An update's ran.
-    // Whether its user can enter a new worktree is checked beside the listing, and counts only
-    // for one: one that ran steps before was checked then.
-    const listed = this.#o.updating ? undefined : untrackedEntries(env.rootDir).catch(() => ["?"]);
+    // of one that is gone (a retry after a failure checks out a new worktree). An update's ran;
+    // one checked out for this provision holds nothing else, without asking git. Whether its user
+    // can enter a new worktree is checked beside the listing, and counts only for one: one that
+    // ran steps before was checked then.
+    const listed = this.#o.updating
+      ? undefined
+      : env.checkedOutNow
+        ? Promise.resolve([])
+        : untrackedEntries(env.rootDir).catch(() => ["?"]);
     const reach =
       listed && settled(step("install", undefined, () => checkWorktreeReach(env.rootDir, identity)));
     const untouched = listed !== undefined && (await listed).length === 0;
@@ -133,7 +139,7 @@ export class ProcessSteps {
     const common = { env, ctx, owner, output: state.output, cache, ...(fresh && { shared: this.#o.shared }) };
     await handedOver;
     const unchanged = await ctx.phase("install", () =>
-      step("install", undefined, () => runInstall({ ...common, installs: this.#o.installs })),
+      step("install", undefined, () => runInstall({ ...common, installs: this.#o.installs, reads })),
     );
     this.#installed.open();
     const hashes = unchanged ? (await early)() : await hash();
