@@ -25,6 +25,7 @@ import type { EnvironmentRecord } from "./environment-record.ts";
 import type { ResolvedSource } from "./source-resolver.ts";
 import { initialFlags } from "./source-resolver.ts";
 import { operationContext } from "./operation-context.ts";
+import { settled } from "../runtimes/provision-steps.ts";
 import { markSnapshotTaken, refreshStaleSnapshot } from "./snapshot-refresh.ts";
 
 /** Scenario files of a source that is not checked out yet: its commit, or the caller's worktree. */
@@ -158,16 +159,22 @@ export async function seedAfterProvision(
     try {
       const target = seedTarget(record, orchestrator);
       if (!(await usesScenarios(record))) return;
+      // Its files are read while the databases are snapshotted (nothing changes the worktree);
+      // a broken one fails the seed once the snapshot is taken, as before.
+      const resolved =
+        record.scenario === null
+          ? undefined
+          : settled(resolveScenario(record.scenario, record.manifest, worktreeFiles(record)));
       if (target.postgresServices.length > 0) {
         ctx.event({ step: "seed", status: "started", message: "snapshotting the migrated databases" });
         await snapshotServices(target);
       }
       markSnapshotTaken(record);
-      if (record.scenario === null) {
+      if (!resolved) {
         ctx.event({ step: "seed", status: "skipped", message: "no scenario asked for and no seed.default" });
         return;
       }
-      const scenario = await resolveScenario(record.scenario, record.manifest, worktreeFiles(record));
+      const scenario = (await resolved)();
       await loadInto(record, scenario, orchestrator, { signal: ctx.signal, fresh: true });
       ctx.event({ step: "seed", status: "succeeded", message: `loaded scenario ${scenario.name}` });
     } catch (error) {
