@@ -55,6 +55,19 @@ export interface SharedInstallKeyOptions {
   sharing?: InstallSharing;
   /** The manifest's top-level `env` as written (before interpolation): install runs with it. */
   env?: Record<string, string>;
+  /** The worktree's index, if read already (trackedIndex); else read here. */
+  tracked?: () => Promise<string[]>;
+}
+
+/**
+ * The worktree's index, `git ls-files -s`: `<mode> <blob> <stage>\t<path>` per tracked file (an
+ * unmerged one once per stage). The install's key and its own scripts read it from one listing.
+ */
+export async function trackedIndex(rootDir: string): Promise<string[]> {
+  const { stdout } = await run("git", [...(await worktreeGitArgs(rootDir)), "ls-files", "-s", "-z"], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return stdout.split("\0").filter(Boolean);
 }
 
 /**
@@ -83,11 +96,8 @@ export async function sharedInstallKey(
   hash.update(`\0${process.version}\0${process.platform}\0${process.arch}`);
   const fullCopies = options.sharing === "full-copies";
   if (!fullCopies) hash.update(`\0package-manager\0${JSON.stringify(options.env ?? {})}`);
-  const { stdout } = await run("git", [...(await worktreeGitArgs(rootDir)), "ls-files", "-s", "-z"], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
   // `<mode> <blob> <stage>\t<path>`: the blob hash stands for the content.
-  const tracked = stdout.split("\0").filter(Boolean);
+  const tracked = await (options.tracked ?? (() => trackedIndex(rootDir)))();
   let scripted = false;
   for (const line of tracked) {
     const path = line.slice(line.indexOf("\t") + 1);

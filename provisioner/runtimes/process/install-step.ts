@@ -18,7 +18,7 @@ import { settled } from "../provision-steps.ts";
 import type { RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { childIdentity, type ChildIdentity } from "./child-identity.ts";
 import { preparePackageManager } from "./corepack.ts";
-import { installHash, sharedInstallKey, type InstallSharing } from "./install-key.ts";
+import { installHash, sharedInstallKey, trackedIndex, type InstallSharing } from "./install-key.ts";
 import { linksFromStore, type InstallStores, type StoreUse } from "./install-stores.ts";
 import { ownInstallScripts, scriptCommand, type PackageScripts } from "./lifecycle-scripts.ts";
 import type { OutputCapture } from "./output-capture.ts";
@@ -54,6 +54,8 @@ export interface InstallReads {
   hash: Promise<string | undefined>;
   /** Undefined when it cannot be shared (no lockfile), or could not be read. Never rejects. */
   sharedKey: Promise<string | undefined>;
+  /** The worktree's index (trackedIndex), listed once for the key and the project's own scripts. */
+  tracked: () => Promise<string[]>;
 }
 
 export function readInstallInputs(
@@ -64,13 +66,17 @@ export function readInstallInputs(
   const manager = detectPackageManager(env.rootDir);
   const hash = command ? installHash(env.rootDir, command) : Promise.resolve(undefined);
   const sharing = installs?.sharing ?? "package-manager";
+  let index: Promise<string[]> | undefined;
+  const tracked = () => (index ??= trackedIndex(env.rootDir));
   const sharedKey = command
-    ? sharedInstallKey(env.rootDir, command, { sharing, env: env.manifest.env ?? {} }).catch(() => undefined)
+    ? sharedInstallKey(env.rootDir, command, { sharing, env: env.manifest.env ?? {}, tracked }).catch(
+        () => undefined,
+      )
     : Promise.resolve(undefined);
   // Awaited by runInstall; one that never runs (an earlier step failed) must not leave a rejection unhandled.
   manager.catch(() => undefined);
   hash.catch(() => undefined);
-  return { manager, hash, sharedKey };
+  return { manager, hash, sharedKey, tracked };
 }
 
 export interface SharedInstalls {
@@ -84,8 +90,9 @@ interface Install extends InstallStepOptions {
   command: string;
   hash: string;
   manager: PackageManager | undefined;
-  /** The key it is shared by (readInstallInputs). */
+  /** The key it is shared by, and the index it was read from (readInstallInputs). */
   sharedKey: Promise<string | undefined>;
+  tracked: () => Promise<string[]>;
   identity: ChildIdentity | undefined;
   /** The manifest's top-level env, interpolated. */
   variables: Record<string, string>;
@@ -120,6 +127,7 @@ export async function runInstall(options: InstallStepOptions): Promise<boolean> 
     hash,
     manager,
     sharedKey: reads.sharedKey,
+    tracked: reads.tracked,
     identity: await childIdentity(env, owner),
     variables: sharedEnvironment(env.manifest, { env: { id: env.id, ref: env.ref, commit: env.commit } }),
   };
@@ -136,7 +144,7 @@ export async function runInstall(options: InstallStepOptions): Promise<boolean> 
 
 /** Runs the install with the package manager's shared store: it links what it already has. */
 async function installFromStore(install: Install, store: StoreUse | undefined): Promise<void> {
-  const { env, ctx, command, manager } = install;
+  const { ctx, command, manager } = install;
   const key = store && (await install.sharedKey);
   const before = key !== undefined && (await store!.installedBefore(key));
   const message = before
@@ -164,7 +172,9 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
   // Which of the project's packages have install scripts (tracked files the copy leaves alone),
   // looked up while the copy runs.
   const scripts =
-    shared && key && sharing === "package-manager" ? settled(ownInstallScripts(env.rootDir)) : undefined;
+    shared && key && sharing === "package-manager"
+      ? settled(ownInstallScripts(env.rootDir, install.tracked))
+      : undefined;
   if (shared && key && (await shared.restore(key, env.rootDir, identity, { spare: true }))) {
     const message = "copied from another environment's install of the same lockfiles";
     ctx.event({ step: "install", status: "skipped", message });

@@ -4,14 +4,9 @@
  * install inputs only (install-key.ts), while these scripts may read any file: they run again in
  * the environment's own worktree, so what they make comes from its branch.
  */
-import { execFile } from "node:child_process";
-import { dirname, join } from "node:path";
-import { promisify } from "node:util";
-import { worktreeGitArgs } from "../../sources/worktree-git.ts";
-import { installScriptsOf } from "./install-key.ts";
+import { basename, dirname, join } from "node:path";
+import { installScriptsOf, trackedIndex } from "./install-key.ts";
 import type { PackageManagerName } from "./package-manager.ts";
-
-const run = promisify(execFile);
 
 export interface PackageScripts {
   /** Relative to the monorepo root; "." for the root. */
@@ -19,16 +14,17 @@ export interface PackageScripts {
   scripts: string[];
 }
 
-/** Each tracked package with install scripts, workspace packages first and the root last, as npm runs them. */
-export async function ownInstallScripts(rootDir: string): Promise<PackageScripts[]> {
-  const { stdout } = await run(
-    "git",
-    [...(await worktreeGitArgs(rootDir)), "ls-files", "-z", "--", "package.json", "*/package.json"],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  const manifests = stdout
-    .split("\0")
-    .filter((path) => path && !path.split("/").includes("node_modules"))
+/**
+ * Each tracked package with install scripts, workspace packages first and the root last, as npm
+ * runs them. `tracked`: the worktree's index, if read already (install-key.ts's trackedIndex).
+ */
+export async function ownInstallScripts(
+  rootDir: string,
+  tracked: () => Promise<string[]> = () => trackedIndex(rootDir),
+): Promise<PackageScripts[]> {
+  const paths = new Set((await tracked()).map((entry) => entry.slice(entry.indexOf("\t") + 1)));
+  const manifests = [...paths]
+    .filter((path) => basename(path) === "package.json" && !path.split("/").includes("node_modules"))
     .sort((a, b) => (a === "package.json" ? 1 : b === "package.json" ? -1 : a.localeCompare(b)));
   const found: PackageScripts[] = [];
   for (const manifest of manifests) {
