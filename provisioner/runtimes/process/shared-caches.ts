@@ -1,7 +1,8 @@
 /**
  * The caches environments share, under one size cap (cache-budget.ts):
  *
- *     <cacheDir>/outputs/   install and build outputs, copied (shared-outputs.ts)
+ *     <cacheDir>/outputs/   install and build outputs, copied (shared-outputs.ts), and in
+ *                           `.spares/` copies made ahead of them, counted in the cap too
  *     <cacheDir>/seeds/     which build outputs may seed a build of nearby inputs (build-seeds.ts)
  *     <stores>/             the package managers' stores (install-stores.ts): `<cacheDir>/stores`,
  *                           or as root `<root layout>/<owner>/stores`, where `previewd-run` reaches
@@ -14,7 +15,7 @@ import type { SharedInstalls } from "./install-step.ts";
 import { BuildSeeds } from "./build-seeds.ts";
 import { InstallStores } from "./install-stores.ts";
 import { isRoot, ownerDir, rootHome } from "./postgres-home.ts";
-import { SharedOutputs } from "./shared-outputs.ts";
+import { SharedOutputs, sparesDir } from "./shared-outputs.ts";
 
 export interface SharedCaches {
   outputs: SharedOutputs;
@@ -38,8 +39,11 @@ export function sharedCaches(options: SharedCachesOptions): SharedCaches {
   const stores = isRoot()
     ? join(ownerDir(rootHome, options.owner), "stores")
     : join(options.cacheDir, "stores");
-  const budget = new CacheBudget([outputs, stores], options.maxBytes ?? defaultCacheMaxBytes, (evicted) =>
-    options.logger.info(evicted, "cache past its size cap: removed the least recently used entry"),
+  const budget = new CacheBudget(
+    [outputs, sparesDir(outputs), stores],
+    options.maxBytes ?? defaultCacheMaxBytes,
+    (evicted) =>
+      options.logger.info(evicted, "cache past its size cap: removed the least recently used entry"),
   );
   return {
     outputs: new SharedOutputs(outputs, 48, budget),

@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CacheBudget } from "./cache-budget.ts";
-import { fileStamps, SharedOutputs, untrackedEntries } from "./shared-outputs.ts";
+import { fileStamps, SharedOutputs, sparesDir, untrackedEntries } from "./shared-outputs.ts";
 
 function tree(files: Record<string, string>, tracked: string[] = []): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-outputs-"));
@@ -307,6 +307,25 @@ describe("SharedOutputs", () => {
     expect(await shared.restore("used", tree({}))).toBe(true); // Marks it recently used.
     await shared.save("new", from, ["dist"]);
     expect(readdirSync(dir).sort()).toEqual(["new", "used"]);
+  });
+
+  it("counts its spares in the size cap: past it, the least recently used entry goes, and its spare with it", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
+    const budget = new CacheBudget([dir, sparesDir(dir)], 700 * 1024);
+    const shared = new SharedOutputs(dir, 48, budget);
+    const big = (name: string) => tree({ [`dist/${name}.bin`]: "x".repeat(300 * 1024) });
+    await shared.save("a", big("a"), ["dist"]);
+    expect(await shared.restore("a", tree({}), undefined, { spare: true })).toBe(true);
+    shared.fillSpares();
+    await shared.settled();
+    expect(readdirSync(sparesDir(dir))).toEqual(["a@self"]); // 600 KiB in all: within the cap.
+    const past = (seconds: number) => new Date(Date.now() - seconds * 1000);
+    utimesSync(path.join(dir, "a"), past(120), past(120));
+    utimesSync(path.join(sparesDir(dir), "a@self"), past(60), past(60));
+    // 900 KiB with b's entry: the oldest, a's entry, goes; its spare goes with it.
+    await shared.save("b", big("b"), ["dist"]);
+    expect(readdirSync(dir).filter((name) => !name.startsWith("."))).toEqual(["b"]);
+    expect(readdirSync(sparesDir(dir))).toEqual([]);
   });
 
   it("keeps under a size cap shared with other pools: least recently used first, never one being restored", async () => {

@@ -102,6 +102,11 @@ const spareKind = (name: string): keyof typeof maxSpares => (name.startsWith("bu
 /** Paths per `cp` call, well below the kernel's limit on arguments. */
 const pathsPerCopy = 500;
 
+/** Where the spares of the entries in `dir` live: a pool of the size cap of its own (shared-caches.ts). */
+export function sparesDir(dir: string): string {
+  return join(dir, ".spares");
+}
+
 export class SharedOutputs {
   /** Entries being copied out right now: eviction leaves them alone. */
   readonly #inUse = new Map<string, number>();
@@ -200,7 +205,7 @@ export class SharedOutputs {
   }
 
   #spareDir(): string {
-    return join(this.dir, ".spares");
+    return sparesDir(this.dir);
   }
 
   #spareName(key: string, owner: Pick<ChildIdentity, "uid" | "gid"> | undefined): string {
@@ -252,6 +257,7 @@ export class SharedOutputs {
       await copyAhead(join(this.dir, key), temporary, join(spares, name), { owner, signal });
     });
     await this.#pruneSpares();
+    await this.#enforceBudget(); // A spare counts in the size cap like the entries.
   }
 
   /**
@@ -343,7 +349,13 @@ export class SharedOutputs {
       await rm(temporary, { recursive: true, force: true });
     }
     await this.#evict();
-    await this.budget?.enforce();
+    await this.#enforceBudget();
+  }
+
+  /** Keeps the cap (cache-budget.ts); an entry it removed takes its spares with it. */
+  async #enforceBudget(): Promise<void> {
+    const evicted = await this.budget?.enforce();
+    if (evicted?.length) await this.#pruneSpares().catch(() => undefined);
   }
 
   async #evict(): Promise<void> {
