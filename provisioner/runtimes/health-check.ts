@@ -24,26 +24,31 @@ export interface HealthCheckOptions {
 
 /**
  * A server is usually up within a second of its start: early probes close together notice it
- * within ~10 ms rather than 50 on average (a redeploy waits for exactly this), and a probe of a
- * closed port costs well under a millisecond.
+ * within ~10 ms rather than 50 on average (a redeploy waits for exactly this), and a try of a
+ * closed port (a bare connect, see `connectError`) costs a few µs.
  */
 function interval(probes: number): number {
   return Math.min(100, Math.round(10 * 1.5 ** probes));
 }
 
 /**
- * Whether something accepts connections on 127.0.0.1:`port` (closed at once): while an app boots
- * nothing does, and this says so for a few µs of previewd's time, where an HTTP probe (undici's
- * request machinery) costs about a millisecond, every 10 ms of each app's start.
+ * Why nothing accepts connections on 127.0.0.1:`port`, or undefined when something does (the
+ * connection is closed at once): while an app boots nothing does, and this says so for a few µs
+ * of previewd's time, where an HTTP probe (undici's request machinery) costs about a
+ * millisecond, every 10 ms of each app's start. Bounded like a probe: 2 s, or `signal`.
  */
-function listening(port: number): Promise<boolean> {
+function connectError(port: number, signal: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
+    const socket = connect({
+      host: "127.0.0.1",
+      port,
+      signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
+    });
     socket.once("connect", () => {
       socket.destroy();
-      resolve(true);
+      resolve(undefined);
     });
-    socket.once("error", () => resolve(false));
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
 }
 
@@ -79,7 +84,7 @@ export async function waitHealthy(options: HealthCheckOptions): Promise<HealthRe
     if (options.signal.aborted) return { ok: false, reason: "aborted" };
     const exitCode = await options.exitCode();
     if (exitCode !== undefined) return { ok: false, reason: "exited", exitCode };
-    const error = (await listening(options.port)) ? await probe(url, options.signal) : "ECONNREFUSED";
+    const error = (await connectError(options.port, options.signal)) ?? (await probe(url, options.signal));
     if (error === undefined) return { ok: true };
     if (Date.now() >= deadline) return { ok: false, reason: "timeout", lastError: error };
     await sleep(options.intervalMs ?? interval(probes));
