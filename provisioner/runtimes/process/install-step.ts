@@ -46,21 +46,27 @@ export interface InstallStepOptions {
 /**
  * What the install reads of the tracked files before it does anything: the package manager, the
  * lockfiles' hash (step-cache.ts), the key installs are shared by (install-key.ts, a git listing:
- * tens of ms). Nothing writes tracked files before the install, so these can be begun as soon as
- * the worktree is handed over, beside the listing that decides whether the install may be shared.
+ * tens of ms). Nothing writes tracked files before the install, so these can be begun beside the
+ * early hashes, before it is known whether the install may be shared.
  */
 export interface InstallReads {
   manager: Promise<PackageManager | undefined>;
   hash: Promise<string | undefined>;
   /** Undefined when it cannot be shared (no lockfile), or could not be read. Never rejects. */
-  sharedKey: Promise<string | undefined>;
+  sharedKey: () => Promise<string | undefined>;
   /** The worktree's index (trackedIndex), listed once for the key and the project's own scripts. */
   tracked: () => Promise<string[]>;
 }
 
+/**
+ * Begins reading them. The key only when `keyNow` (a new worktree, whose install is copied or
+ * installed from a store): an update's install is usually skipped (its lockfiles unchanged), and
+ * one run in place is never shared; there it is read only if the install asks for it.
+ */
 export function readInstallInputs(
   env: RuntimeEnvironment,
   installs: SharedInstalls | undefined,
+  keyNow = false,
 ): InstallReads {
   const command = env.manifest.install;
   const manager = detectPackageManager(env.rootDir);
@@ -68,11 +74,14 @@ export function readInstallInputs(
   const sharing = installs?.sharing ?? "package-manager";
   let index: Promise<string[]> | undefined;
   const tracked = () => (index ??= trackedIndex(env.rootDir));
-  const sharedKey = command
-    ? sharedInstallKey(env.rootDir, command, { sharing, env: env.manifest.env ?? {}, tracked }).catch(
-        () => undefined,
-      )
-    : Promise.resolve(undefined);
+  let key: Promise<string | undefined> | undefined;
+  const sharedKey = () =>
+    (key ??= command
+      ? sharedInstallKey(env.rootDir, command, { sharing, env: env.manifest.env ?? {}, tracked }).catch(
+          () => undefined,
+        )
+      : Promise.resolve(undefined));
+  if (keyNow) void sharedKey();
   // Awaited by runInstall; one that never runs (an earlier step failed) must not leave a rejection unhandled.
   manager.catch(() => undefined);
   hash.catch(() => undefined);
@@ -91,7 +100,7 @@ interface Install extends InstallStepOptions {
   hash: string;
   manager: PackageManager | undefined;
   /** The key it is shared by, and the index it was read from (readInstallInputs). */
-  sharedKey: Promise<string | undefined>;
+  sharedKey: () => Promise<string | undefined>;
   tracked: () => Promise<string[]>;
   identity: ChildIdentity | undefined;
   /** The manifest's top-level env, interpolated. */
@@ -145,7 +154,7 @@ export async function runInstall(options: InstallStepOptions): Promise<boolean> 
 /** Runs the install with the package manager's shared store: it links what it already has. */
 async function installFromStore(install: Install, store: StoreUse | undefined): Promise<void> {
   const { ctx, command, manager } = install;
-  const key = store && (await install.sharedKey);
+  const key = store && (await install.sharedKey());
   const before = key !== undefined && (await store!.installedBefore(key));
   const message = before
     ? `${command} (shared: another environment installed the same lockfile and workspace manifests; ` +
@@ -167,7 +176,7 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
   const { env, ctx, command, shared, identity, sharing } = install;
   // The caller passes `shared` only for a fresh worktree, so everything untracked afterwards is
   // what the install made. yarn's Plug'n'Play names its cache, in this environment's home.
-  const sharedKey = shared && !install.manager?.plugAndPlay && (await install.sharedKey);
+  const sharedKey = shared && !install.manager?.plugAndPlay && (await install.sharedKey());
   const key = sharedKey && `install-${sharing === "full-copies" ? "" : "pm-"}${sharedKey}`;
   // Which of the project's packages have install scripts (tracked files the copy leaves alone),
   // looked up while the copy runs.
