@@ -1,10 +1,12 @@
 /**
- * A size cap on the caches environments share: the shared install and build outputs
- * (shared-outputs.ts) and the package managers' stores (install-stores.ts). Each folder directly
- * inside a pool is one entry; an entry's last use is its folder's mtime, which each use sets.
- * Past the cap the least recently used entries go, never one in use (being restored, or a store
- * an install is running with). An entry is renamed out of sight before it is removed, so a use
- * that starts then finds nothing rather than half an entry; uses wait while entries are chosen.
+ * A size cap on the caches environments share: the shared install and build outputs and their
+ * spares (shared-outputs.ts) and the package managers' stores (install-stores.ts). Each folder
+ * directly inside a pool is one entry; an entry's last use is its folder's mtime, which each use
+ * sets. Sizes are `du`'s: on a file system with reflinks a spare counts in full though it shares
+ * its entry's blocks. Past the cap the least recently used entries go, never one in use (being
+ * restored, or a store an install is running with). An entry is renamed out of sight before it
+ * is removed, so a use that starts then finds nothing rather than half an entry; uses wait while
+ * entries are chosen.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";

@@ -113,6 +113,8 @@ export class SharedOutputs {
   readonly #spares = new SpareCopies();
   /** False once a spare could not be moved into a worktree on another file system: none are made. */
   #sparesMove = true;
+  /** The size cap's pass after the last spares were made. */
+  #capped: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dir: string,
@@ -122,7 +124,7 @@ export class SharedOutputs {
   ) {}
 
   /**
-   * Copies entry `key` over `rootDir`, then gives what it copied to `owner` (the worktree's
+   * Copies entry `key` over `rootDir` (or moves a spare of it in), then gives what it copied to `owner` (the worktree's
    * runner, child-identity.ts) if given. False when there is no such entry (or the copy failed).
    */
   async restore(
@@ -139,14 +141,22 @@ export class SharedOutputs {
     return restored;
   }
 
-  /** Makes, in the background, the spares restores asked for since the last call. */
+  /**
+   * Makes, in the background, the spares restores asked for since the last call; once they are
+   * made, the size cap counts them (one pass for all: it measures every pool).
+   */
   fillSpares(): void {
     this.#spares.fill();
+    this.#capped = this.#spares
+      .settled()
+      .then(() => this.#enforceBudget())
+      .catch(() => undefined);
   }
 
-  /** Once no spare is being made (a test's end). */
-  settled(): Promise<void> {
-    return this.#spares.settled();
+  /** Once no spare is being made, and the cap has counted them (a test's end). */
+  async settled(): Promise<void> {
+    await this.#spares.settled();
+    await this.#capped;
   }
 
   /** Stops the spares being made, for good (previewd closing), and waits. */
@@ -257,7 +267,6 @@ export class SharedOutputs {
       await copyAhead(join(this.dir, key), temporary, join(spares, name), { owner, signal });
     });
     await this.#pruneSpares();
-    await this.#enforceBudget(); // A spare counts in the size cap like the entries.
   }
 
   /**
@@ -293,7 +302,8 @@ export class SharedOutputs {
         await rm(doomed, { recursive: true, force: true });
     }
     for (const { name, info } of found) {
-      if (name.startsWith(".") && info && Date.now() - info.mtimeMs > 3_600_000)
+      // By ctime, which a rename and a chown set: a spare claimed or being made keeps its entry's mtime.
+      if (name.startsWith(".") && info && Date.now() - info.ctimeMs > 3_600_000)
         await rm(join(spares, name), { recursive: true, force: true });
     }
   }
@@ -352,10 +362,14 @@ export class SharedOutputs {
     await this.#enforceBudget();
   }
 
-  /** Keeps the cap (cache-budget.ts); an entry it removed takes its spares with it. */
+  /**
+   * Keeps the cap (cache-budget.ts); an entry it removed, in this pass or in one another pool's
+   * use ran meanwhile, takes its spares with it.
+   */
   async #enforceBudget(): Promise<void> {
-    const evicted = await this.budget?.enforce();
-    if (evicted?.length) await this.#pruneSpares().catch(() => undefined);
+    if (!this.budget) return;
+    await this.budget.enforce();
+    await this.#pruneSpares().catch(() => undefined);
   }
 
   async #evict(): Promise<void> {
