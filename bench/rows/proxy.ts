@@ -185,8 +185,11 @@ export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]
       }
     }
 
-    const page = await measure("page", ["direct", "proxy"], 10);
+    // The floor and the library alone beside it too: what any proxy in a process of its own, and
+    // http-proxy-3 with nothing of previewd's, reach on a page that does work.
+    const page = await measure("page", ["direct", "proxy", "floor", "library"], 10);
     const pageRatio = page("proxy", "perSecond") / page("direct", "perSecond");
+    const pageBeside = (name: string) => (page(name, "perSecond") / page("direct", "perSecond")).toFixed(2);
     figures.push({
       figure: "proxy HTTP throughput / direct, a page that asks the api and Postgres, 10 connections",
       target: "≥ 0.8×",
@@ -194,7 +197,9 @@ export default async function proxyRow(ctx: BenchContext): Promise<BenchFigure[]
       unit: "×",
       baseline: { label: "direct", value: page("direct", "perSecond"), unit: "req/s" },
       met: pageRatio >= 0.8 && page("proxy", "errors") + page("direct", "errors") === 0,
-      note: `p50 ${page("proxy", "p50").toFixed(1)} ms through the proxy, ${page("direct", "p50").toFixed(1)} ms direct (${(page("proxy", "p50") / page("direct", "p50")).toFixed(2)}×)`,
+      note:
+        `floor (one more relay hop) ${pageBeside("floor")}×, http-proxy-3 alone ${pageBeside("library")}×; ` +
+        `p50 ${page("proxy", "p50").toFixed(1)} ms through the proxy, ${page("direct", "p50").toFixed(1)} ms direct (${(page("proxy", "p50") / page("direct", "p50")).toFixed(2)}×)`,
     });
 
     const front = await measure("HTTP", ["direct", "app"], 10);
