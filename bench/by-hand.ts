@@ -7,6 +7,7 @@ import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -52,6 +53,32 @@ export function childrenCpuMs(): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // Fields 16 and 17 of proc(5), counted from `state` (field 3); in clock ticks of 10 ms.
   return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/** Busy and total jiffies of all cores so far (/proc/stat's first line; iowait counts as idle). */
+function cpuJiffies(): { busy: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, n) => sum + n, 0);
+  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+}
+
+/**
+ * Waits until the machine is quiet: less than a quarter of one core busy over 250 ms, for at most
+ * `maxMs`; resolves with how long it waited. Between measured steps, so that what one leaves
+ * running in the background (previewd's spare copies at the lowest priority, Postgres cloning
+ * its spare databases, the kernel writing back) falls on none of the steps that follow.
+ */
+export async function waitForQuiet(maxMs = 10_000): Promise<number> {
+  const began = performance.now();
+  const cores = os.availableParallelism();
+  for (;;) {
+    const from = cpuJiffies();
+    await sleep(250);
+    const to = cpuJiffies();
+    const busyCores = ((to.busy - from.busy) / Math.max(1, to.total - from.total)) * cores;
+    const waited = performance.now() - began;
+    if (busyCores < 0.25 || waited >= maxMs) return waited;
+  }
 }
 
 export async function freePort(): Promise<number> {

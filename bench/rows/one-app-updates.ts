@@ -10,7 +10,10 @@
  *   change, web's build and start beside a database of its own, api and admin, then the scenario);
  * - one-app redeploys (three a round, each another change to web on that branch): wall time from
  *   the redeploy call to `ready`, against the same change built and started by hand.
- * Rounds take turns going first (previewd, by hand) so load on the machine hits both alike.
+ * Rounds take turns going first (previewd, by hand) so load on the machine hits both alike, and
+ * each measured step starts once the machine is quiet (by-hand.ts's waitForQuiet): what previewd
+ * does in the background after `ready` (spare copies at the lowest priority, Postgres cloning a
+ * spare database) must not slow the build by hand that follows, nor a build by hand previewd.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -18,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import type { BenchContext, BenchFigure } from "../bench-table.ts";
 import { wholeEnvironmentByHand, type EnvironmentByHandTimes } from "../by-hand-environment.ts";
-import { buildAndStart, copyCheckout } from "../by-hand.ts";
+import { buildAndStart, copyCheckout, waitForQuiet } from "../by-hand.ts";
 import { databaseOf } from "../../seed-scenarios/postgres-admin.ts";
 import { snapshotName } from "../../seed-scenarios/postgres-snapshot.ts";
 import { median, startShopPreviewd, unskippableMs } from "../shop-previewd.ts";
@@ -35,14 +38,18 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
   const seconds: { overhead: number; note: string }[] = [];
   const branches: Branch[] = [];
   const redeploys: { wall: number; byHand: number }[] = [];
+  // How long each measured step waited for the machine to be quiet.
+  const waits: number[] = [];
+  const quiet = async () => void waits.push(await waitForQuiet());
   try {
     ctx.log("one-app updates: main's environment (cold)");
     const main = await shop.ready(() => shop.orchestrator.create({ repo: shop.repo, ref: "main" }));
     await copyCheckout(shop.worktree(main.env.id), checkout);
     const original = readFileSync(path.join(shop.repo, webFile), "utf8");
     const changed = (marker: string) => original.replace(">shop<", `>shop ${marker}<`);
-    const web = (marker: string) => {
+    const web = async (marker: string) => {
       writeFileSync(path.join(checkout, webFile), changed(marker));
+      await quiet();
       return buildAndStart({
         root: checkout,
         path: "apps/web",
@@ -61,6 +68,7 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
       await copyCheckout(shop.worktree(main.env.id), copy);
       try {
         writeFileSync(path.join(copy, webFile), changed(marker));
+        await quiet();
         return await wholeEnvironmentByHand({
           root: copy,
           postgresUrl,
@@ -76,6 +84,7 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
     for (let round = 0; round < rounds; round++) {
       ctx.log(`one-app updates: round ${round + 1}/${rounds}`);
       shop.git("branch", `same-${round}`, "main");
+      await quiet();
       const second = await shop.ready(() =>
         shop.orchestrator.create({ repo: shop.repo, ref: `same-${round}` }),
       );
@@ -91,6 +100,7 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
       const unseeded = async () => {
         shop.commitOnBranch(`unseeded-${round}`, "main", webFile, changed(`unseeded ${round}`));
         await shop.dropSeeds();
+        await quiet();
         const env = await shop.ready(() =>
           shop.orchestrator.create({ repo: shop.repo, ref: `unseeded-${round}` }),
         );
@@ -101,6 +111,7 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
       shop.commitOnBranch(`one-app-${round}`, "main", webFile, changed(`branch ${round}`));
       let byHand = byHandFirst(round) ? await web(`branch ${round}`) : undefined;
       let whole = byHandFirst(round) ? await environment(`branch ${round}`) : undefined;
+      await quiet();
       const branch = await shop.ready(() =>
         shop.orchestrator.create({ repo: shop.repo, ref: `one-app-${round}` }),
       );
@@ -127,6 +138,7 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
         const handFirst = (round + turn) % 2 === 1;
         shop.commitOnBranch(`one-app-${round}`, `one-app-${round}`, webFile, changed(marker));
         let again = handFirst ? await web(marker) : undefined;
+        await quiet();
         const redeployed = await shop.ready(() => shop.orchestrator.redeploy(branch.env.id));
         again ??= await web(marker);
         redeploys.push({ wall: redeployed.wall, byHand: again.build + again.start });
@@ -137,7 +149,7 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
     await shop.close();
     await rm(scratch, { recursive: true, force: true });
   }
-  return figures(seconds, branches, redeploys);
+  return figures(seconds, branches, redeploys, waits);
 }
 
 interface Branch {
@@ -152,6 +164,7 @@ function figures(
   seconds: { overhead: number; note: string }[],
   branches: Branch[],
   redeploys: { wall: number; byHand: number }[],
+  waits: number[],
 ): BenchFigure[] {
   const ms = (values: number[]) => Math.round(median(values));
   const branchRatio = median(branches.map((b) => b.wall / b.byHand));
@@ -181,7 +194,8 @@ function figures(
         `${median(branches.map((b) => b.unseeded / b.byHand)).toFixed(2)}×; ` +
         `floor: whole environment by hand ${whole} ms ` +
         `(${median(branches.map((b) => b.whole.total / b.byHand)).toFixed(2)}× web alone; CPU ` +
-        `${ms(branches.map((b) => b.whole.cpu))} ms against ${ms(branches.map((b) => b.byHandCpu))} ms)`,
+        `${ms(branches.map((b) => b.whole.cpu))} ms against ${ms(branches.map((b) => b.byHandCpu))} ms); ` +
+        `each step began once the machine was quiet (waited ${ms(waits)} ms median, ${Math.round(Math.max(...waits))} ms at most)`,
     },
     {
       figure: "new branch / the whole environment by hand (examples/shop)",
