@@ -124,8 +124,9 @@ export class SharedOutputs {
   ) {}
 
   /**
-   * Copies entry `key` over `rootDir` (or moves a spare of it in), then gives what it copied to `owner` (the worktree's
-   * runner, child-identity.ts) if given. False when there is no such entry (or the copy failed).
+   * Copies entry `key` over `rootDir` (or moves a spare of it in), then gives what it copied to
+   * `owner` (the worktree's runner, child-identity.ts) if given. False when there is no such entry
+   * (or the copy failed).
    */
   async restore(
     key: string,
