@@ -49,15 +49,14 @@ export async function readLabels(pid: number): Promise<ProcessLabels | undefined
   return parseLabels(variables);
 }
 
-/** Every live process labelled with `owner` (and `envId`, if given), except previewd itself. */
-export async function scanProcesses(filter: { owner: string; envId?: string }): Promise<LabelledProcess[]> {
+/** Every live labelled process that `keep` picks by its labels, except previewd itself. */
+async function labelledProcesses(keep: (labels: ProcessLabels) => boolean): Promise<LabelledProcess[]> {
   const found: LabelledProcess[] = [];
   await Promise.all(
     (await pids()).map(async (pid) => {
       if (pid === process.pid) return;
       const labels = await readLabels(pid);
-      if (!labels || labels.owner !== filter.owner) return;
-      if (filter.envId !== undefined && labels.envId !== filter.envId) return;
+      if (!labels || !keep(labels)) return;
       const stat = await readStat(pid);
       if (!stat || stat.state === "Z") return;
       found.push({ ...labels, pid, pgid: stat.pgid });
@@ -66,17 +65,17 @@ export async function scanProcesses(filter: { owner: string; envId?: string }): 
   return found.sort((a, b) => a.pid - b.pid);
 }
 
+/** Every live process labelled with `owner` (and `envId`, if given), except previewd itself. */
+export function scanProcesses(filter: { owner: string; envId?: string }): Promise<LabelledProcess[]> {
+  return labelledProcesses(
+    (labels) =>
+      labels.owner === filter.owner && (filter.envId === undefined || labels.envId === filter.envId),
+  );
+}
+
 /** The owners of every live labelled process, previewd itself aside. */
 export async function liveOwners(): Promise<Set<string>> {
-  const owners = new Set<string>();
-  await Promise.all(
-    (await pids()).map(async (pid) => {
-      if (pid === process.pid) return;
-      const labels = await readLabels(pid);
-      if (labels && (await readStat(pid))?.state !== "Z") owners.add(labels.owner);
-    }),
-  );
-  return owners;
+  return new Set((await labelledProcesses(() => true)).map((found) => found.owner));
 }
 
 /** Is `pid` alive and labelled as this owner's process for `envId` (and `name`, if given)? Guards against pid reuse. */
