@@ -57,6 +57,8 @@ export interface SharedInstallKeyOptions {
   env?: Record<string, string>;
   /** The worktree's index, if read already (trackedIndex); else read here. */
   tracked?: () => Promise<string[]>;
+  /** installHash of the same worktree and command, if read already; else read here. */
+  installHash?: Promise<string>;
 }
 
 /**
@@ -92,7 +94,7 @@ export async function sharedInstallKey(
     ),
   );
   if (!present.some(Boolean)) return undefined;
-  const hash = createHash("sha256").update(await installHash(rootDir, command));
+  const hash = createHash("sha256").update(await (options.installHash ?? installHash(rootDir, command)));
   hash.update(`\0${process.version}\0${process.platform}\0${process.arch}`);
   const fullCopies = options.sharing === "full-copies";
   if (!fullCopies) hash.update(`\0package-manager\0${JSON.stringify(options.env ?? {})}`);

@@ -59,8 +59,8 @@ export interface InstallReads {
 }
 
 /**
- * Begins reading them. The key only when `keyNow` (a new worktree, whose install is copied or
- * installed from a store): an update's install is usually skipped (its lockfiles unchanged), and
+ * Begins reading them. The key only when `keyNow` (a new worktree, with shared outputs or stores
+ * to find its install in): an update's install is usually skipped (its lockfiles unchanged), and
  * one run in place is never shared; there it is read only if the install asks for it.
  */
 export function readInstallInputs(
@@ -70,16 +70,20 @@ export function readInstallInputs(
 ): InstallReads {
   const command = env.manifest.install;
   const manager = detectPackageManager(env.rootDir);
-  const hash = command ? installHash(env.rootDir, command) : Promise.resolve(undefined);
+  const lockfiles = command ? installHash(env.rootDir, command) : undefined;
+  const hash = lockfiles ?? Promise.resolve(undefined);
   const sharing = installs?.sharing ?? "package-manager";
   let index: Promise<string[]> | undefined;
   const tracked = () => (index ??= trackedIndex(env.rootDir));
   let key: Promise<string | undefined> | undefined;
   const sharedKey = () =>
     (key ??= command
-      ? sharedInstallKey(env.rootDir, command, { sharing, env: env.manifest.env ?? {}, tracked }).catch(
-          () => undefined,
-        )
+      ? sharedInstallKey(env.rootDir, command, {
+          sharing,
+          env: env.manifest.env ?? {},
+          tracked,
+          ...(lockfiles && { installHash: lockfiles }),
+        }).catch(() => undefined)
       : Promise.resolve(undefined));
   if (keyNow) void sharedKey();
   // Awaited by runInstall; one that never runs (an earlier step failed) must not leave a rejection unhandled.

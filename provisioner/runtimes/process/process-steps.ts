@@ -115,7 +115,8 @@ export class ProcessSteps {
     // hashes read as they were (lockfiles unchanged in a redeploy; another environment's
     // `node_modules` copied into a fresh worktree) keeps these; one that ran hashes again.
     const early = settled(hash());
-    const reads = readInstallInputs(env, this.#o.installs, !this.#o.updating && !env.inPlace);
+    const canShare = this.#o.shared !== undefined || this.#o.installs?.stores !== undefined;
+    const reads = readInstallInputs(env, this.#o.installs, canShare && !this.#o.updating && !env.inPlace);
     // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
     // of one that is gone (a retry after a failure checks out a new worktree). An update's ran;
     // one checked out for this provision holds nothing else, without asking git. Whether its user
