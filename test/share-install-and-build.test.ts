@@ -82,7 +82,7 @@ describe("install and build outputs shared between environments", () => {
 
   it("the first environment installs and builds", async () => {
     first = (await harness.create({ repo: repo.dir, ref: "main" })).body;
-    expect(first.status).toBe("ready");
+    expect(first.status, JSON.stringify(first.error)).toBe("ready");
     expect(runs()).toEqual(["install", "build api", "build web"]);
     expect(stepEvents(first)).toEqual([
       "install: started",
@@ -97,7 +97,7 @@ describe("install and build outputs shared between environments", () => {
   it("a second environment of the same commit copies them, runs nothing, and is healthy", async () => {
     repo.git("branch", "same", "main");
     const second = (await harness.create({ repo: repo.dir, ref: "same" })).body;
-    expect(second.status).toBe("ready");
+    expect(second.status, JSON.stringify(second.error)).toBe("ready");
     expect(runs()).toEqual(["install", "build api", "build web"]);
     expect(stepEvents(second)).toEqual(["install: skipped", "build api: skipped", "build web: skipped"]);
     const copied = harness.previewd.orchestrator

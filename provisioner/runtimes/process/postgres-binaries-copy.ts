@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { PostgresBinaries } from "../postgres-binaries.ts";
 import { exists } from "../../sources/fs-checks.ts";
-import { sweepTemporaries } from "./postgres-template.ts";
+import { sweepTemporaries } from "./spare-copies.ts";
 
 const run = promisify(execFile);
 

@@ -13,12 +13,12 @@
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { RunAs } from "./postgres-user.ts";
 import { exists } from "../../sources/fs-checks.ts";
-import { copyAhead, SpareCopies } from "./spare-copies.ts";
+import { copyAhead, SpareCopies, sweepTemporaries } from "./spare-copies.ts";
 
 const run = promisify(execFile);
 
@@ -133,17 +133,5 @@ async function makeTemplate(templatesDir: string, template: string, initdb: Init
     });
   } finally {
     await rm(temporary, { recursive: true, force: true });
-  }
-}
-
-/** Temporaries (`.<hex>`) an hour old were left by a previewd that died while making one. */
-export async function sweepTemporaries(dir: string): Promise<void> {
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (!name.startsWith(".")) continue;
-    const age = await stat(join(dir, name)).then(
-      (s) => Date.now() - s.mtimeMs,
-      () => 0,
-    );
-    if (age > 3_600_000) await rm(join(dir, name), { recursive: true, force: true });
   }
 }

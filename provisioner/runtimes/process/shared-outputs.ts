@@ -25,7 +25,7 @@ import type { RuntimeContext } from "../runtime.ts";
 import type { CacheBudget } from "./cache-budget.ts";
 import type { ChildIdentity } from "./child-identity.ts";
 import { exists } from "../../sources/fs-checks.ts";
-import { copyAhead, SpareCopies } from "./spare-copies.ts";
+import { copyAhead, SpareCopies, sweepTemporaries } from "./spare-copies.ts";
 import { worktreeGitArgs } from "../../sources/worktree-git.ts";
 
 const run = promisify(execFile);
@@ -302,11 +302,8 @@ export class SharedOutputs {
       )
         await rm(doomed, { recursive: true, force: true });
     }
-    for (const { name, info } of found) {
-      // By ctime, which a rename and a chown set: a spare claimed or being made keeps its entry's mtime.
-      if (name.startsWith(".") && info && Date.now() - info.ctimeMs > 3_600_000)
-        await rm(join(spares, name), { recursive: true, force: true });
-    }
+    // A spare claimed or being made keeps its entry's mtime: the sweep goes by ctime.
+    await sweepTemporaries(spares);
   }
 
   /**
@@ -375,14 +372,7 @@ export class SharedOutputs {
 
   async #evict(): Promise<void> {
     const all = await readdir(this.dir);
-    // A temporary entry an hour old was left by a previewd that died while saving it.
-    for (const name of all.filter((n) => n.startsWith(".") && n !== ".spares")) {
-      const age = await stat(join(this.dir, name)).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => 0,
-      );
-      if (age > 3_600_000) await rm(join(this.dir, name), { recursive: true, force: true });
-    }
+    await sweepTemporaries(this.dir, [".spares"]);
     const names = all.filter((name) => !name.startsWith("."));
     if (names.length <= this.maxEntries) return;
     const dated = await Promise.all(

@@ -7,7 +7,8 @@
  * so each goes to exactly one environment.
  */
 import { execFile } from "node:child_process";
-import { rename, rm } from "node:fs/promises";
+import { readdir, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import type { ChildIdentity } from "./child-identity.ts";
 
@@ -69,5 +70,21 @@ export async function copyAhead(
   } catch (error) {
     await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Removes the temporaries (`.<name>`) in `dir` that a previewd which died while writing them left
+ * an hour ago, but not those named in `keep`. Judged by ctime, which every file added sets and no
+ * copy carries over: `cp -a` gives a temporary being written right now its source's old mtime.
+ */
+export async function sweepTemporaries(dir: string, keep: readonly string[] = []): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(".") || keep.includes(name)) continue;
+    const age = await stat(join(dir, name)).then(
+      (s) => Date.now() - s.ctimeMs,
+      () => 0,
+    );
+    if (age > 3_600_000) await rm(join(dir, name), { recursive: true, force: true });
   }
 }
