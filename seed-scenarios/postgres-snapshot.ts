@@ -136,9 +136,49 @@ async function sparesMade(url: string): Promise<void> {
 
 /** Takes (or retakes) the snapshot of the database `url` names. Its sessions are cut off; apps reconnect. */
 export async function takeSnapshot(url: string): Promise<void> {
+  await snapshot(url);
+  scheduleSpares(url);
+}
+
+/**
+ * Takes the snapshot ahead of the end of provisioning, while an app that does not use the
+ * database still builds (snapshot-ahead.ts). Resolves with what snapshotStillCurrent checks: the
+ * transaction id after the one that let sessions in again, so any write to the database since
+ * has that id or a later one. Undefined when the server cannot say (before Postgres 13). No
+ * spares yet: it may be retaken.
+ */
+export async function takeSnapshotAhead(url: string): Promise<string | undefined> {
+  return snapshot(url);
+}
+
+/**
+ * Whether the snapshot taken ahead still holds what the database holds: no transaction of its
+ * cluster is under way, and none from `next` on has ended. Every write to a table takes a
+ * transaction id, logged table or not, whichever app made it. Asked in that order, a write
+ * that ends between the two questions is seen. If it holds, the spares are made as after
+ * takeSnapshot.
+ */
+export async function snapshotStillCurrent(url: string, next: string): Promise<boolean> {
+  const current = await withAdminClient(url, async (client) => {
+    const writing = await client.query("SELECT 1 FROM pg_stat_activity WHERE backend_xid IS NOT NULL");
+    if ((writing.rowCount ?? 0) > 0) return false;
+    const { rows } = await client.query<{ next: string }>(
+      "SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS next",
+    );
+    return rows[0]?.next === next;
+  });
+  if (current) scheduleSpares(url);
+  return current;
+}
+
+/**
+ * Drops the spares and the old snapshot, then copies `url`'s database as the snapshot. Resolves
+ * with the transaction id after the one that let its sessions in again, if the server says.
+ */
+async function snapshot(url: string): Promise<string | undefined> {
   const database = databaseOf(url);
   await sparesMade(url);
-  await withAdminClient(url, async (client) => {
+  return withAdminClient(url, async (client) => {
     const db = client.escapeIdentifier(database);
     const snapshot = client.escapeIdentifier(snapshotName(database));
     // The spares go first: one that exists is always a copy of the current snapshot.
@@ -151,18 +191,39 @@ export async function takeSnapshot(url: string): Promise<void> {
     const fileCopy = (await serverVersion(client)) >= 150000 ? " STRATEGY FILE_COPY" : "";
     // A template must have no sessions while it is copied: refuse new ones, end the current ones.
     await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
+    let allowed = false;
     try {
       await retryWhileInUse(async () => {
         await endSessions(client, database);
         await client.query(`CREATE DATABASE ${snapshot} TEMPLATE ${db}${fileCopy}`);
       });
+      // Nobody connects to the snapshot, so a reset never waits for it to be free.
+      await client.query(`ALTER DATABASE ${snapshot} WITH ALLOW_CONNECTIONS false`);
+      const next = await allowConnections(client, db);
+      allowed = true;
+      return next;
     } finally {
-      await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS true`);
+      if (!allowed) await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS true`);
     }
-    // Nobody connects to the snapshot, so a reset never waits for it to be free.
-    await client.query(`ALTER DATABASE ${snapshot} WITH ALLOW_CONNECTIONS false`);
   });
-  scheduleSpares(url);
+}
+
+/**
+ * Lets sessions into `db` again, in a transaction that says its own id: the sessions that write
+ * to it from then on take later ones. Resolves with the next id, or undefined before Postgres 13.
+ */
+async function allowConnections(client: pg.ClientBase, db: string): Promise<string | undefined> {
+  try {
+    await client.query("BEGIN");
+    await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS true`);
+    const { rows } = await client.query<{ id: string }>("SELECT pg_current_xact_id()::text AS id");
+    await client.query("COMMIT");
+    return (BigInt(rows[0]!.id) + 1n).toString();
+  } catch {
+    await client.query("ROLLBACK").catch(() => undefined);
+    await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS true`);
+    return undefined;
+  }
 }
 
 /**

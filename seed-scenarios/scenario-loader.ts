@@ -11,12 +11,20 @@ import { runSteps, type RunStepsOptions } from "./run-steps.ts";
 import { SqlSessions } from "./sql-sessions.ts";
 import type { SeedTarget } from "./seed-target.ts";
 
+export interface SnapshotOptions {
+  /** Only services without a snapshot. */
+  onlyMissing?: boolean | undefined;
+  /** Whether the snapshot `service` has stands as it is (one taken ahead); it is not retaken then. */
+  standing?: ((service: string, url: string) => Promise<boolean>) | undefined;
+}
+
 /** Snapshot every postgres service (after migrations and the first healthy start). */
-export async function snapshotServices(target: SeedTarget, options: { onlyMissing?: boolean } = {}) {
+export async function snapshotServices(target: SeedTarget, options: SnapshotOptions = {}) {
   await Promise.all(
     target.postgresServices.map(async (service) => {
       const url = target.sqlUrl(service);
       if (options.onlyMissing && (await hasSnapshot(url))) return;
+      if (await options.standing?.(service, url)) return;
       await takeSnapshot(url);
     }),
   );

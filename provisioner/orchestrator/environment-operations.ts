@@ -10,7 +10,8 @@ import type { EnvironmentOrchestrator, OrchestratorDeps } from "./create-orchest
 import { environmentError } from "./environment-error.ts";
 import type { EnvironmentRecord } from "./environment-record.ts";
 import type { ResolvedSource } from "./source-resolver.ts";
-import { seedAfterProvision, snapshotNewServices } from "./scenario-operations.ts";
+import { seedAfterProvision, snapshotNewServices, usesScenarios } from "./scenario-operations.ts";
+import { SnapshotsAhead } from "./snapshot-ahead.ts";
 import { PhaseClock } from "./timing-phases.ts";
 
 export interface OperationDeps {
@@ -114,11 +115,22 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
   op.signal.throwIfAborted();
   const runtime = orchestrator.runtime(record.runtime);
   const environment = orchestrator.runtimeEnvironment(record);
-  record.deployment = await runtime.provision(
-    record.callerWorktree ? environment : { ...environment, checkedOutNow: true },
-    ctx,
-  );
-  await seedAfterProvision(record, orchestrator, ctx);
+  const ahead = new SnapshotsAhead({
+    manifest: record.manifest,
+    deployment: () => record.deployment,
+    wanted: () => usesScenarios(record),
+    report: (message) => ctx.event({ step: "seed", status: "info", message }),
+  });
+  try {
+    record.deployment = await runtime.provision(
+      record.callerWorktree ? environment : { ...environment, checkedOutNow: true },
+      ahead.watch(ctx),
+    );
+  } finally {
+    // Nothing is left asking a database that a failure has taken away.
+    await ahead.settled();
+  }
+  await seedAfterProvision(record, orchestrator, ctx, ahead);
 }
 
 async function update(op: OperationDeps, ctx: RuntimeContext): Promise<void> {

@@ -26,6 +26,7 @@ import type { ResolvedSource } from "./source-resolver.ts";
 import { initialFlags } from "./source-resolver.ts";
 import { operationContext } from "./operation-context.ts";
 import { settled } from "../runtimes/provision-steps.ts";
+import type { SnapshotsAhead } from "./snapshot-ahead.ts";
 import { markSnapshotTaken, refreshStaleSnapshot } from "./snapshot-refresh.ts";
 
 /** Scenario files of a source that is not checked out yet: its commit, or the caller's worktree. */
@@ -146,12 +147,14 @@ async function loadInto(
 
 /**
  * Right after the runtime provisioned (migrations ran, every app is healthy): snapshot each
- * postgres service, then load the environment's scenario. Failures are ProvisionErrors of step `seed`.
+ * postgres service (or keep the snapshot taken `ahead`, if nothing wrote to it since), then load
+ * the environment's scenario. Failures are ProvisionErrors of step `seed`.
  */
 export async function seedAfterProvision(
   record: EnvironmentRecord,
   orchestrator: EnvironmentOrchestrator,
   ctx: RuntimeContext,
+  ahead?: SnapshotsAhead,
 ): Promise<void> {
   record.seed = null;
   delete record.snapshotInputs;
@@ -167,7 +170,7 @@ export async function seedAfterProvision(
           : settled(resolveScenario(record.scenario, record.manifest, worktreeFiles(record)));
       if (target.postgresServices.length > 0) {
         ctx.event({ step: "seed", status: "started", message: "snapshotting the migrated databases" });
-        await snapshotServices(target);
+        await snapshotServices(target, { standing: ahead && ((service, url) => ahead.stands(service, url)) });
       }
       markSnapshotTaken(record);
       if (!resolved) {
@@ -191,7 +194,7 @@ export async function seedAfterProvision(
  * Snapshotting cuts off the apps' database sessions, so only environments with scenarios get one:
  * a monorepo without any keeps its connections untouched.
  */
-async function usesScenarios(record: EnvironmentRecord): Promise<boolean> {
+export async function usesScenarios(record: EnvironmentRecord): Promise<boolean> {
   if (record.scenario !== null) return true;
   return (await listScenarioNames(record.manifest, worktreeFiles(record))).length > 0;
 }

@@ -181,12 +181,16 @@ function appsBefore(manifest: Manifest, app: string): string[] {
   return (manifest.apps[app]?.depends_on ?? []).filter((dep) => Object.hasOwn(manifest.apps, dep));
 }
 
-/** The services in `app`'s depends_on, and those its env names (their URLs are part of it). */
-export function servicesUsedBy(manifest: Manifest, app: string): string[] {
+/**
+ * The services in `app`'s depends_on, and those its env names (their URLs are part of it); with
+ * `build`, also those its build_env names.
+ */
+export function servicesUsedBy(manifest: Manifest, app: string, options: { build?: boolean } = {}): string[] {
   const spec = manifest.apps[app];
   if (!spec) return [];
   const used = new Set(spec.depends_on.filter((dep) => Object.hasOwn(manifest.services, dep)));
-  for (const template of Object.values(spec.env)) {
+  const named = [...Object.values(spec.env), ...(options.build ? Object.values(spec.build_env ?? {}) : [])];
+  for (const template of named) {
     const parsed = parseTemplate(template);
     if ("error" in parsed) continue;
     for (const part of parsed.parts) {

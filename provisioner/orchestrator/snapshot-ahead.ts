@@ -1,0 +1,110 @@
+/**
+ * Snapshots taken ahead. A new branch usually rebuilds one app while the others are up long before
+ * it. Once every service is up, every app that uses a Postgres service (depends_on, or its env or
+ * build_env names it) is healthy, no app is releasing or starting, and one is still to come, that
+ * service's snapshot is taken then, beside the builds, rather than after them. At the end of the
+ * provision it stands only if nothing wrote to the database since (postgres-snapshot.ts): an app
+ * that does not name the database may still write to it through one that does. Otherwise it is
+ * taken again, as without. An app's release or start waits for a snapshot being taken, which cuts
+ * the database's sessions and refuses new ones meanwhile.
+ */
+import { snapshotStillCurrent, takeSnapshotAhead } from "../../seed-scenarios/postgres-snapshot.ts";
+import type { Manifest } from "../manifest/manifest-schema.ts";
+import { servicesUsedBy } from "../runtimes/deploy-schedule.ts";
+import type { Deployment, RuntimeContext } from "../runtimes/runtime.ts";
+
+interface Taken {
+  url: string;
+  /** What snapshotStillCurrent checks; undefined: it cannot be checked, so it never stands. */
+  next: string | undefined;
+}
+
+export interface SnapshotsAheadOptions {
+  manifest: Manifest;
+  /** The deployment so far (the runtime checkpoints it as services and apps come up). */
+  deployment: () => Deployment | undefined;
+  /** Whether the environment gets snapshots at all (it uses scenarios); asked once one would be taken. */
+  wanted: () => Promise<boolean>;
+  /** Says what it did, as the seed step's `info` events. */
+  report: (message: string) => void;
+}
+
+export class SnapshotsAhead {
+  readonly #o: SnapshotsAheadOptions;
+  /** By service: never rejects. */
+  readonly #taken = new Map<string, Promise<Taken | undefined>>();
+  readonly #healthy = new Set<string>();
+  /** Apps releasing or starting now. */
+  #starting = 0;
+
+  constructor(options: SnapshotsAheadOptions) {
+    this.#o = options;
+  }
+
+  /** `ctx`, its apps' releases and starts watched and held while a snapshot is being taken. */
+  watch(ctx: RuntimeContext): RuntimeContext {
+    return {
+      ...ctx,
+      event: (event) => {
+        if (event.step === "health" && event.status === "succeeded" && event.app)
+          this.#healthy.add(event.app);
+        ctx.event(event);
+      },
+      phase: async (name, work) => {
+        if (name !== "release" && name !== "start") return ctx.phase(name, work);
+        this.#starting += 1;
+        try {
+          await this.settled();
+          return await ctx.phase(name, work);
+        } finally {
+          this.#starting -= 1;
+          this.#consider();
+        }
+      },
+    };
+  }
+
+  /** Whether `service`'s snapshot, taken ahead of `url`, stands; false if none was. */
+  async stands(service: string, url: string): Promise<boolean> {
+    const taken = await this.#taken.get(service);
+    if (!taken?.next || taken.url !== url) return false;
+    const current = await snapshotStillCurrent(url, taken.next).catch(() => false);
+    this.#o.report(
+      current
+        ? `the snapshot of ${service} taken ahead stands: nothing wrote to it since`
+        : `the snapshot of ${service} taken ahead is stale: something wrote to it since`,
+    );
+    return current;
+  }
+
+  /** Once no snapshot is being taken ahead. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#taken.values());
+  }
+
+  #consider(): void {
+    const { manifest } = this.#o;
+    const deployment = this.#o.deployment();
+    if (this.#starting > 0 || !deployment) return;
+    if (Object.keys(manifest.apps).every((app) => this.#healthy.has(app))) return;
+    if (!Object.keys(manifest.services).every((name) => deployment.services[name])) return;
+    for (const [service, spec] of Object.entries(manifest.services)) {
+      if (spec.type !== "postgres" || this.#taken.has(service)) continue;
+      const users = Object.keys(manifest.apps).filter((app) =>
+        servicesUsedBy(manifest, app, { build: true }).includes(service),
+      );
+      if (!users.every((app) => this.#healthy.has(app))) continue;
+      this.#taken.set(service, this.#take(service, deployment.services[service]!.url));
+    }
+  }
+
+  async #take(service: string, url: string): Promise<Taken | undefined> {
+    try {
+      if (!(await this.#o.wanted())) return undefined;
+      this.#o.report(`snapshotting ${service} ahead: every app that uses it is up`);
+      return { url, next: await takeSnapshotAhead(url) };
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * A new environment takes its database's snapshot while an app that does not use the database
+ * still builds (snapshot-ahead.ts), and keeps it only if nothing wrote to the database since: an
+ * app that writes through another one as it boots has its row in the snapshot all the same, and
+ * every scenario load gives the data right after the environment's migrations and starts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
+import { postgresApi, type FixtureRepo, createFixtureRepo } from "./helpers/fixture-monorepo.ts";
+import { startHarness, type Harness } from "./helpers/previewd-harness.ts";
+
+const manifest = `version: 1
+name: ahead
+services:
+  db: { type: postgres, database: items }
+apps:
+  api:
+    path: apps/api
+    start: node server.js
+    health: /healthz
+    env:
+      DATABASE_URL: \${services.db.url}
+    depends_on: [db]
+  web:
+    path: apps/web
+    build: node build.mjs
+    start: node server.js
+    health: /healthz
+    env:
+      API_URL: \${apps.api.internalUrl}
+    depends_on: [api]
+seed:
+  default: base
+`;
+
+const apiServer = postgresApi(
+  `const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4, idleTimeoutMillis: 60_000 });
+pool.on("error", (error) => console.error("idle client lost: " + error.message));
+await pool.query("create table if not exists items (id serial primary key, name text not null)");`,
+  `    if (req.url === "/items" && req.method === "POST") {
+      let body = ""; for await (const chunk of req) body += chunk;
+      const { rows } = await pool.query("insert into items (name) values ($1) returning id", [JSON.parse(body).name]);
+      return send(201, rows[0]);
+    }
+    if (req.url === "/items") return send(200, (await pool.query("select name from items order by id")).rows.map((r) => r.name));`,
+);
+
+// Long enough that the api is up (and the snapshot taken) well before web starts.
+const webBuild = `await new Promise((resolve) => setTimeout(resolve, 1500));\n`;
+const webServer = (bootWrite: boolean) => `import http from "node:http";
+${
+  bootWrite
+    ? `// Registers itself through the api as it boots: a write to the database from an app that does not name it.
+const registered = await fetch(process.env.API_URL + "/items", { method: "POST", body: JSON.stringify({ name: "registered by web" }) });
+if (registered.status !== 201) throw new Error("not registered: " + registered.status);`
+    : ""
+}
+http.createServer((req, res) => res.end("ok")).listen(Number(process.env.PORT), "127.0.0.1");
+`;
+
+let harness: Harness;
+let repo: FixtureRepo;
+
+beforeAll(async () => {
+  repo = createFixtureRepo({
+    files: {
+      "preview.yaml": manifest,
+      "apps/api/server.js": apiServer,
+      "apps/web/build.mjs": webBuild,
+      "apps/web/server.js": webServer(false),
+      "seed-scenarios/base.yaml": `steps:\n  - sql: { service: db, query: "insert into items (name) values ('seeded')" }\n`,
+      "seed-scenarios/empty.yaml": "description: Nothing\n",
+    },
+  });
+  repo.checkout("registers", true);
+  repo.commit({ "apps/web/server.js": webServer(true) }, "web registers itself as it boots");
+  repo.checkout("main");
+  harness = await startHarness();
+});
+afterAll(async () => harness?.close());
+
+const seedMessages = (env: EnvironmentView) =>
+  harness.previewd.orchestrator
+    .events(env.id)
+    .filter((e) => e.step === "seed" && e.status === "info")
+    .map((e) => e.message);
+const items = async (env: EnvironmentView) =>
+  (await (
+    await fetch(`${harness.previewd.orchestrator.get(env.id).apps.api!.directUrl}/items`)
+  ).json()) as string[];
+const load = async (env: EnvironmentView, name: string) => {
+  const reply = await harness.request("POST", `/v1/environments/${env.id}/scenario`, { name });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+};
+
+describe("a snapshot taken while another app builds", () => {
+  it("stands when nothing wrote to the database since, and is what each load starts from", async () => {
+    const created = await harness.create({ repo: repo.dir, ref: "main" });
+    const env = created.body;
+    expect(env.status, JSON.stringify(env.error)).toBe("ready");
+    expect(seedMessages(env)).toEqual([
+      "snapshotting db ahead: every app that uses it is up",
+      "the snapshot of db taken ahead stands: nothing wrote to it since",
+    ]);
+    expect(await items(env)).toEqual(["seeded"]);
+    await load(env, "empty");
+    expect(await items(env)).toEqual([]);
+    await load(env, "base");
+    expect(await items(env)).toEqual(["seeded"]);
+  });
+
+  it("is taken again when an app wrote to the database through another one as it booted", async () => {
+    const created = await harness.create({ repo: repo.dir, ref: "registers" });
+    const env = created.body;
+    expect(env.status, JSON.stringify(env.error)).toBe("ready");
+    expect(seedMessages(env)).toEqual([
+      "snapshotting db ahead: every app that uses it is up",
+      "the snapshot of db taken ahead is stale: something wrote to it since",
+    ]);
+    expect(await items(env)).toEqual(["registered by web", "seeded"]);
+    await load(env, "empty");
+    expect(await items(env)).toEqual(["registered by web"]);
+  });
+});
