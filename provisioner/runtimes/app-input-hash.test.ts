@@ -116,6 +116,25 @@ describe("appInputHash", () => {
     expect((await files()).get("apps/api/link.js")).toBe("link:other.js");
   });
 
+  it("gives the same hashes from the index entries alone, for a worktree as checked out", async () => {
+    await symlink("../packages/shared/index.js", join(root, "apps/api/shared.js"));
+    git("add", ".");
+    git("commit", "-qm", "a link");
+    // What the install and other builds put in place meanwhile: ignored, and not in the index.
+    await write("node_modules/p/index.js", "p");
+    await write("apps/api/dist/out.js", "built");
+    const index = async () =>
+      execFileSync("git", ["-C", root, "ls-files", "-s", "-z"], { encoding: "utf8" })
+        .split("\0")
+        .filter(Boolean);
+    expect(await appHashes(root, manifest, { trackedOnly: index })).toEqual(await appHashes(root, manifest));
+    // A listing that fails gives way to git's own.
+    const failing = () => Promise.reject(new Error("no index"));
+    expect(await appHashes(root, manifest, { trackedOnly: failing })).toEqual(
+      await appHashes(root, manifest),
+    );
+  });
+
   it("includes the app's manifest entry only", async () => {
     const before = await appInputHashes(root, manifest);
     const changed = { ...manifest, apps: { ...manifest.apps, api: app("apps/api", "node other.js") } };

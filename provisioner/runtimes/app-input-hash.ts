@@ -52,13 +52,20 @@ const indexEntry = /^(\d{6}) ([0-9a-f]{40,64}) (\d)$/;
  * Every file git sees in `rootDir` (tracked, or untracked and not ignored), with its content hash.
  * A tracked file the worktree has as committed or staged takes its hash from the index, as git
  * checks it (by stat, and by content where the stat changed); one it changed (listed again by
- * `-m`), and an untracked one, is hashed from disk.
+ * `-m`), and an untracked one, is hashed from disk. With `trackedOnly` (see AppHashOptions) the
+ * index entries alone.
  */
-async function fileHashes(rootDir: string): Promise<Map<string, string>> {
+async function fileHashes(
+  rootDir: string,
+  trackedOnly?: () => Promise<readonly string[]>,
+): Promise<Map<string, string>> {
   const args = ["ls-files", "-s", "-m", "-o", "--exclude-standard", "--exclude=node_modules", "-z"];
   const indexed = new Map<string, { mode: string; object: string }>();
   const onDisk = new Set<string>();
-  for (const line of (await git(rootDir, args)).split("\0")) {
+  // A listing that failed is asked for again, so that a failure says what could not be hashed.
+  const tracked = await trackedOnly?.().catch(() => undefined);
+  const lines = tracked ?? (await git(rootDir, args)).split("\0");
+  for (const line of lines) {
     if (!line) continue;
     const tab = line.indexOf("\t");
     const entry = tab < 0 ? undefined : indexEntry.exec(line.slice(0, tab));
@@ -131,6 +138,12 @@ export interface AppHashOptions {
    */
   buildEnvironments?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   only?: readonly string[];
+  /**
+   * The worktree's index entries (`git ls-files -s -z`, install-key.ts trackedIndex), given when
+   * it holds exactly what is tracked, as checked out: then nothing is changed or untracked, and
+   * the listing the install reads serves the hashes too (a git process fewer).
+   */
+  trackedOnly?: () => Promise<readonly string[]>;
 }
 
 /** The build and input hashes of every app in the manifest (or of `only`), listing and hashing the files once. */
@@ -139,7 +152,7 @@ export async function appHashes(
   manifest: Manifest,
   options: AppHashOptions = {},
 ): Promise<Record<string, AppHashes>> {
-  const files = await fileHashes(rootDir);
+  const files = await fileHashes(rootDir, options.trackedOnly);
   const result: Record<string, AppHashes> = {};
   for (const app of options.only ?? Object.keys(manifest.apps)) {
     const spec = manifest.apps[app];

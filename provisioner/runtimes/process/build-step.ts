@@ -89,6 +89,7 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
     const save = async () => {
       if (!written) throw new Error("its outputs could not be listed");
       await shared.save(key, env.rootDir, [...written.keys()], written);
+      shared.wantSpare(key, identity);
       const { seeding } = options;
       if (seeding) await seeding.seeds.note(seeding.family, key, seeding.files);
     };

@@ -200,9 +200,10 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
   await runInstallCommand(install, store);
   await install.cache.update((record) => (record.install = install.hash));
   if (shared && key) {
-    await share(ctx, "install", async () =>
-      shared.save(key, env.rootDir, await untrackedEntries(env.rootDir)),
-    );
+    await share(ctx, "install", async () => {
+      await shared.save(key, env.rootDir, await untrackedEntries(env.rootDir));
+      shared.wantSpare(key, identity);
+    });
   }
   ctx.event({ step: "install", status: "succeeded", message: "installed" });
   return false;

@@ -107,16 +107,17 @@ export class ProcessSteps {
     if (!this.#o.updating) await handedOver;
     const cache = new StepCache(env.dataDir);
     const environments = await step("build", undefined, async () => buildEnvironments(env));
-    const hash = () =>
+    const canShare = this.#o.shared !== undefined || this.#o.installs?.stores !== undefined;
+    const reads = readInstallInputs(env, this.#o.installs, canShare && !this.#o.updating && !env.inPlace);
+    const hash = (trackedOnly?: () => Promise<readonly string[]>) =>
       step("build", undefined, () =>
-        appHashes(env.rootDir, env.manifest, { buildEnvironments: environments }),
+        appHashes(env.rootDir, env.manifest, { buildEnvironments: environments, trackedOnly }),
       );
     // Hashed while the install is checked, copied or run: an install that left the files the
     // hashes read as they were (lockfiles unchanged in a redeploy; another environment's
-    // `node_modules` copied into a fresh worktree) keeps these; one that ran hashes again.
-    const early = settled(hash());
-    const canShare = this.#o.shared !== undefined || this.#o.installs?.stores !== undefined;
-    const reads = readInstallInputs(env, this.#o.installs, canShare && !this.#o.updating && !env.inPlace);
+    // `node_modules` copied into a fresh worktree) keeps these; one that ran hashes again. A
+    // worktree checked out for this provision holds its tracked files alone until the install.
+    const early = settled(hash(env.checkedOutNow ? reads.tracked : undefined));
     // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
     // of one that is gone (a retry after a failure checks out a new worktree). An update's ran;
     // one checked out for this provision holds nothing else, without asking git. Whether its user

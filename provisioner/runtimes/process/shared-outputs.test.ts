@@ -155,6 +155,27 @@ describe("SharedOutputs", () => {
     expect(readdirSync(path.join(cache, ".spares"))).toEqual(["k@self"]); // No temporary left.
   });
 
+  it("keeps a spare of an entry asked for as it is saved: its first restore moves it in", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
+    const shared = new SharedOutputs(cache);
+    const from = tree({ "apps/web/dist/a.js": "built" });
+    await shared.save("build-new", from, ["apps/web/dist"]);
+    shared.wantSpare("build-new");
+    shared.fillSpares();
+    await shared.settled();
+    const spare = path.join(cache, ".spares", "build-new@self");
+    expect(readFileSync(path.join(spare, "apps/web/dist/a.js"), "utf8")).toBe("built");
+
+    const seeded = tree({ "apps/web/src.ts": "x" });
+    expect(await shared.restore("build-new", seeded, undefined, { keepExisting: true, spare: true })).toBe(
+      true,
+    );
+    expect(lstatSync(spare, { throwIfNoEntry: false })).toBeUndefined(); // Moved in, not copied.
+    expect(readFileSync(path.join(seeded, "apps/web/dist/a.js"), "utf8")).toBe("built");
+    writeFileSync(path.join(seeded, "apps/web/dist/a.js"), "rebuilt");
+    expect(readFileSync(path.join(cache, "build-new", "apps/web/dist/a.js"), "utf8")).toBe("built");
+  });
+
   // tmpfs beside the temporary folder's file system, as a cache on another disk than the worktrees.
   const apart = statSync("/dev/shm", { throwIfNoEntry: false })?.dev !== statSync(os.tmpdir()).dev;
   it.runIf(apart && lstatSync("/dev/shm", { throwIfNoEntry: false }))(

@@ -135,11 +135,19 @@ export class SharedOutputs {
     options: RestoreOptions = {},
   ): Promise<boolean> {
     const restored = await this.#using(key, () => this.#restore(key, rootDir, owner, options));
-    if (options.spare && restored && this.#sparesMove) {
-      const name = this.#spareName(key, owner);
-      this.#spares.want(name, (signal) => this.#makeSpare(key, name, owner, signal));
-    }
+    if (options.spare && restored) this.wantSpare(key, owner);
     return restored;
+  }
+
+  /**
+   * Asks for a spare of entry `key` for `owner`, made at the next fillSpares(): after a restore,
+   * and after a save, so that the first restore of a new entry (the nearest build seeding the
+   * next branch's) moves one in too.
+   */
+  wantSpare(key: string, owner?: Pick<ChildIdentity, "uid" | "gid">): void {
+    if (!this.#sparesMove) return;
+    const name = this.#spareName(key, owner);
+    this.#spares.want(name, (signal) => this.#makeSpare(key, name, owner, signal));
   }
 
   /**
