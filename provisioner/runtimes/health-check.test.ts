@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { unhealthyMessage, waitHealthy } from "./health-check.ts";
+import { probeInterval, unhealthyMessage, waitHealthy } from "./health-check.ts";
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -57,6 +57,15 @@ describe("waitHealthy", () => {
       fetches.mockRestore();
       await new Promise((resolve) => late.close(resolve));
     }
+  });
+
+  it("probes 10 ms apart while nothing listens, for the first 5 s of a start; an app answering badly less and less often", () => {
+    // A Node server is up 150–300 ms into its start here: probes growing apart noticed it late.
+    expect([0, 150, 300, 1_000, 4_999].map((ms) => probeInterval(ms, 0))).toEqual([10, 10, 10, 10, 10]);
+    expect(probeInterval(5_000, 0)).toBe(100);
+    expect([1, 2, 3, 4, 5, 6, 7].map((answered) => probeInterval(300, answered))).toEqual([
+      10, 15, 23, 34, 51, 76, 100,
+    ]);
   });
 
   it("times out on errors, naming the last one", async () => {

@@ -18,17 +18,22 @@ export interface HealthCheckOptions {
   signal: AbortSignal;
   /** The app's exit code if it has exited (a container's may take asking the engine). */
   exitCode(): number | undefined | Promise<number | undefined>;
-  /** Between probes; default 10 ms growing by half each time to 100 ms. */
+  /** Between probes; default probeInterval's. */
   intervalMs?: number;
 }
 
 /**
- * A server is usually up within a second of its start: early probes close together notice it
- * within ~10 ms rather than 50 on average (a redeploy waits for exactly this), and a try of a
- * closed port (a bare connect, see `connectError`) costs a few µs.
+ * How long to wait before the next probe, `elapsedMs` into the wait, after `answered` HTTP probes
+ * that got a bad answer. While nothing listens, 10 ms for the first 5 s: a try of a closed port (a
+ * bare connect, see `connectError`) costs a few µs, and a server that comes up is noticed within
+ * ~10 ms (a new branch and a redeploy wait for exactly this; probes growing by half each time
+ * were 75–100 ms apart by the time a Node server is up, ~40 ms late on average). Then 100 ms. An
+ * app that listens but answers badly is asked over HTTP (~1 ms of previewd's time each) 10 ms
+ * apart at first, growing by half each time to 100 ms.
  */
-function interval(probes: number): number {
-  return Math.min(100, Math.round(10 * 1.5 ** probes));
+export function probeInterval(elapsedMs: number, answered: number): number {
+  if (answered > 0) return Math.min(100, Math.round(10 * 1.5 ** (answered - 1)));
+  return elapsedMs < 5_000 ? 10 : 100;
 }
 
 /**
@@ -79,15 +84,20 @@ export function checkHealth(port: number, path: string, signal: AbortSignal): Pr
 
 export async function waitHealthy(options: HealthCheckOptions): Promise<HealthResult> {
   const url = `http://127.0.0.1:${options.port}${options.path}`;
-  const deadline = Date.now() + options.timeoutMs;
-  for (let probes = 0; ; probes++) {
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
+  for (let answered = 0; ;) {
     if (options.signal.aborted) return { ok: false, reason: "aborted" };
     const exitCode = await options.exitCode();
     if (exitCode !== undefined) return { ok: false, reason: "exited", exitCode };
-    const error = (await connectError(options.port, options.signal)) ?? (await probe(url, options.signal));
-    if (error === undefined) return { ok: true };
+    let error = await connectError(options.port, options.signal);
+    if (error === undefined) {
+      error = await probe(url, options.signal);
+      if (error === undefined) return { ok: true };
+      answered += 1;
+    }
     if (Date.now() >= deadline) return { ok: false, reason: "timeout", lastError: error };
-    await sleep(options.intervalMs ?? interval(probes));
+    await sleep(options.intervalMs ?? probeInterval(Date.now() - started, answered));
   }
 }
 
