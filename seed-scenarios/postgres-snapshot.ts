@@ -144,23 +144,25 @@ export async function takeSnapshot(url: string): Promise<void> {
  * Takes the snapshot ahead of the end of provisioning, while an app that does not use the
  * database still builds (snapshot-ahead.ts). Resolves with what snapshotStillCurrent checks: the
  * transaction id after the one that let sessions in again, so any write to the database since
- * has that id or a later one. Undefined when the server cannot say (before Postgres 13). No
- * spares yet: it may be retaken.
+ * has that id or a later one. Undefined, and nothing taken, before Postgres 13, which cannot say.
+ * No spares yet: it may be retaken.
  */
 export async function takeSnapshotAhead(url: string): Promise<string | undefined> {
-  return snapshot(url);
+  return snapshot(url, { ahead: true });
 }
 
 /**
  * Whether the snapshot taken ahead still holds what the database holds: no transaction of its
- * cluster is under way, and none from `next` on has ended. Every write to a table takes a
- * transaction id, logged table or not, whichever app made it. Asked in that order, a write
- * that ends between the two questions is seen. If it holds, the spares are made as after
+ * cluster is under way or prepared, and none from `next` on has ended. Every write to a table
+ * takes a transaction id, logged table or not, whichever app made it. Asked in that order, a
+ * write that ends between the two questions is seen. If it holds, the spares are made as after
  * takeSnapshot.
  */
 export async function snapshotStillCurrent(url: string, next: string): Promise<boolean> {
   const current = await withAdminClient(url, async (client) => {
-    const writing = await client.query("SELECT 1 FROM pg_stat_activity WHERE backend_xid IS NOT NULL");
+    const writing = await client.query(
+      "SELECT 1 FROM pg_stat_activity WHERE backend_xid IS NOT NULL UNION ALL SELECT 1 FROM pg_prepared_xacts",
+    );
     if ((writing.rowCount ?? 0) > 0) return false;
     const { rows } = await client.query<{ next: string }>(
       "SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS next",
@@ -172,13 +174,16 @@ export async function snapshotStillCurrent(url: string, next: string): Promise<b
 }
 
 /**
- * Drops the spares and the old snapshot, then copies `url`'s database as the snapshot. Resolves
- * with the transaction id after the one that let its sessions in again, if the server says.
+ * Drops the spares and the old snapshot, then copies `url`'s database as the snapshot. `ahead`:
+ * resolves with the transaction id after the one that let its sessions in again (see
+ * takeSnapshotAhead), or with undefined before Postgres 13, taking nothing.
  */
-async function snapshot(url: string): Promise<string | undefined> {
+async function snapshot(url: string, options: { ahead?: boolean } = {}): Promise<string | undefined> {
   const database = databaseOf(url);
   await sparesMade(url);
   return withAdminClient(url, async (client) => {
+    const version = await serverVersion(client);
+    if (options.ahead && version < 130000) return undefined;
     const db = client.escapeIdentifier(database);
     const snapshot = client.escapeIdentifier(snapshotName(database));
     // The spares go first: one that exists is always a copy of the current snapshot.
@@ -188,7 +193,7 @@ async function snapshot(url: string): Promise<string | undefined> {
     await client.query(`DROP DATABASE IF EXISTS ${snapshot}`);
     // FILE_COPY (Postgres 15 and later; the only way before): the files copied as they are, where
     // the default writes each page to the WAL too; ~60 ms against ~130 ms for the shop's database.
-    const fileCopy = (await serverVersion(client)) >= 150000 ? " STRATEGY FILE_COPY" : "";
+    const fileCopy = version >= 150000 ? " STRATEGY FILE_COPY" : "";
     // A template must have no sessions while it is copied: refuse new ones, end the current ones.
     await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS false`);
     let allowed = false;
@@ -199,8 +204,8 @@ async function snapshot(url: string): Promise<string | undefined> {
       });
       // Nobody connects to the snapshot, so a reset never waits for it to be free.
       await client.query(`ALTER DATABASE ${snapshot} WITH ALLOW_CONNECTIONS false`);
-      const next = await allowConnections(client, db);
-      allowed = true;
+      const next = options.ahead ? await allowConnections(client, db) : undefined;
+      allowed = next !== undefined;
       return next;
     } finally {
       if (!allowed) await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS true`);
@@ -209,19 +214,19 @@ async function snapshot(url: string): Promise<string | undefined> {
 }
 
 /**
- * Lets sessions into `db` again, in a transaction that says its own id: the sessions that write
- * to it from then on take later ones. Resolves with the next id, or undefined before Postgres 13.
+ * Lets sessions into `db` again in a transaction that takes its id first: the sessions that write
+ * to it from then on take later ones. Resolves with the next id; on a failure, undefined, the
+ * transaction rolled back (the caller lets them in without one).
  */
 async function allowConnections(client: pg.ClientBase, db: string): Promise<string | undefined> {
   try {
     await client.query("BEGIN");
-    await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS true`);
     const { rows } = await client.query<{ id: string }>("SELECT pg_current_xact_id()::text AS id");
+    await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS true`);
     await client.query("COMMIT");
     return (BigInt(rows[0]!.id) + 1n).toString();
   } catch {
     await client.query("ROLLBACK").catch(() => undefined);
-    await client.query(`ALTER DATABASE ${db} WITH ALLOW_CONNECTIONS true`);
     return undefined;
   }
 }

@@ -75,6 +75,18 @@ beforeAll(async () => {
   repo.checkout("registers", true);
   repo.commit({ "apps/web/server.js": webServer(true) }, "web registers itself as it boots");
   repo.checkout("main");
+  // A build that may ask the api (prerendering, say): the api's database is left alone while it runs.
+  repo.checkout("build-asks-api", true);
+  const asking = manifest.replace(
+    "    build: node build.mjs\n",
+    "    build: node build.mjs\n    build_env:\n      API: ${apps.api.url}\n",
+  );
+  repo.commit({ "preview.yaml": asking }, "web's build names the api");
+  repo.checkout("main");
+  // Nothing to build beside: the snapshot is taken at the end, as without.
+  repo.checkout("no-build", true);
+  repo.commit({ "preview.yaml": manifest.replace("    build: node build.mjs\n", "") }, "web has no build");
+  repo.checkout("main");
   harness = await startHarness();
 });
 afterAll(async () => harness?.close());
@@ -115,10 +127,23 @@ describe("a snapshot taken while another app builds", () => {
     expect(env.status, JSON.stringify(env.error)).toBe("ready");
     expect(seedMessages(env)).toEqual([
       "snapshotting db ahead: every app that uses it is up",
-      "the snapshot of db taken ahead is stale: something wrote to it since",
+      "the snapshot of db taken ahead is taken again: a transaction ran in its Postgres since",
     ]);
     expect(await items(env)).toEqual(["registered by web", "seeded"]);
     await load(env, "empty");
     expect(await items(env)).toEqual(["registered by web"]);
+  });
+
+  it.each([
+    ["while a build that names an app runs", "build-asks-api"],
+    ["when nothing builds beside", "no-build"],
+  ])("is not taken ahead %s", async (_, ref) => {
+    const created = await harness.create({ repo: repo.dir, ref });
+    const env = created.body;
+    expect(env.status, JSON.stringify(env.error)).toBe("ready");
+    expect(seedMessages(env)).toEqual([]);
+    await load(env, "empty");
+    await load(env, "base");
+    expect(await items(env)).toEqual(["seeded"]);
   });
 });

@@ -1,15 +1,18 @@
 /**
  * Snapshots taken ahead. A new branch usually rebuilds one app while the others are up long before
  * it. Once every service is up, every app that uses a Postgres service (depends_on, or its env or
- * build_env names it) is healthy, no app is releasing or starting, and one is still to come, that
- * service's snapshot is taken then, beside the builds, rather than after them. At the end of the
- * provision it stands only if nothing wrote to the database since (postgres-snapshot.ts): an app
- * that does not name the database may still write to it through one that does. Otherwise it is
- * taken again, as without. An app's release or start waits for a snapshot being taken, which cuts
- * the database's sessions and refuses new ones meanwhile.
+ * build_env names it) is healthy, no app is releasing or starting, and a build is under way, that
+ * service's snapshot is taken then, beside the build, rather than after it. Not while a build
+ * whose environment names an app or a service is under way or still to come: it might ask the
+ * database, or an app that does, while the snapshot cuts its sessions. At the end of the
+ * provision the snapshot stands only if nothing wrote to the database since
+ * (postgres-snapshot.ts): an app that does not name the database may still write to it through
+ * one that does. Otherwise it is taken again, as without. An app's release or start waits for a
+ * snapshot being taken, which cuts the database's sessions and refuses new ones meanwhile.
  */
 import { snapshotStillCurrent, takeSnapshotAhead } from "../../seed-scenarios/postgres-snapshot.ts";
 import type { Manifest } from "../manifest/manifest-schema.ts";
+import { parseTemplate } from "../manifest/interpolate.ts";
 import { servicesUsedBy } from "../runtimes/deploy-schedule.ts";
 import type { Deployment, RuntimeContext } from "../runtimes/runtime.ts";
 
@@ -36,6 +39,8 @@ export class SnapshotsAhead {
   readonly #healthy = new Set<string>();
   /** Apps releasing or starting now. */
   #starting = 0;
+  /** Builds (or copies of one) under way. */
+  #building = 0;
 
   constructor(options: SnapshotsAheadOptions) {
     this.#o = options;
@@ -51,14 +56,26 @@ export class SnapshotsAhead {
         ctx.event(event);
       },
       phase: async (name, work) => {
+        if (name === "build") {
+          this.#building += 1;
+          try {
+            return await ctx.phase(name, work);
+          } finally {
+            this.#building -= 1;
+          }
+        }
         if (name !== "release" && name !== "start") return ctx.phase(name, work);
         this.#starting += 1;
+        let ended = false;
         try {
           await this.settled();
-          return await ctx.phase(name, work);
+          const result = await ctx.phase(name, work);
+          ended = true;
+          return result;
         } finally {
           this.#starting -= 1;
-          this.#consider();
+          // Not after a failure: the provision is ending, and nothing is left to snapshot.
+          if (ended && !ctx.signal.aborted) this.#consider();
         }
       },
     };
@@ -72,7 +89,7 @@ export class SnapshotsAhead {
     this.#o.report(
       current
         ? `the snapshot of ${service} taken ahead stands: nothing wrote to it since`
-        : `the snapshot of ${service} taken ahead is stale: something wrote to it since`,
+        : `the snapshot of ${service} taken ahead is taken again: a transaction ran in its Postgres since`,
     );
     return current;
   }
@@ -85,8 +102,9 @@ export class SnapshotsAhead {
   #consider(): void {
     const { manifest } = this.#o;
     const deployment = this.#o.deployment();
-    if (this.#starting > 0 || !deployment) return;
-    if (Object.keys(manifest.apps).every((app) => this.#healthy.has(app))) return;
+    if (this.#starting > 0 || this.#building === 0 || !deployment) return;
+    const coming = Object.keys(manifest.apps).filter((app) => !this.#healthy.has(app));
+    if (coming.length === 0 || coming.some((app) => buildNamesOthers(manifest, app))) return;
     if (!Object.keys(manifest.services).every((name) => deployment.services[name])) return;
     for (const [service, spec] of Object.entries(manifest.services)) {
       if (spec.type !== "postgres" || this.#taken.has(service)) continue;
@@ -107,4 +125,18 @@ export class SnapshotsAhead {
       return undefined;
     }
   }
+}
+
+/** Whether `app`'s build environment (the top-level env and its build_env) names an app or a service. */
+function buildNamesOthers(manifest: Manifest, app: string): boolean {
+  const templates = [
+    ...Object.values(manifest.env ?? {}),
+    ...Object.values(manifest.apps[app]?.build_env ?? {}),
+  ];
+  return templates.some((template) => {
+    const parsed = parseTemplate(template);
+    // One that does not parse fails the build's interpolation anyway; counted as naming, to be safe.
+    if ("error" in parsed) return true;
+    return parsed.parts.some((part) => "ref" in part && /^(apps|services)\./.test(part.ref));
+  });
 }

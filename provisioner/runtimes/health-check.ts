@@ -24,12 +24,12 @@ export interface HealthCheckOptions {
 
 /**
  * How long to wait before the next probe, `elapsedMs` into the wait, after `answered` HTTP probes
- * that got a bad answer. While nothing listens, 10 ms for the first 5 s: a try of a closed port (a
- * bare connect, see `connectError`) costs a few µs, and a server that comes up is noticed within
- * ~10 ms (a new branch and a redeploy wait for exactly this; probes growing by half each time
- * were 75–100 ms apart by the time a Node server is up, ~40 ms late on average). Then 100 ms. An
- * app that listens but answers badly is asked over HTTP (~1 ms of previewd's time each) 10 ms
- * apart at first, growing by half each time to 100 ms.
+ * that got a bad answer. While nothing listens: 10 ms for the first 5 s, as a developer's loop by
+ * hand would (a try of a closed port is a bare connect, see `connectError`, a few µs), so a server
+ * that comes up is noticed within ~10 ms (a new branch and a redeploy wait for exactly this);
+ * then 100 ms, so an app that takes a minute is not probed 6,000 times. An app that listens but
+ * answers badly is asked over HTTP (~1 ms of previewd's time each) 10 ms apart at first, growing
+ * by half each time to 100 ms.
  */
 export function probeInterval(elapsedMs: number, answered: number): number {
   if (answered > 0) return Math.min(100, Math.round(10 * 1.5 ** (answered - 1)));

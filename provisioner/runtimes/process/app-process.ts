@@ -69,27 +69,16 @@ export interface AwaitHealthyOptions {
   signal: AbortSignal;
 }
 
-/**
- * Probes every 10 ms for the first second, as a developer's loop by hand would (most apps listen
- * within it, and a redeploy waits for exactly this moment), then at health-check.ts's growing
- * interval, so an app that takes a minute to start is not probed 6,000 times.
- */
-const eagerMs = 1_000;
-
 /** Resolves once healthy; otherwise stops the app and throws a ProvisionError with its last output. */
 export async function awaitHealthy(options: AwaitHealthyOptions): Promise<void> {
-  const wait = (timeoutMs: number, intervalMs?: number) =>
-    waitHealthy({
-      port: options.port,
-      path: options.path,
-      timeoutMs,
-      signal: options.signal,
-      exitCode: options.process.exitCode,
-      ...(intervalMs !== undefined && { intervalMs }),
-    });
-  let result = await wait(Math.min(eagerMs, options.timeoutMs), 10);
-  if (!result.ok && result.reason === "timeout" && options.timeoutMs > eagerMs)
-    result = await wait(options.timeoutMs - eagerMs);
+  // Probes 10 ms apart while the app boots, then further apart (health-check.ts probeInterval).
+  const result = await waitHealthy({
+    port: options.port,
+    path: options.path,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    exitCode: options.process.exitCode,
+  });
   if (result.ok) return;
   await stopGroups([{ pgid: options.process.pid, role: "app" }], options.stopGraceMs);
   const message = unhealthyMessage(options.app, options.path, options.timeoutMs, result);

@@ -200,10 +200,9 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
   await runInstallCommand(install, store);
   await install.cache.update((record) => (record.install = install.hash));
   if (shared && key) {
-    await share(ctx, "install", async () => {
-      await shared.save(key, env.rootDir, await untrackedEntries(env.rootDir));
-      shared.wantSpare(key, identity);
-    });
+    await share(ctx, "install", async () =>
+      shared.save(key, env.rootDir, await untrackedEntries(env.rootDir)),
+    );
   }
   ctx.event({ step: "install", status: "succeeded", message: "installed" });
   return false;

@@ -141,8 +141,9 @@ export class SharedOutputs {
 
   /**
    * Asks for a spare of entry `key` for `owner`, made at the next fillSpares(): after a restore,
-   * and after a save, so that the first restore of a new entry (the nearest build seeding the
-   * next branch's) moves one in too.
+   * and after a build's save, so that the first restore of a new build (the nearest one seeding
+   * the next branch's) moves one in too. Not after an install's: a new lockfile's `node_modules`
+   * is copied once more only when another environment uses it.
    */
   wantSpare(key: string, owner?: Pick<ChildIdentity, "uid" | "gid">): void {
     if (!this.#sparesMove) return;
