@@ -6,22 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
-import { postgresApi, type FixtureRepo, createFixtureRepo } from "./helpers/fixture-monorepo.ts";
+import { createFixtureRepo, type FixtureRepo } from "./helpers/fixture-monorepo.ts";
 import { startHarness, type Harness } from "./helpers/previewd-harness.ts";
+import { seededApi, seededManifest, seededScenarios } from "./helpers/seeded-fixture.ts";
 
-const manifest = `version: 1
-name: ahead
-services:
-  db: { type: postgres, database: items }
-apps:
-  api:
-    path: apps/api
-    start: node server.js
-    health: /healthz
-    env:
-      DATABASE_URL: \${services.db.url}
-    depends_on: [db]
-  web:
+// The seed scenario suites' api on Postgres, and a web that does not use the database.
+const manifest = seededManifest.replace(
+  "flags:\n",
+  `  web:
     path: apps/web
     build: node build.mjs
     start: node server.js
@@ -29,20 +21,8 @@ apps:
     env:
       API_URL: \${apps.api.internalUrl}
     depends_on: [api]
-seed:
-  default: base
-`;
-
-const apiServer = postgresApi(
-  `const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4, idleTimeoutMillis: 60_000 });
-pool.on("error", (error) => console.error("idle client lost: " + error.message));
-await pool.query("create table if not exists items (id serial primary key, name text not null)");`,
-  `    if (req.url === "/items" && req.method === "POST") {
-      let body = ""; for await (const chunk of req) body += chunk;
-      const { rows } = await pool.query("insert into items (name) values ($1) returning id", [JSON.parse(body).name]);
-      return send(201, rows[0]);
-    }
-    if (req.url === "/items") return send(200, (await pool.query("select name from items order by id")).rows.map((r) => r.name));`,
+flags:
+`,
 );
 
 // Long enough that the api is up (and the snapshot taken) well before web starts.
@@ -65,11 +45,10 @@ beforeAll(async () => {
   repo = createFixtureRepo({
     files: {
       "preview.yaml": manifest,
-      "apps/api/server.js": apiServer,
+      "apps/api/server.js": seededApi,
       "apps/web/build.mjs": webBuild,
       "apps/web/server.js": webServer(false),
-      "seed-scenarios/base.yaml": `steps:\n  - sql: { service: db, query: "insert into items (name) values ('seeded')" }\n`,
-      "seed-scenarios/empty.yaml": "description: Nothing\n",
+      ...seededScenarios,
     },
   });
   repo.checkout("registers", true);
@@ -114,11 +93,11 @@ describe("a snapshot taken while another app builds", () => {
       "snapshotting db ahead: every app that uses it is up",
       "the snapshot of db taken ahead stands: nothing wrote to it since",
     ]);
-    expect(await items(env)).toEqual(["seeded"]);
+    expect(await items(env)).toEqual(["a", "b"]);
     await load(env, "empty");
     expect(await items(env)).toEqual([]);
     await load(env, "base");
-    expect(await items(env)).toEqual(["seeded"]);
+    expect(await items(env)).toEqual(["a", "b"]);
   });
 
   it("is taken again when an app wrote to the database through another one as it booted", async () => {
@@ -129,7 +108,7 @@ describe("a snapshot taken while another app builds", () => {
       "snapshotting db ahead: every app that uses it is up",
       "the snapshot of db taken ahead is taken again: a transaction ran in its Postgres since",
     ]);
-    expect(await items(env)).toEqual(["registered by web", "seeded"]);
+    expect(await items(env)).toEqual(["registered by web", "a", "b"]);
     await load(env, "empty");
     expect(await items(env)).toEqual(["registered by web"]);
   });
@@ -144,6 +123,6 @@ describe("a snapshot taken while another app builds", () => {
     expect(seedMessages(env)).toEqual([]);
     await load(env, "empty");
     await load(env, "base");
-    expect(await items(env)).toEqual(["seeded"]);
+    expect(await items(env)).toEqual(["a", "b"]);
   });
 });

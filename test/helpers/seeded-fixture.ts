@@ -5,7 +5,7 @@
  */
 import { createFixtureRepo, pgModule, postgresApi, type FixtureRepo } from "./fixture-monorepo.ts";
 
-const manifest = `version: 1
+export const seededManifest = `version: 1
 name: seeded
 services:
   db: { type: postgres, database: items }
@@ -25,7 +25,7 @@ seed:
   default: base
 `;
 
-const apiServer = postgresApi(
+export const seededApi = postgresApi(
   `// Idle clients stay open for a minute: a reset must terminate them, and the pool must carry on.
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4, idleTimeoutMillis: 60_000 });
 pool.on("error", (error) => console.error("idle client lost: " + error.message));
@@ -87,8 +87,8 @@ steps:
 export function createSeededRepo(): FixtureRepo {
   return createFixtureRepo({
     files: {
-      "preview.yaml": manifest,
-      "apps/api/server.js": apiServer,
+      "preview.yaml": seededManifest,
+      "apps/api/server.js": seededApi,
       "apps/api/add-item.js": addItem,
       ...seededScenarios,
     },
