@@ -4,60 +4,29 @@
  * away and dropped later), a retaken snapshot never lets an older spare in, databases keep their
  * own copies, and `sql` steps sharing a connection still start as in a session of their own.
  */
-import { mkdtempSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryLogStore } from "../provisioner/logs/memory-log-store.ts";
-import { OutputCapture } from "../provisioner/runtimes/process/output-capture.ts";
-import { PortAllocator } from "../provisioner/runtimes/process/port-allocator.ts";
-import { stopGroups } from "../provisioner/runtimes/process/process-group.ts";
-import {
-  postgresUrl,
-  startPostgres,
-  type PostgresHandle,
-} from "../provisioner/runtimes/process/postgres-service.ts";
 import { dumpDatabase } from "../seed-scenarios/database-dump.ts";
 import type { ResolvedScenario, ResolvedStep } from "../seed-scenarios/load-scenario.ts";
 import { resetToSnapshot, takeSnapshot } from "../seed-scenarios/postgres-snapshot.ts";
 import { runSteps } from "../seed-scenarios/run-steps.ts";
 import type { SeedTarget } from "../seed-scenarios/seed-target.ts";
 import { SqlSessions } from "../seed-scenarios/sql-sessions.ts";
+import { startTestCluster, type TestCluster } from "./helpers/postgres-cluster.ts";
 import { eventually } from "./helpers/processes.ts";
 
-const base = mkdtempSync(path.join(os.tmpdir(), "previewd-scenario-reset-"));
-// As root, the cluster lives in a home of previewd's own (postgres-home.ts): this suite's.
-const home = mkdtempSync(path.join(os.tmpdir(), "previewd-scenario-reset-home-"));
-let handle: PostgresHandle;
+let cluster: TestCluster | undefined;
 let url: string;
 
 beforeAll(async () => {
-  const envDataDir = path.join(base, "env");
-  ({ handle } = await startPostgres({
-    owner: `scenario-reset-test-${process.pid}`,
-    envId: "reset",
-    name: "db",
-    database: "shop",
-    envDataDir,
-    port: await new PortAllocator().allocate(),
-    output: new OutputCapture("reset", envDataDir, new MemoryLogStore()),
-    signal: new AbortController().signal,
-    readyTimeoutMs: 30_000,
-    home,
-  }));
-  url = postgresUrl(handle);
+  cluster = await startTestCluster("scenario-reset", "shop");
+  url = cluster.url;
   await query(url, "CREATE TABLE products (id serial PRIMARY KEY, name text NOT NULL)");
   await query(url, "INSERT INTO products (name) VALUES ('migrated')");
   await takeSnapshot(url);
 }, 60_000);
 
-afterAll(async () => {
-  if (handle) await stopGroups([{ pgid: handle.pid, role: "service" }], 5_000);
-  await rm(base, { recursive: true, force: true });
-  await rm(home, { recursive: true, force: true });
-});
+afterAll(async () => cluster?.stop());
 
 async function query(target: string, sql: string): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: target });

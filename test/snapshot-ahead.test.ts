@@ -4,52 +4,25 @@
  * write, a write to an unlogged table or one still under way makes it stale; sessions that only
  * read, or that reconnect, do not.
  */
-import { mkdtempSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryLogStore } from "../provisioner/logs/memory-log-store.ts";
-import { OutputCapture } from "../provisioner/runtimes/process/output-capture.ts";
-import { PortAllocator } from "../provisioner/runtimes/process/port-allocator.ts";
-import { stopGroups } from "../provisioner/runtimes/process/process-group.ts";
-import {
-  postgresUrl,
-  startPostgres,
-  type PostgresHandle,
-} from "../provisioner/runtimes/process/postgres-service.ts";
 import { dumpDatabase } from "../seed-scenarios/database-dump.ts";
 import {
   resetToSnapshot,
   snapshotStillCurrent,
   takeSnapshotAhead,
 } from "../seed-scenarios/postgres-snapshot.ts";
+import { startTestCluster, type TestCluster } from "./helpers/postgres-cluster.ts";
 import { eventually } from "./helpers/processes.ts";
 
-const base = mkdtempSync(path.join(os.tmpdir(), "previewd-snapshot-ahead-"));
-// As root, the cluster lives in a home of previewd's own (postgres-home.ts): this suite's.
-const home = mkdtempSync(path.join(os.tmpdir(), "previewd-snapshot-ahead-home-"));
-let handle: PostgresHandle;
+let cluster: TestCluster | undefined;
 let url: string;
 /** An app's connections, open across the snapshots (they are cut and come back). */
 let app: pg.Pool;
 
 beforeAll(async () => {
-  const envDataDir = path.join(base, "env");
-  ({ handle } = await startPostgres({
-    owner: `snapshot-ahead-test-${process.pid}`,
-    envId: "ahead",
-    name: "db",
-    database: "shop",
-    envDataDir,
-    port: await new PortAllocator().allocate(),
-    output: new OutputCapture("ahead", envDataDir, new MemoryLogStore()),
-    signal: new AbortController().signal,
-    readyTimeoutMs: 30_000,
-    home,
-  }));
-  url = postgresUrl(handle);
+  cluster = await startTestCluster("snapshot-ahead", "shop");
+  url = cluster.url;
   app = new pg.Pool({ connectionString: url, max: 2 });
   app.on("error", () => undefined);
   await app.query("CREATE TABLE products (id serial PRIMARY KEY, name text NOT NULL)");
@@ -59,9 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.end();
-  if (handle) await stopGroups([{ pgid: handle.pid, role: "service" }], 5_000);
-  await rm(base, { recursive: true, force: true });
-  await rm(home, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 /** The app's next query, once its pool has replaced the connections the snapshot cut. */

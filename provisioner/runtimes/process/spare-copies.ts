@@ -1,10 +1,11 @@
 /**
  * Copies made ahead for the next environment, so that it moves one in (a rename) instead of
  * copying beside its own builds: an install's `node_modules` and an app's build or build seed
- * (shared-outputs.ts), a Postgres template's cluster (postgres-template.ts). A copy is asked for as one is used, and made once an
- * environment's operation has ended (Runtime.operationEnded), at the lowest CPU priority, synced,
- * then renamed into place: whole or absent after a power loss. A taker claims one by a rename,
- * so each goes to exactly one environment.
+ * (shared-outputs.ts), a Postgres template's cluster (postgres-template.ts). A copy is asked for
+ * as one is used (and as a build is saved), and made once an environment's operation has ended
+ * (Runtime.operationEnded), at the lowest CPU priority, synced, then renamed into place: whole or
+ * absent after a power loss. A taker claims one by a rename, so each goes to exactly one
+ * environment.
  */
 import { execFile } from "node:child_process";
 import { readdir, rename, rm, stat } from "node:fs/promises";
