@@ -107,9 +107,16 @@ export async function startFront(place: FrontPlace, port: number, target: number
   for (;;) {
     const output = await readFile(frontFile(place, "log"), "utf8").catch(() => "");
     if (output.includes(`listening on ${port}`)) return { pid: child.pid, port };
-    if (child.exitCode() !== undefined || Date.now() >= deadline) {
+    const exited = child.exitCode();
+    if (exited !== undefined || Date.now() >= deadline) {
       await stopGroups([{ pgid: child.pid, role: "front" }], 1_000);
-      const why = output.trim() || `it did not listen within ${startTimeoutMs} ms`;
+      // Read again: it may have said why, and exited, since the read above.
+      const said = (await readFile(frontFile(place, "log"), "utf8").catch(() => "")).trim();
+      const why =
+        said ||
+        (exited === undefined
+          ? `it did not listen within ${startTimeoutMs} ms`
+          : `it exited (${exited}) without saying why`);
       throw new ProvisionError(
         `${place.app}'s front on port ${port} did not start: ${why}`,
         "start",
