@@ -61,7 +61,12 @@ const server = http.createServer((req, res) => {
       res.statusCode = api.statusCode === 200 ? 200 : 502;
       res.end("web sees " + body);
     });
-  }).on("error", (error) => { res.statusCode = 502; res.end("web cannot reach api: " + error.message); });
+  }).on("error", (error) => {
+    // Node's happy eyeballs fails with an AggregateError (no message) when every address failed.
+    const why = (error.errors ?? [error]).map((e) => e.message).join("; ");
+    res.statusCode = 502;
+    res.end("web cannot reach api: " + why);
+  });
 });
 server.listen(Number(process.env.PORT), process.env.HOST ?? "127.0.0.1");
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

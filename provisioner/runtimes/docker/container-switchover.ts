@@ -7,6 +7,7 @@
  * connections it serves (or `drainMs` passes), and stop. A new container that fails is removed
  * and leaves the old one serving and the record as it was.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
 import { keepFront, frontUrl, stopFront, type Front, type FrontPlace } from "../fronts/app-front.ts";
 import { ProvisionError } from "../../errors.ts";
@@ -25,6 +26,15 @@ import { isRunningWith } from "./run-container.ts";
 
 /** Seconds a replaced container gets between SIGTERM and SIGKILL, once its connections are done. */
 const stopGraceS = 2;
+
+/**
+ * How long a replaced container keeps serving once out of the app's name. A client that looked the
+ * name up while both containers had it may still connect to the old address: Node's happy
+ * eyeballs, say, gives up on the new one after 250 ms when its event loop was busy and tries the
+ * old one, whose SYN, sent while it joined again, is only sent once more 1 s later. (Kubernetes
+ * asks for the same wait, a preStop sleep, while endpoints are updated.)
+ */
+const nameGraceMs = 2_000;
 
 export interface SwitchContainerOptions {
   docker: Docker;
@@ -169,7 +179,7 @@ async function takeName(o: SwitchContainerOptions, containerId: string): Promise
  * The old container finishes what it serves (up to `drainMs` in all), then goes: first the
  * requests that came through its published port (the front's, from before the switch), since
  * leaving the network drops the publishing; then, out of the app's name so that nothing new
- * reaches it, those of other apps.
+ * reaches it, and `nameGraceMs` later, those of other apps.
  */
 async function retire(o: SwitchContainerOptions, old: AppContainerHandle): Promise<void> {
   const { docker } = o;
@@ -186,6 +196,7 @@ async function retire(o: SwitchContainerOptions, old: AppContainerHandle): Promi
     await o.state.aliases
       .joining(() => rejoin(docker, o.network.name, old.containerId, [], port))
       .catch(() => undefined); // Off the network, it serves nothing new either.
+    await sleep(nameGraceMs, undefined, { signal: o.ctx.signal }).catch(() => undefined);
     if (info?.State.Pid) open += await drainConnections(info.State.Pid, port, left(), o.ctx.signal);
   }
   await o.state.aliases.releasing(async () => {
