@@ -357,7 +357,10 @@ class ProcessRuntime implements Runtime {
     await Promise.all([this.#shared?.stopSpares(), templateSparesMade({ stop: true })]);
   }
 
-  /** Copies ahead for the next environments, made once this one is up: they slow none of its steps. */
+  /**
+   * Builds saved for other environments and copies ahead for the next ones, made once this one is
+   * up: they slow none of its steps.
+   */
   operationEnded(): void {
     this.#shared?.fillSpares();
     fillTemplateSpares();

@@ -145,11 +145,8 @@ export class ProcessSteps {
     );
     this.#installed.open();
     const hashes = unchanged ? (await early)() : await hash();
-    // Builds offer their outputs to other environments while their apps start.
-    const offers: Promise<void>[] = [];
     return {
       sharedWorktree: true,
-      settled: async () => void (await Promise.all(offers)),
       build: async (app, signal) => {
         const { build = "", input = "", family = "", files = new Map<string, string>() } = hashes[app] ?? {};
         const seeds = fresh && this.#o.seeds;
@@ -162,7 +159,6 @@ export class ProcessSteps {
             buildHash: build,
             variables: environments[app] ?? {},
             signal,
-            background: (offer) => offers.push(offer),
           }),
         );
         return input;
