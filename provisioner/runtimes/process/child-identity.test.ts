@@ -1,9 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { identityBase } from "./child-identity.ts";
+import { rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, describe, expect, it } from "vitest";
+import { checkWorktreeReach, identityBase } from "./child-identity.ts";
 
 /** What npm makes of `base` as a step's environment, in a HOME of its own with no ~/.npmrc. */
 function npmConfig(base: NodeJS.ProcessEnv, identity?: Parameters<typeof identityBase>[0]): string[] {
@@ -38,5 +40,51 @@ describe("identityBase", () => {
       "audit=false",
       "fund=false",
     ]);
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)("checkWorktreeReach", () => {
+  const nobody = { uid: 65534, gid: 65534, home: "/nonexistent", user: "nobody" };
+  const made: string[] = [];
+  afterAll(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
+  /** A worktree (a `.git` file at its top) in a folder of its own, with `apps/web` in it. */
+  function worktree(folderMode: number): { top: string; web: string } {
+    const folder = mkdtempSync(join(tmpdir(), "previewd-reach-"));
+    made.push(folder);
+    chmodSync(folder, folderMode);
+    const top = join(folder, "wt");
+    mkdirSync(join(top, "apps/web"), { recursive: true });
+    writeFileSync(join(top, ".git"), "gitdir: /nowhere\n");
+    return { top, web: join(top, "apps/web") };
+  }
+  const handOver = (dir: string) => async () => {
+    await sleep(50); // The check waits for it.
+    execFileSync("chown", ["-R", `${nobody.uid}:${nobody.gid}`, dir]);
+  };
+
+  it("passes once the worktree is handed over, below folders others may enter", async () => {
+    const { top, web } = worktree(0o711);
+    await expect(checkWorktreeReach(top, nobody, handOver(top)())).resolves.toBeUndefined();
+    await expect(checkWorktreeReach(web, nobody)).resolves.toBeUndefined();
+  });
+
+  it("says which folder the user cannot reach: below a 0700 folder, or not handed over", async () => {
+    const hidden = worktree(0o700);
+    await expect(checkWorktreeReach(hidden.top, nobody, handOver(hidden.top)())).rejects.toThrow(
+      `the nobody OS user cannot enter and write ${hidden.top}: every folder above it must let others enter (mode o+x)`,
+    );
+    const root = worktree(0o711);
+    chmodSync(root.top, 0o700);
+    await expect(checkWorktreeReach(root.web, nobody)).rejects.toThrow(/cannot enter and write/);
+  });
+
+  it("tries as the user what the modes do not settle: a folder of the worktree without u+x or u+w", async () => {
+    const { top, web } = worktree(0o711);
+    await handOver(top)();
+    chmodSync(web, 0o500);
+    await expect(checkWorktreeReach(web, nobody)).rejects.toThrow(/cannot enter and write/);
+    chmodSync(web, 0o755);
+    chmodSync(join(top, "apps"), 0o600);
+    await expect(checkWorktreeReach(web, nobody)).rejects.toThrow(/cannot enter and write/);
   });
 });

@@ -14,10 +14,11 @@
  * owner, or as root when root owns it.
  */
 import { execFile } from "node:child_process";
-import { chmod, chown, mkdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, chown, lstat, mkdir, stat } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { ProvisionError, errorMessage } from "../../errors.ts";
+import { worktreeTop } from "../../sources/worktree-git.ts";
 import type { RuntimeEnvironment } from "../runtime.ts";
 import { corepackVariables } from "./corepack.ts";
 import { isRoot, ownerDir, rootHome, traversableDirs } from "./postgres-home.ts";
@@ -123,25 +124,44 @@ async function folderOwner(dir: string): Promise<ChildIdentity | undefined> {
 }
 
 /**
- * Checks that `identity` can enter and write the worktree `rootDir`, once handed over: a worktree
- * below a folder only root may enter (`/root`, `mktemp -d`) would fail every step with a bare
- * EACCES otherwise.
+ * Checks that `identity` can enter and write the worktree `rootDir` once `handedOver` (to it) is
+ * done: a worktree below a folder only root may enter (`/root`, `mktemp -d`) would fail every step
+ * with a bare EACCES otherwise. The folders above the worktree, which the hand-over leaves as they
+ * are, are tried as that user beside it (a process of its own); the worktree's own folders down to
+ * `rootDir` are that user's then, and their modes say the rest. Anything unusual there (a mode
+ * without u+x, say) is tried as that user too.
  */
 export async function checkWorktreeReach(
   rootDir: string,
   identity: ChildIdentity | undefined,
+  handedOver: Promise<void> = Promise.resolve(),
 ): Promise<void> {
   if (!identity) return;
-  await run("sh", ["-c", 'cd -- "$1" && test -w .', "sh", rootDir], {
-    uid: identity.uid,
-    gid: identity.gid,
-    cwd: "/",
-  }).catch((error: unknown) => {
+  const top = (await worktreeTop(rootDir)) ?? rootDir;
+  const above = tryAs(identity, 'cd -- "$1"', dirname(top));
+  above.catch(() => undefined); // Awaited below, after the hand-over.
+  await handedOver;
+  const fail = (error: unknown): never => {
     const message =
       `the ${identity.user} OS user cannot enter and write ${rootDir}: every folder above it ` +
       `must let others enter (mode o+x)`;
     throw new ProvisionError(message, "install", undefined, [errorMessage(error)], { cause: error });
-  });
+  };
+  await above.catch(fail);
+  const own = async (dir: string, mode: number) => {
+    const info = await lstat(dir).catch(() => undefined);
+    return info?.isDirectory() === true && info.uid === identity.uid && (info.mode & mode) === mode;
+  };
+  const below = relative(top, rootDir).split(sep).filter(Boolean);
+  const folders = below.map((_, i) => join(top, ...below.slice(0, i)));
+  const plain =
+    (await Promise.all(folders.map((dir) => own(dir, 0o100)))).every(Boolean) && (await own(rootDir, 0o300));
+  if (!plain) await tryAs(identity, 'cd -- "$1" && test -w .', rootDir).catch(fail);
+}
+
+/** Runs the shell `script` as `identity`, with `arg` as its $1. */
+async function tryAs(identity: ChildIdentity, script: string, arg: string): Promise<void> {
+  await run("sh", ["-c", script, "sh", arg], { uid: identity.uid, gid: identity.gid, cwd: "/" });
 }
 
 /** Gives `paths` (and all below them) to `identity`: what root checked out or copied there. */

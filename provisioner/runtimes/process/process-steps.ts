@@ -104,6 +104,11 @@ export class ProcessSteps {
       : await step("install", undefined, () => childIdentity(env, owner));
     const handedOver = step("install", undefined, async () => handOver([env.rootDir], identity));
     handedOver.catch(() => undefined); // Awaited below; a failure is thrown there.
+    // Whether its user can enter a new worktree is checked beside the hand-over, and counts only
+    // for one (below): one that ran steps before was checked then.
+    const reach = this.#o.updating
+      ? undefined
+      : settled(step("install", undefined, () => checkWorktreeReach(env.rootDir, identity, handedOver)));
     if (!this.#o.updating) await handedOver;
     const cache = new StepCache(env.dataDir);
     const environments = await step("build", undefined, async () => buildEnvironments(env));
@@ -120,16 +125,12 @@ export class ProcessSteps {
     const early = settled(hash(env.checkedOutNow ? reads.tracked : undefined));
     // Nothing untracked: no install or build ran in this worktree, whatever the cache remembers
     // of one that is gone (a retry after a failure checks out a new worktree). An update's ran;
-    // one checked out for this provision holds nothing else, without asking git. Whether its user
-    // can enter a new worktree is checked beside the listing, and counts only for one: one that
-    // ran steps before was checked then.
+    // one checked out for this provision holds nothing else, without asking git.
     const listed = this.#o.updating
       ? undefined
       : env.checkedOutNow
         ? Promise.resolve([])
         : untrackedEntries(env.rootDir).catch(() => ["?"]);
-    const reach =
-      listed && settled(step("install", undefined, () => checkWorktreeReach(env.rootDir, identity)));
     const untouched = listed !== undefined && (await listed).length === 0;
     if (untouched) {
       (await reach!)();
