@@ -94,6 +94,7 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
   // A retry after a failure starts from nothing.
   if (record.deployment || (record.worktreePath && !record.callerWorktree)) await teardown(op);
   await orchestrator.prepareDataDir(record.id);
+  let checkoutIndex: Promise<string[]> | undefined;
   if (!record.callerWorktree) {
     record.worktreePath = await ctx.phase("worktree", async () => {
       ctx.event({
@@ -102,6 +103,9 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
         message: `checking out ${record.ref} at ${record.commit.slice(0, 12)}`,
       });
       const worktrees = op.deps.worktrees;
+      // The install's key and the apps' hashes read the tracked files: listed beside the checkout.
+      checkoutIndex = worktrees.trackedAt(record.source, record.commit, record.dir);
+      checkoutIndex.catch(() => undefined); // Listed from the worktree then.
       const created = await worktrees.add(
         record.source,
         worktrees.worktreeName(record.key, record.ref),
@@ -123,7 +127,9 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
   });
   try {
     record.deployment = await runtime.provision(
-      record.callerWorktree ? environment : { ...environment, checkedOutNow: true },
+      record.callerWorktree
+        ? environment
+        : { ...environment, checkedOutNow: true, ...(checkoutIndex && { checkoutIndex }) },
       ahead.watch(ctx),
     );
   } finally {

@@ -35,6 +35,11 @@ export interface RuntimeEnvironment {
    * need not list what else is there.
    */
   checkedOutNow?: boolean;
+  /**
+   * With checkedOutNow: its tracked files as `git ls-files -s -z` lists them, read from the commit
+   * while it was checked out (WorktreeManager.trackedAt). Rejected: list the worktree's index.
+   */
+  checkoutIndex?: Promise<string[]>;
 }
 
 export type DeployedAppStatus = "starting" | "healthy" | "unhealthy" | "crashed" | "stopped" | "failed";

@@ -161,3 +161,42 @@ describe("inspectWorktree", () => {
     }
   });
 });
+
+describe("trackedAt", () => {
+  it("lists a commit's files as git ls-files -s does in a worktree checked out at it, whole or below a folder", async () => {
+    const files = {
+      "a-b": "1",
+      "a/b": "2",
+      "a.txt": "3",
+      a0: "4",
+      "apps/web/src/x y.ts": "5",
+      "apps/web/ünï.ts": "6",
+      "apps/web/line\nbreak.ts": "7",
+      "apps/api/run.sh": "#!/bin/sh\n",
+    };
+    const repo = await createGitRepo(files, { parentDir: tmp });
+    const git = (...args: string[]) => runGit(["-C", repo.dir, ...args]);
+    await git("update-index", "--chmod=+x", "apps/api/run.sh");
+    const target = await runGit(["-C", repo.dir, "hash-object", "-w", "--stdin"], { input: "src/x y.ts" });
+    await git("update-index", "--add", "--cacheinfo", `120000,${target.stdout.trim()},apps/web/link`);
+    // A submodule's gitlink: the index and the tree name a commit.
+    await git("update-index", "--add", "--cacheinfo", `160000,${second},apps/vendor`);
+    await git("commit", "-q", "-m", "modes");
+    const commit = (await git("rev-parse", "HEAD")).stdout.trim();
+    const { repo: resolved, manager } = await setup(repo.dir);
+    const worktree = await manager.add(resolved, "tracked", commit);
+    const index = async (dir: string) =>
+      (await runGit(["-C", dir, "ls-files", "-s", "-z"])).stdout.split("\0").filter(Boolean);
+
+    const whole = await manager.trackedAt(resolved, commit);
+    expect(whole).toEqual(await index(worktree));
+    expect(whole.some((line) => line.startsWith("160000 ") && line.endsWith("\tapps/vendor"))).toBe(true);
+    expect(whole.some((line) => line.startsWith("120000 "))).toBe(true);
+    expect(whole.some((line) => line.startsWith("100755 "))).toBe(true);
+    expect(await manager.trackedAt(resolved, commit, "apps/web")).toEqual(
+      await index(path.join(worktree, "apps/web")),
+    );
+    await expect(manager.trackedAt(resolved, commit, "no/such")).rejects.toThrow(SourceError);
+    await repo.remove();
+  });
+});

@@ -27,6 +27,12 @@ export interface WorktreeManager {
   worktreeName(envKey: string, ref: string): string;
   /** Checks `commit` out, detached, at `<worktreesDir>/<name>`; leaves nothing behind on failure. */
   add(repo: ResolvedRepo, name: string, commit: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * The files of `commit` (below `dir`, relative to it) as `git ls-files -s -z` lists them in a
+   * worktree just checked out at it (`<mode> <blob> 0\t<path>`), read from the repository: it runs
+   * beside the checkout, while listing the worktree's index would wait for it.
+   */
+  trackedAt(repo: ResolvedRepo, commit: string, dir?: string | null): Promise<string[]>;
   /** Moves a worktree to another commit, keeping untracked and ignored files (node_modules, builds). */
   checkout(worktreePath: string, commit: string, signal?: AbortSignal): Promise<void>;
   /** Idempotent: a missing worktree is not an error. */
@@ -93,6 +99,29 @@ export function createWorktreeManager({
       }
       logger.info({ worktree: target, commit }, "worktree added");
       return target;
+    },
+
+    async trackedAt(repo, commit, dir) {
+      assertCommit(commit);
+      // `<commit>:<dir>`: what follows the colon is a path, read as it is.
+      const tree = dir ? `${commit}:${dir}` : commit;
+      const { stdout } = await runGit([
+        `--git-dir=${repo.gitDir}`,
+        "ls-tree",
+        "-r",
+        "--full-tree",
+        "-z",
+        tree,
+      ]);
+      // `<mode> <type> <object>\t<path>`, in the index's order.
+      return stdout
+        .split("\0")
+        .filter(Boolean)
+        .map((line) => {
+          const tab = line.indexOf("\t");
+          const [mode, , object] = line.slice(0, tab).split(" ");
+          return `${mode} ${object} 0${line.slice(tab)}`;
+        });
     },
 
     async checkout(worktreePath, commit, signal) {

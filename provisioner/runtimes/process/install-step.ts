@@ -74,7 +74,9 @@ export function readInstallInputs(
   const hash = lockfiles ?? Promise.resolve(undefined);
   const sharing = installs?.sharing ?? "package-manager";
   let index: Promise<string[]> | undefined;
-  const tracked = () => (index ??= trackedIndex(env.rootDir));
+  const listed = env.checkedOutNow && env.checkoutIndex;
+  const tracked = () =>
+    (index ??= listed ? listed.catch(() => trackedIndex(env.rootDir)) : trackedIndex(env.rootDir));
   let key: Promise<string | undefined> | undefined;
   const sharedKey = () =>
     (key ??= command
