@@ -53,7 +53,8 @@ export async function loadScenario(
   target: SeedTarget,
   options: LoadOptions,
 ): Promise<void> {
-  const sessions = new SqlSessions();
+  // Given ones (opened ahead, snapshot-ahead.ts) are closed here too, as its own.
+  const sessions = options.sessions ?? new SqlSessions();
   const reset = (options.fresh ? Promise.resolve() : resetServices(target, options.signal)).then(() => {
     // Connecting to the databases the steps use while the flags may still be being set.
     const services = new Set(scenario.steps.flatMap((step) => (step.kind === "sql" ? [step.service] : [])));

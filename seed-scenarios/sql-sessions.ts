@@ -30,6 +30,11 @@ export class SqlSessions {
     this.open(url);
     const session = this.#sessions.get(url)!;
     const client = await session.client;
+    if (ended.has(client)) {
+      // Opened a while ago (while a build ran, say) and cut off since: a new one.
+      this.discard(url);
+      return this.take(url);
+    }
     if (session.used) {
       try {
         if (client.getTransactionStatus() !== "I") await client.query("ROLLBACK");
@@ -61,10 +66,14 @@ export class SqlSessions {
   }
 }
 
+/** Clients whose session ended or failed since they connected. */
+const ended = new WeakSet<pg.Client>();
+
 async function connect(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   // A session cut off while idle (its database reset) must not take previewd down.
-  client.on("error", () => undefined);
+  client.on("error", () => ended.add(client));
+  client.on("end", () => ended.add(client));
   await client.connect();
   return client;
 }

@@ -4,6 +4,7 @@
  * away and dropped later), a retaken snapshot never lets an older spare in, databases keep their
  * own copies, and `sql` steps sharing a connection still start as in a session of their own.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dumpDatabase } from "../seed-scenarios/database-dump.ts";
@@ -173,5 +174,22 @@ describe("sql steps sharing one connection", () => {
     );
     expect(names).toEqual(["migrated", '"$user", public']);
     expect(outputs).toHaveLength(2);
+  });
+
+  it("a session opened ahead and cut off before its first use (a snapshot taken again) is opened anew", async () => {
+    const others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    const sessions = new SqlSessions();
+    try {
+      sessions.open(url);
+      await eventually(async () =>
+        expect((await query(url, `SELECT count(*)::int AS n ${others}`)).rows[0].n).toBe(1),
+      );
+      await query(url, `SELECT pg_terminate_backend(pid) ${others}`);
+      await sleep(200); // Its end reaches the client.
+      const client = await sessions.take(url);
+      expect((await client.query("SELECT 1 AS one")).rows[0].one).toBe(1);
+    } finally {
+      await sessions.close();
+    }
   });
 });

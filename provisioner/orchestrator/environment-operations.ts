@@ -132,6 +132,11 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
         : { ...environment, checkedOutNow: true, ...(checkoutIndex && { checkoutIndex }) },
       ahead.watch(ctx),
     );
+  } catch (error) {
+    // No seed: the sessions it would have used go, once none is being opened.
+    await ahead.settled();
+    void ahead.sessions.close();
+    throw error;
   } finally {
     // Nothing is left asking a database that a failure has taken away.
     await ahead.settled();

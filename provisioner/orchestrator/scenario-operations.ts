@@ -15,6 +15,7 @@ import { ScenarioStepError } from "../../seed-scenarios/scenario-errors.ts";
 import { confinedFiles, directoryFiles, type ScenarioFiles } from "../../seed-scenarios/scenario-files.ts";
 import { loadScenario, snapshotServices } from "../../seed-scenarios/scenario-loader.ts";
 import type { SeedTarget } from "../../seed-scenarios/seed-target.ts";
+import type { SqlSessions } from "../../seed-scenarios/sql-sessions.ts";
 import type { EnvironmentView } from "../environments/environment-schema.ts";
 import type { ScenarioSummary } from "../environments/scenario-api-schema.ts";
 import { ConflictError, ManifestError, NotFoundError, ProvisionError, errorMessage } from "../errors.ts";
@@ -118,7 +119,7 @@ async function loadInto(
   record: EnvironmentRecord,
   scenario: ResolvedScenario,
   orchestrator: EnvironmentOrchestrator,
-  options: { signal: AbortSignal; fresh: boolean },
+  options: { signal: AbortSignal; fresh: boolean; sessions?: SqlSessions | undefined },
 ): Promise<void> {
   record.seed = null;
   const target = () => seedTarget(record, orchestrator);
@@ -127,6 +128,7 @@ async function loadInto(
   await loadScenario(scenario, target(), {
     signal: options.signal,
     fresh: dataFresh,
+    ...(options.sessions && { sessions: options.sessions }),
     async beforeSteps() {
       const values = options.fresh ? scenario.flags : initialFlags(record.manifest, scenario.flags);
       if (Object.keys(values).length === 0) return;
@@ -178,7 +180,8 @@ export async function seedAfterProvision(
         return;
       }
       const scenario = (await resolved)();
-      await loadInto(record, scenario, orchestrator, { signal: ctx.signal, fresh: true });
+      const sessions = ahead?.sessions;
+      await loadInto(record, scenario, orchestrator, { signal: ctx.signal, fresh: true, sessions });
       ctx.event({ step: "seed", status: "succeeded", message: `loaded scenario ${scenario.name}` });
     } catch (error) {
       if (error instanceof ScenarioStepError) {
@@ -186,6 +189,8 @@ export async function seedAfterProvision(
         throw new ProvisionError(error.message, "seed", app, error.step.output, { cause: error });
       }
       throw new ProvisionError(`seed: ${errorMessage(error)}`, "seed", undefined, [], { cause: error });
+    } finally {
+      void ahead?.sessions.close(); // Unless the load had them: no scenario, or it failed first.
     }
   });
 }

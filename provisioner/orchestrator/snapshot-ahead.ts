@@ -11,6 +11,7 @@
  * snapshot being taken, which cuts the database's sessions and refuses new ones meanwhile.
  */
 import { snapshotStillCurrent, takeSnapshotAhead } from "../../seed-scenarios/postgres-snapshot.ts";
+import { SqlSessions } from "../../seed-scenarios/sql-sessions.ts";
 import type { Manifest } from "../manifest/manifest-schema.ts";
 import { parseTemplate } from "../manifest/interpolate.ts";
 import { servicesUsedBy } from "../runtimes/deploy-schedule.ts";
@@ -33,6 +34,12 @@ export interface SnapshotsAheadOptions {
 }
 
 export class SnapshotsAhead {
+  /**
+   * A session to each database snapshotted ahead, opened then, for the scenario's `sql` steps:
+   * one costs 10-50 ms to open, which the first step would otherwise wait for. Whoever ends the
+   * provision closes them (the seed's load, as its own).
+   */
+  readonly sessions = new SqlSessions();
   readonly #o: SnapshotsAheadOptions;
   /** By service: never rejects. */
   readonly #taken = new Map<string, Promise<Taken | undefined>>();
@@ -86,6 +93,7 @@ export class SnapshotsAhead {
     const taken = await this.#taken.get(service);
     if (!taken?.next || taken.url !== url) return false;
     const current = await snapshotStillCurrent(url, taken.next).catch(() => false);
+    if (!current) this.sessions.discard(url); // Taking it again cuts every session.
     this.#o.report(
       current
         ? `the snapshot of ${service} taken ahead stands: nothing wrote to it since`
@@ -120,7 +128,9 @@ export class SnapshotsAhead {
     try {
       if (!(await this.#o.wanted())) return undefined;
       this.#o.report(`snapshotting ${service} ahead: every app that uses it is up`);
-      return { url, next: await takeSnapshotAhead(url) };
+      const next = await takeSnapshotAhead(url);
+      this.sessions.open(url);
+      return { url, next };
     } catch {
       return undefined;
     }
