@@ -34,6 +34,11 @@ export interface AppBuilds {
   build(app: string, signal: AbortSignal): Promise<string>;
   /** The builds share one worktree: an app's build waits for those of the apps it depends on. */
   sharedWorktree: boolean;
+  /**
+   * What the builds still do after each resolved (offering their outputs to other environments):
+   * the schedule ends once it is done, but no app waits for it to start.
+   */
+  settled?(): Promise<void>;
 }
 
 /** What an app does once it is built and the services it uses are up. */
@@ -167,6 +172,7 @@ export async function runSchedule(
   });
 
   await Promise.allSettled(tasks);
+  await (await prepared.catch(() => undefined))?.settled?.();
   failure.rethrow();
 }
 

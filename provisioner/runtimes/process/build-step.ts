@@ -7,7 +7,6 @@
  */
 import { join } from "node:path";
 import { ProvisionError } from "../../errors.ts";
-import { exists } from "../../sources/fs-checks.ts";
 import { appOwnsFile } from "../app-input-hash.ts";
 import type { RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { childIdentity, type ChildIdentity } from "./child-identity.ts";
@@ -34,6 +33,12 @@ export interface BuildStepOptions {
   shared?: SharedOutputs;
   /** Which of them may seed this build (with `shared` only): its family and files (app-input-hash.ts). */
   seeding?: { seeds: BuildSeeds; family: string; files: ReadonlyMap<string, string> };
+  /**
+   * Takes the offer of this build's outputs to other environments (a copy and a sync), so that it
+   * runs while the app starts; the caller waits for it before the provision ends. Without it the
+   * build waits for its own offer.
+   */
+  background?: (work: Promise<void>) => void;
 }
 
 export async function runBuild(options: BuildStepOptions): Promise<void> {
@@ -82,15 +87,15 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
     const after = await appOutputs(env, app).catch(() => undefined);
     const written = after && new Map(writtenSince(before, after).map((path) => [path, after.get(path)!]));
     const save = async () => {
-      if (!(await exists(env.rootDir))) return; // The environment failed and is gone meanwhile.
       if (!written) throw new Error("its outputs could not be listed");
       await shared.save(key, env.rootDir, [...written.keys()], written);
       shared.wantSpare(key, identity);
       const { seeding } = options;
       if (seeding) await seeding.seeds.note(seeding.family, key, seeding.files);
     };
-    // Offered to other environments once this one's operation has ended (or one needs it sooner).
-    shared.saveLater(key, () => share(ctx, "build", save, app));
+    const offered = share(ctx, "build", save, app);
+    if (options.background) options.background(offered);
+    else await offered;
   }
   ctx.event({ step: "build", app, status: "succeeded", message: "built" });
 }

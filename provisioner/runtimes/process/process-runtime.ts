@@ -357,10 +357,7 @@ class ProcessRuntime implements Runtime {
     await Promise.all([this.#shared?.stopSpares(), templateSparesMade({ stop: true })]);
   }
 
-  /**
-   * Builds saved for other environments and copies ahead for the next ones, made once this one is
-   * up: they slow none of its steps.
-   */
+  /** Copies ahead for the next environments, made once this one is up: they slow none of its steps. */
   operationEnded(): void {
     this.#shared?.fillSpares();
     fillTemplateSpares();

@@ -146,8 +146,11 @@ export class ProcessSteps {
     );
     this.#installed.open();
     const hashes = unchanged ? (await early)() : await hash();
+    // Builds offer their outputs to other environments while their apps start.
+    const offers: Promise<void>[] = [];
     return {
       sharedWorktree: true,
+      settled: async () => void (await Promise.all(offers)),
       build: async (app, signal) => {
         const { build = "", input = "", family = "", files = new Map<string, string>() } = hashes[app] ?? {};
         const seeds = fresh && this.#o.seeds;
@@ -160,6 +163,7 @@ export class ProcessSteps {
             buildHash: build,
             variables: environments[app] ?? {},
             signal,
+            background: (offer) => offers.push(offer),
           }),
         );
         return input;

@@ -176,42 +176,6 @@ describe("SharedOutputs", () => {
     expect(readFileSync(path.join(cache, "build-new", "apps/web/dist/a.js"), "utf8")).toBe("built");
   });
 
-  it("saves a build asked for later once the operation ends, with its spare; a restore before that saves it first", async () => {
-    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
-    const shared = new SharedOutputs(cache);
-    const saveOf = (from: string, key: string) => async () => {
-      await shared.save(key, from, ["apps/web/dist"]);
-      shared.wantSpare(key);
-    };
-    // Until the operation ends (fillSpares), nothing is copied.
-    const first = tree({ "apps/web/dist/a.js": "first" });
-    shared.saveLater("build-first", saveOf(first, "build-first"));
-    shared.saveLater("build-first", () => Promise.reject(new Error("only the first asked for runs")));
-    expect(readdirSync(cache)).toEqual([]);
-    shared.fillSpares();
-    await shared.settled();
-    expect(readFileSync(path.join(cache, "build-first", "apps/web/dist/a.js"), "utf8")).toBe("first");
-    const spare = path.join(cache, ".spares", "build-first@self", "apps/web/dist/a.js");
-    expect(readFileSync(spare, "utf8")).toBe("first"); // Made in the same fill: the next seed moves it in.
-
-    // Another environment restoring the key before that runs the save, and gets the build.
-    shared.saveLater("build-second", saveOf(tree({ "apps/web/dist/a.js": "second" }), "build-second"));
-    const into = tree({});
-    expect(await shared.restore("build-second", into)).toBe(true);
-    expect(readFileSync(path.join(into, "apps/web/dist/a.js"), "utf8")).toBe("second");
-
-    // previewd closing drops what is not started; nothing is saved after.
-    shared.saveLater("build-third", saveOf(tree({ "apps/web/dist/a.js": "third" }), "build-third"));
-    await shared.stopSpares();
-    shared.fillSpares();
-    await shared.settled();
-    expect(
-      readdirSync(cache)
-        .filter((name) => !name.startsWith("."))
-        .sort(),
-    ).toEqual(["build-first", "build-second"]);
-  });
-
   // tmpfs beside the temporary folder's file system, as a cache on another disk than the worktrees.
   const apart = statSync("/dev/shm", { throwIfNoEntry: false })?.dev !== statSync(os.tmpdir()).dev;
   it.runIf(apart && lstatSync("/dev/shm", { throwIfNoEntry: false }))(

@@ -111,10 +111,6 @@ export class SharedOutputs {
   /** Entries being copied out right now: eviction leaves them alone. */
   readonly #inUse = new Map<string, number>();
   readonly #spares = new SpareCopies();
-  /** Saves asked for by saveLater, not started yet, by key. */
-  readonly #later = new Map<string, () => Promise<void>>();
-  /** Saves under way that saveLater asked for, by key. */
-  readonly #saving = new Map<string, Promise<void>>();
   /** False once a spare could not be moved into a worktree on another file system: none are made. */
   #sparesMove = true;
   /** The size cap's pass after the last spares were made. */
@@ -138,7 +134,6 @@ export class SharedOutputs {
     owner?: Pick<ChildIdentity, "uid" | "gid">,
     options: RestoreOptions = {},
   ): Promise<boolean> {
-    await this.#saveNow(key); // Asked for by an environment still on its way to ready: now.
     const restored = await this.#using(key, () => this.#restore(key, rootDir, owner, options));
     if (options.spare && restored) this.wantSpare(key, owner);
     return restored;
@@ -161,52 +156,22 @@ export class SharedOutputs {
    * made, the size cap counts them (one pass for all: it measures every pool).
    */
   fillSpares(): void {
-    const saved = Promise.all([...this.#later.keys()].map((key) => this.#saveNow(key)));
     this.#spares.fill();
-    this.#capped = saved
-      .then(() => {
-        this.#spares.fill(); // A build saved just now wants its spare: the next branch's seed.
-        return this.#spares.settled();
-      })
+    this.#capped = this.#spares
+      .settled()
       .then(() => this.#enforceBudget())
       .catch(() => undefined);
   }
 
-  /** Once no save or spare is being made, and the cap has counted them (a test's end). */
+  /** Once no spare is being made, and the cap has counted them (a test's end). */
   async settled(): Promise<void> {
-    await Promise.all(this.#saving.values());
-    await this.#capped;
     await this.#spares.settled();
+    await this.#capped;
   }
 
-  /** Stops the spares being made, for good (previewd closing), and waits; saves not started are dropped. */
-  async stopSpares(): Promise<void> {
-    this.#later.clear();
-    await Promise.all(this.#saving.values());
-    await this.#spares.stop();
-  }
-
-  /**
-   * Runs `save` (a build's outputs stored under `key`, see save()) once the environment's operation
-   * has ended (the next fillSpares()): its copy then slows none of the steps on the way to ready,
-   * such as the app's start beside it. A restore of `key` meanwhile runs it first. `save` reports
-   * its own failure (share()); the first asked for a key is the one run.
-   */
-  saveLater(key: string, save: () => Promise<void>): void {
-    if (!this.#later.has(key) && !this.#saving.has(key)) this.#later.set(key, save);
-  }
-
-  /** Starts the save asked for `key`, if any, and waits for it or for the one under way. */
-  async #saveNow(key: string): Promise<void> {
-    const save = this.#later.get(key);
-    if (save) {
-      this.#later.delete(key);
-      const saving = save()
-        .catch(() => undefined)
-        .finally(() => this.#saving.delete(key));
-      this.#saving.set(key, saving);
-    }
-    await this.#saving.get(key);
+  /** Stops the spares being made, for good (previewd closing), and waits. */
+  stopSpares(): Promise<void> {
+    return this.#spares.stop();
   }
 
   /** Runs `work` with entry `key` marked in use: no eviction removes it meanwhile. */
