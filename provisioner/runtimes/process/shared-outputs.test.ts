@@ -330,6 +330,20 @@ describe("SharedOutputs", () => {
     expect(readdirSync(dir).sort()).toEqual(["new", "used"]);
   });
 
+  it("with upkeepLater, leaves the entries past its limit to the next fillSpares()", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
+    const shared = new SharedOutputs(dir, 1);
+    const from = tree({ "dist/a.js": "a" });
+    await shared.save("old", from, ["dist"]);
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(path.join(dir, "old"), past, past);
+    await shared.save("new", from, ["dist"], undefined, { upkeepLater: true });
+    expect(readdirSync(dir).sort()).toEqual(["new", "old"]); // Nothing evicted beside the app's start.
+    shared.fillSpares();
+    await shared.settled();
+    expect(readdirSync(dir).sort()).toEqual(["new"]);
+  });
+
   it("counts its spares in the size cap: past it, the least recently used entry goes, and its spare with it", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-"));
     const budget = new CacheBudget([dir, sparesDir(dir)], 700 * 1024);

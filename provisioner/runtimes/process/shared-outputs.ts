@@ -111,6 +111,8 @@ export class SharedOutputs {
   /** Entries being copied out right now: eviction leaves them alone. */
   readonly #inUse = new Map<string, number>();
   readonly #spares = new SpareCopies();
+  /** A save left its eviction to the next fillSpares(). */
+  #evictLater = false;
   /** False once a spare could not be moved into a worktree on another file system: none are made. */
   #sparesMove = true;
   /** The size cap's pass after the last spares were made. */
@@ -157,9 +159,14 @@ export class SharedOutputs {
    */
   fillSpares(): void {
     this.#spares.fill();
+    const evict = this.#evictLater;
+    this.#evictLater = false;
     this.#capped = this.#spares
       .settled()
-      .then(() => this.#enforceBudget())
+      .then(async () => {
+        if (evict) await this.#evict();
+        await this.#enforceBudget();
+      })
       .catch(() => undefined);
   }
 
@@ -334,13 +341,16 @@ export class SharedOutputs {
    * Stores `paths` (relative to `rootDir`) as entry `key`, unless another environment stored it
    * first. With `expected` (fileStamps of those paths when the step ended), an entry is stored only
    * if none of them changed while it was copied: a save that runs beside the app's start never
-   * keeps what the running app wrote.
+   * keeps what the running app wrote. With `upkeepLater`, the entries past `maxEntries` and the
+   * size cap (a `du`) are seen to at the next fillSpares(), once the environment is up, rather
+   * than beside the app's start.
    */
   async save(
     key: string,
     rootDir: string,
     paths: readonly string[],
     expected?: ReadonlyMap<string, string>,
+    options: { upkeepLater?: boolean } = {},
   ): Promise<void> {
     const entry = join(this.dir, key);
     if (paths.length === 0 || (await exists(entry))) return;
@@ -364,6 +374,10 @@ export class SharedOutputs {
       });
     } finally {
       await rm(temporary, { recursive: true, force: true });
+    }
+    if (options.upkeepLater) {
+      this.#evictLater = true; // At the next fillSpares(), with the size cap.
+      return;
     }
     await this.#evict();
     await this.#enforceBudget();
