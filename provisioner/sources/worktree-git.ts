@@ -63,7 +63,7 @@ export async function worktreeGitArgs(dir: string): Promise<string[]> {
 }
 
 /** The nearest folder from `dir` up that holds a `.git` entry. */
-export async function worktreeTop(dir: string): Promise<string | undefined> {
+async function worktreeTop(dir: string): Promise<string | undefined> {
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
     if (
       await lstat(path.join(current, ".git")).then(

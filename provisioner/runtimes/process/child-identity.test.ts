@@ -78,13 +78,19 @@ describe.runIf(process.getuid?.() === 0)("checkWorktreeReach", () => {
     await expect(checkWorktreeReach(root.web, nobody)).rejects.toThrow(/cannot enter and write/);
   });
 
-  it("tries as the user what the modes do not settle: a folder of the worktree without u+x or u+w", async () => {
+  it("passes for a monorepo in a folder of the worktree, of which only that folder is handed over", async () => {
+    const { web } = worktree(0o711);
+    await expect(checkWorktreeReach(web, nobody, handOver(web)())).resolves.toBeUndefined();
+  });
+
+  it("tries as the user what the mode does not settle: a root without u+w, a folder above without o+x", async () => {
     const { top, web } = worktree(0o711);
     await handOver(top)();
     chmodSync(web, 0o500);
     await expect(checkWorktreeReach(web, nobody)).rejects.toThrow(/cannot enter and write/);
     chmodSync(web, 0o755);
-    chmodSync(join(top, "apps"), 0o600);
+    execFileSync("chown", ["0:0", join(top, "apps")]);
+    chmodSync(join(top, "apps"), 0o700);
     await expect(checkWorktreeReach(web, nobody)).rejects.toThrow(/cannot enter and write/);
   });
 });

@@ -15,10 +15,9 @@
  */
 import { execFile } from "node:child_process";
 import { chmod, chown, lstat, mkdir, stat } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { ProvisionError, errorMessage } from "../../errors.ts";
-import { worktreeTop } from "../../sources/worktree-git.ts";
 import type { RuntimeEnvironment } from "../runtime.ts";
 import { corepackVariables } from "./corepack.ts";
 import { isRoot, ownerDir, rootHome, traversableDirs } from "./postgres-home.ts";
@@ -126,10 +125,9 @@ async function folderOwner(dir: string): Promise<ChildIdentity | undefined> {
 /**
  * Checks that `identity` can enter and write the worktree `rootDir` once `handedOver` (to it) is
  * done: a worktree below a folder only root may enter (`/root`, `mktemp -d`) would fail every step
- * with a bare EACCES otherwise. The folders above the worktree, which the hand-over leaves as they
- * are, are tried as that user beside it (a process of its own); the worktree's own folders down to
- * `rootDir` are that user's then, and their modes say the rest. Anything unusual there (a mode
- * without u+x, say) is tried as that user too.
+ * with a bare EACCES otherwise. The folders above `rootDir`, which the hand-over leaves as they
+ * are, are tried as that user beside it (a process of its own); `rootDir` is that user's then,
+ * and its mode says the rest (u+wx). Anything else there is tried as that user too.
  */
 export async function checkWorktreeReach(
   rootDir: string,
@@ -137,8 +135,7 @@ export async function checkWorktreeReach(
   handedOver: Promise<void> = Promise.resolve(),
 ): Promise<void> {
   if (!identity) return;
-  const top = (await worktreeTop(rootDir)) ?? rootDir;
-  const above = tryAs(identity, 'cd -- "$1"', dirname(top));
+  const above = tryAs(identity, 'cd -- "$1"', dirname(rootDir));
   above.catch(() => undefined); // Awaited below, after the hand-over.
   await handedOver;
   const fail = (error: unknown): never => {
@@ -148,14 +145,8 @@ export async function checkWorktreeReach(
     throw new ProvisionError(message, "install", undefined, [errorMessage(error)], { cause: error });
   };
   await above.catch(fail);
-  const own = async (dir: string, mode: number) => {
-    const info = await lstat(dir).catch(() => undefined);
-    return info?.isDirectory() === true && info.uid === identity.uid && (info.mode & mode) === mode;
-  };
-  const below = relative(top, rootDir).split(sep).filter(Boolean);
-  const folders = below.map((_, i) => join(top, ...below.slice(0, i)));
-  const plain =
-    (await Promise.all(folders.map((dir) => own(dir, 0o100)))).every(Boolean) && (await own(rootDir, 0o300));
+  const own = await lstat(rootDir).catch(() => undefined);
+  const plain = own?.isDirectory() === true && own.uid === identity.uid && (own.mode & 0o300) === 0o300;
   if (!plain) await tryAs(identity, 'cd -- "$1" && test -w .', rootDir).catch(fail);
 }
 
