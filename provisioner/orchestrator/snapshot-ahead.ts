@@ -91,9 +91,10 @@ export class SnapshotsAhead {
   /** Whether `service`'s snapshot, taken ahead of `url`, stands; false if none was. */
   async stands(service: string, url: string): Promise<boolean> {
     const taken = await this.#taken.get(service);
-    if (!taken?.next || taken.url !== url) return false;
-    const current = await snapshotStillCurrent(url, taken.next).catch(() => false);
-    if (!current) this.sessions.discard(url); // Taking it again cuts every session.
+    const next = taken?.url === url ? taken.next : undefined;
+    const current = next !== undefined && (await snapshotStillCurrent(url, next).catch(() => false));
+    if (!current && taken) this.sessions.discard(taken.url); // Taking it again cuts every session.
+    if (next === undefined) return false;
     this.#o.report(
       current
         ? `the snapshot of ${service} taken ahead stands: nothing wrote to it since`
@@ -129,7 +130,7 @@ export class SnapshotsAhead {
       if (!(await this.#o.wanted())) return undefined;
       this.#o.report(`snapshotting ${service} ahead: every app that uses it is up`);
       const next = await takeSnapshotAhead(url);
-      this.sessions.open(url);
+      if (next !== undefined) this.sessions.open(url); // Else it never stands: taken again, cut.
       return { url, next };
     } catch {
       return undefined;

@@ -52,5 +52,11 @@ describe("readInstallInputs", () => {
     expect(await fallback.sharedKey()).toBe(key);
     expect(await fromCommit.tracked()).toEqual(await fromIndex.tracked());
     expect(await fallback.tracked()).toEqual(await fromIndex.tracked());
+    // The commit's listing is what it reads, not the worktree's index again.
+    const given = ["100644 0000000000000000000000000000000000000000 0\tpackage-lock.json"];
+    const listed = readInstallInputs(env(Promise.resolve(given)), undefined);
+    expect(await listed.tracked()).toBe(await listed.tracked());
+    expect(await listed.tracked()).toEqual(given);
+    expect(await listed.sharedKey()).not.toBe(key);
   });
 });
