@@ -176,14 +176,14 @@ async function takeName(o: SwitchContainerOptions, containerId: string): Promise
 }
 
 /**
- * The old container finishes what it serves (up to `drainMs` in all), then goes: first the
+ * The old container finishes what it serves (up to `drainMs` in all, besides `nameGraceMs`), then goes: first the
  * requests that came through its published port (the front's, from before the switch), since
  * leaving the network drops the publishing; then, out of the app's name so that nothing new
  * reaches it, and `nameGraceMs` later, those of other apps.
  */
 async function retire(o: SwitchContainerOptions, old: AppContainerHandle): Promise<void> {
   const { docker } = o;
-  const deadline = Date.now() + o.drainMs;
+  let deadline = Date.now() + o.drainMs;
   const left = () => Math.max(0, deadline - Date.now());
   // The published port's proxy accepts in the host's network namespace: previewd's own.
   let open = await drainConnections(process.pid, old.hostPort, left(), o.ctx.signal);
@@ -197,6 +197,7 @@ async function retire(o: SwitchContainerOptions, old: AppContainerHandle): Promi
       .joining(() => rejoin(docker, o.network.name, old.containerId, [], port))
       .catch(() => undefined); // Off the network, it serves nothing new either.
     await sleep(nameGraceMs, undefined, { signal: o.ctx.signal }).catch(() => undefined);
+    deadline += nameGraceMs; // Not taken from the drain's time.
     if (info?.State.Pid) open += await drainConnections(info.State.Pid, port, left(), o.ctx.signal);
   }
   await o.state.aliases.releasing(async () => {
