@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rm } from "node:fs/promises";
@@ -47,13 +48,24 @@ describe.runIf(process.getuid?.() === 0)("checkWorktreeReach", () => {
   const nobody = { uid: 65534, gid: 65534, home: "/nonexistent", user: "nobody" };
   const made: string[] = [];
   afterAll(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
-  /** A worktree (a `.git` file at its top) in a folder of its own, with `apps/web` in it. */
-  function worktree(folderMode: number): { top: string; web: string } {
-    const folder = mkdtempSync(join(tmpdir(), "previewd-reach-"));
+  /**
+   * A worktree (a `.git` file at its top) with `apps/web` in it, in a folder of its own: made as
+   * `mktemp -d` makes one (0700), or `open`, as `mkdir` does below /tmp (previewd's own places are
+   * made so). `modes` makes some of its folders so, as a checkout under another umask would.
+   */
+  function worktree(
+    options: { open?: boolean; modes?: Partial<Record<"top" | "apps" | "web", number>> } = {},
+  ): { top: string; web: string } {
+    const folder = options.open
+      ? join(tmpdir(), `previewd-reach-${randomBytes(6).toString("hex")}`)
+      : mkdtempSync(join(tmpdir(), "previewd-reach-"));
+    if (options.open) mkdirSync(folder);
     made.push(folder);
-    chmodSync(folder, folderMode);
     const top = join(folder, "wt");
-    mkdirSync(join(top, "apps/web"), { recursive: true });
+    const mode = (name: "top" | "apps" | "web") => ({ mode: options.modes?.[name] ?? 0o777 });
+    mkdirSync(top, mode("top"));
+    mkdirSync(join(top, "apps"), mode("apps"));
+    mkdirSync(join(top, "apps/web"), mode("web"));
     writeFileSync(join(top, ".git"), "gitdir: /nowhere\n");
     return { top, web: join(top, "apps/web") };
   }
@@ -63,34 +75,31 @@ describe.runIf(process.getuid?.() === 0)("checkWorktreeReach", () => {
   };
 
   it("passes once the worktree is handed over, below folders others may enter", async () => {
-    const { top, web } = worktree(0o711);
+    const { top, web } = worktree({ open: true });
     await expect(checkWorktreeReach(top, nobody, handOver(top)())).resolves.toBeUndefined();
     await expect(checkWorktreeReach(web, nobody)).resolves.toBeUndefined();
   });
 
   it("says which folder the user cannot reach: below a 0700 folder, or not handed over", async () => {
-    const hidden = worktree(0o700);
+    const hidden = worktree();
     await expect(checkWorktreeReach(hidden.top, nobody, handOver(hidden.top)())).rejects.toThrow(
       `the nobody OS user cannot enter and write ${hidden.top}: every folder above it must let others enter (mode o+x)`,
     );
-    const root = worktree(0o711);
-    chmodSync(root.top, 0o700);
+    const root = worktree({ open: true, modes: { top: 0o700 } });
     await expect(checkWorktreeReach(root.web, nobody)).rejects.toThrow(/cannot enter and write/);
   });
 
   it("passes for a monorepo in a folder of the worktree, of which only that folder is handed over", async () => {
-    const { web } = worktree(0o711);
+    const { web } = worktree({ open: true });
     await expect(checkWorktreeReach(web, nobody, handOver(web)())).resolves.toBeUndefined();
   });
 
   it("tries as the user what the mode does not settle: a root without u+w, a folder above without o+x", async () => {
-    const { top, web } = worktree(0o711);
-    await handOver(top)();
-    chmodSync(web, 0o500);
-    await expect(checkWorktreeReach(web, nobody)).rejects.toThrow(/cannot enter and write/);
-    chmodSync(web, 0o755);
-    execFileSync("chown", ["0:0", join(top, "apps")]);
-    chmodSync(join(top, "apps"), 0o700);
-    await expect(checkWorktreeReach(web, nobody)).rejects.toThrow(/cannot enter and write/);
+    const readOnly = worktree({ open: true, modes: { web: 0o500 } });
+    await handOver(readOnly.top)();
+    await expect(checkWorktreeReach(readOnly.web, nobody)).rejects.toThrow(/cannot enter and write/);
+    const closed = worktree({ open: true, modes: { apps: 0o700 } });
+    await handOver(closed.web)();
+    await expect(checkWorktreeReach(closed.web, nobody)).rejects.toThrow(/cannot enter and write/);
   });
 });
