@@ -94,6 +94,7 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
   // A retry after a failure starts from nothing.
   if (record.deployment || (record.worktreePath && !record.callerWorktree)) await teardown(op);
   await orchestrator.prepareDataDir(record.id);
+  const runtime = orchestrator.runtime(record.runtime);
   let checkoutIndex: Promise<string[]> | undefined;
   if (!record.callerWorktree) {
     record.worktreePath = await ctx.phase("worktree", async () => {
@@ -103,9 +104,11 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
         message: `checking out ${record.ref} at ${record.commit.slice(0, 12)}`,
       });
       const worktrees = op.deps.worktrees;
-      // The install's key and the apps' hashes read the tracked files: listed beside the checkout.
-      checkoutIndex = worktrees.trackedAt(record.source, record.commit, record.dir);
-      checkoutIndex.catch(() => undefined); // Listed from the worktree then.
+      if (runtime.readsTrackedFiles) {
+        // Listed beside the checkout rather than after it.
+        checkoutIndex = worktrees.trackedAt(record.source, record.commit, record.dir);
+        checkoutIndex.catch(() => undefined); // Listed from the worktree then.
+      }
       const created = await worktrees.add(
         record.source,
         worktrees.worktreeName(record.key, record.ref),
@@ -117,7 +120,6 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
     await orchestrator.persist();
   }
   op.signal.throwIfAborted();
-  const runtime = orchestrator.runtime(record.runtime);
   const environment = orchestrator.runtimeEnvironment(record);
   const ahead = new SnapshotsAhead({
     manifest: record.manifest,
@@ -126,22 +128,21 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
     report: (message) => ctx.event({ step: "seed", status: "info", message }),
   });
   try {
-    record.deployment = await runtime.provision(
-      record.callerWorktree
-        ? environment
-        : { ...environment, checkedOutNow: true, ...(checkoutIndex && { checkoutIndex }) },
-      ahead.watch(ctx),
-    );
-  } catch (error) {
-    // No seed: the sessions it would have used go, once none is being opened.
-    await ahead.settled();
-    void ahead.sessions.close();
-    throw error;
+    try {
+      record.deployment = await runtime.provision(
+        record.callerWorktree
+          ? environment
+          : { ...environment, checkedOutNow: true, ...(checkoutIndex && { checkoutIndex }) },
+        ahead.watch(ctx),
+      );
+    } finally {
+      // Nothing is left asking a database that a failure has taken away.
+      await ahead.settled();
+    }
+    await seedAfterProvision(record, orchestrator, ctx, ahead);
   } finally {
-    // Nothing is left asking a database that a failure has taken away.
-    await ahead.settled();
+    void ahead.sessions.close(); // Those opened ahead that the seed did not take (and close).
   }
-  await seedAfterProvision(record, orchestrator, ctx, ahead);
 }
 
 async function update(op: OperationDeps, ctx: RuntimeContext): Promise<void> {

@@ -189,8 +189,6 @@ export async function seedAfterProvision(
         throw new ProvisionError(error.message, "seed", app, error.step.output, { cause: error });
       }
       throw new ProvisionError(`seed: ${errorMessage(error)}`, "seed", undefined, [], { cause: error });
-    } finally {
-      void ahead?.sessions.close(); // Unless the load had them: no scenario, or it failed first.
     }
   });
 }

@@ -36,8 +36,8 @@ export interface SnapshotsAheadOptions {
 export class SnapshotsAhead {
   /**
    * A session to each database snapshotted ahead, opened then, for the scenario's `sql` steps:
-   * one costs 10-50 ms to open, which the first step would otherwise wait for. Whoever ends the
-   * provision closes them (the seed's load, as its own).
+   * one costs 10-50 ms to open, which the first step would otherwise wait for. The seed's load
+   * closes them as its own; the provision, those it did not take.
    */
   readonly sessions = new SqlSessions();
   readonly #o: SnapshotsAheadOptions;

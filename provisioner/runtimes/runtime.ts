@@ -92,6 +92,8 @@ export interface Runtime {
   readonly name: RuntimeName;
   /** Throws RuntimeUnavailableError, saying what is missing, if this runtime cannot run here. */
   checkAvailable(): Promise<void>;
+  /** Whether provision reads a new worktree's tracked files (RuntimeEnvironment.checkoutIndex). */
+  readonly readsTrackedFiles?: boolean;
   /**
    * Install, build, start services and apps in dependency order, wait for health.
    * On failure throws a ProvisionError (step, app, log tail) after removing whatever it started.

@@ -176,10 +176,10 @@ async function takeName(o: SwitchContainerOptions, containerId: string): Promise
 }
 
 /**
- * The old container finishes what it serves (up to `drainMs` in all, besides `nameGraceMs`), then goes: first the
- * requests that came through its published port (the front's, from before the switch), since
- * leaving the network drops the publishing; then, out of the app's name so that nothing new
- * reaches it, and `nameGraceMs` later, those of other apps.
+ * The old container finishes what it serves (up to `drainMs` in all, besides `nameGraceMs`),
+ * then goes: first the requests that came through its published port (the front's, from before
+ * the switch), since leaving the network drops the publishing; then, out of the app's name so
+ * that nothing new reaches it, and `nameGraceMs` later, those of other apps.
  */
 async function retire(o: SwitchContainerOptions, old: AppContainerHandle): Promise<void> {
   const { docker } = o;

@@ -74,7 +74,7 @@ export function readInstallInputs(
   const hash = lockfiles ?? Promise.resolve(undefined);
   const sharing = installs?.sharing ?? "package-manager";
   let index: Promise<string[]> | undefined;
-  const listed = env.checkedOutNow && env.checkoutIndex;
+  const listed = env.checkoutIndex;
   const tracked = () =>
     (index ??= listed ? listed.catch(() => trackedIndex(env.rootDir)) : trackedIndex(env.rootDir));
   let key: Promise<string | undefined> | undefined;

@@ -97,6 +97,7 @@ export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {
 
 class ProcessRuntime implements Runtime {
   readonly name = "process" as const;
+  readonly readsTrackedFiles = true; // Its install's key and its apps' hashes.
   readonly #owner: string;
   readonly #logger: Logger;
   readonly #healthTimeoutMs: number;
