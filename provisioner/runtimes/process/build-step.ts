@@ -88,7 +88,10 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
     const written = after && new Map(writtenSince(before, after).map((path) => [path, after.get(path)!]));
     const save = async () => {
       if (!written) throw new Error("its outputs could not be listed");
-      await shared.save(key, env.rootDir, [...written.keys()], written, { upkeepLater: true });
+      await shared.save(key, env.rootDir, [...written.keys()], written, {
+        upkeepLater: true,
+        reader: identity,
+      });
       shared.wantSpare(key, identity);
       const { seeding } = options;
       if (seeding) await seeding.seeds.note(seeding.family, key, seeding.files);

@@ -203,7 +203,7 @@ async function copyOrInstall(install: Install, store: StoreUse | undefined): Pro
   await install.cache.update((record) => (record.install = install.hash));
   if (shared && key) {
     await share(ctx, "install", async () =>
-      shared.save(key, env.rootDir, await untrackedEntries(env.rootDir)),
+      shared.save(key, env.rootDir, await untrackedEntries(env.rootDir), undefined, { reader: identity }),
     );
   }
   ctx.event({ step: "install", status: "succeeded", message: "installed" });

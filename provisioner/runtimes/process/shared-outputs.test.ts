@@ -1,10 +1,14 @@
 import { execFileSync } from "node:child_process";
 import {
+  chmodSync,
+  lchownSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   utimesSync,
@@ -379,8 +383,16 @@ describe("SharedOutputs", () => {
   });
 });
 
+/** What process-steps' hand-over does to a new worktree (chown -R), but for the paths in `kept`. */
+function handOver(dir: string, owner: { uid: number; gid: number }, kept: string[] = []): string {
+  for (const item of ["", ...readdirSync(dir, { recursive: true, encoding: "utf8" })]) {
+    if (!kept.includes(item)) lchownSync(path.join(dir, item), owner.uid, owner.gid);
+  }
+  return dir;
+}
+
 describe.runIf(process.getuid?.() === 0)("SharedOutputs, as root", () => {
-  it("a restore hands what it copied to the owner, links themselves only, and leaves the worktree's root as it was", async () => {
+  it("a restore writes as the owner, links themselves only, and leaves the worktree's root as it was", async () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-"));
     const shared = new SharedOutputs(cache);
     const from = tree({ "apps/web/dist/a.js": "a", "node_modules/p/index.js": "p" });
@@ -388,8 +400,9 @@ describe.runIf(process.getuid?.() === 0)("SharedOutputs, as root", () => {
     await shared.save("entry", from, ["apps/web/dist", "node_modules"]);
     const into = tree({ "apps/web/src.ts": "x", "README.md": "r" }, ["apps/web/src.ts", "README.md"]);
     const owner = { uid: 4242, gid: 4343 };
-    // The root is the worktree's, handed over before: git picks how it runs by its owner
-    // (worktree-git.ts), and may be listing the worktree while a restore runs.
+    // Handed over as process-steps does, but for one file: git picks how it runs by the root's
+    // owner (worktree-git.ts), and may be listing the worktree while a restore runs.
+    handOver(into, owner, ["README.md"]);
     const root = statSync(into);
     expect(await shared.restore("entry", into, owner)).toBe(true);
     expect(statSync(into)).toMatchObject({ uid: root.uid, gid: root.gid, mode: root.mode });
@@ -405,6 +418,44 @@ describe.runIf(process.getuid?.() === 0)("SharedOutputs, as root", () => {
     expect(readFileSync(path.join(into, "apps/web/dist/a.js"), "utf8")).toBe("a");
   });
 
+  it("a restore writes nothing the owner could not: root never writes through the owner's folders", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-"));
+    const shared = new SharedOutputs(cache);
+    await shared.save("entry", tree({ "apps/web/dist/a.js": "a" }), ["apps/web/dist"]);
+    const owner = { uid: 4242, gid: 4343 };
+    const into = tree({ "apps/web/src.ts": "x" });
+    handOver(into, owner, ["apps/web"]); // A folder root keeps: the owner cannot write in it.
+    expect(await shared.restore("entry", into, owner)).toBe(false);
+    expect(readdirSync(path.join(into, "apps/web"))).toEqual(["src.ts"]);
+  });
+
+  it("a save reads as the runner who wrote the outputs: a folder swapped for a link to root's files copies none", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-"));
+    const shared = new SharedOutputs(cache);
+    const secrets = tree({ "dist/token": "secret" }); // mkdtemp's 0700, root's
+    const runner = { uid: 4242, gid: 4343 };
+    const from = tree({ "apps/api/dist/a.js": "a" });
+    handOver(from, runner);
+    // What a running app of the runner's can do to its worktree between the build and the save.
+    renameSync(path.join(from, "apps/api"), path.join(from, "apps/api.real"));
+    symlinkSync(secrets, path.join(from, "apps/api"));
+    await expect(
+      shared.save("entry", from, ["apps/api/dist"], undefined, { reader: runner }),
+    ).rejects.toThrow(/could not read from/);
+    expect(readdirSync(cache)).toEqual([]);
+    // The same save, its folder back in place: stored, as previewd's, without set-id bits.
+    rmSync(path.join(from, "apps/api"));
+    renameSync(path.join(from, "apps/api.real"), path.join(from, "apps/api"));
+    chmodSync(path.join(from, "apps/api/dist/a.js"), 0o4755);
+    await shared.save("entry", from, ["apps/api/dist"], undefined, { reader: runner });
+    const saved = statSync(path.join(cache, "entry/apps/api/dist/a.js"));
+    expect({ uid: saved.uid, setIds: saved.mode & 0o6000, exec: saved.mode & 0o100 }).toEqual({
+      uid: 0,
+      setIds: 0,
+      exec: 0o100,
+    });
+  });
+
   it("a spare is the owner's already, and goes only to a restore for that owner", async () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-"));
     const shared = new SharedOutputs(cache);
@@ -412,13 +463,14 @@ describe.runIf(process.getuid?.() === 0)("SharedOutputs, as root", () => {
     symlinkSync("/etc/hostname", path.join(from, "node_modules/outside"));
     await shared.save("entry", from, ["node_modules"]);
     const owner = { uid: 4242, gid: 4343 };
-    expect(await shared.restore("entry", tree({}), owner, { spare: true })).toBe(true);
+    expect(await shared.restore("entry", handOver(tree({}), owner), owner, { spare: true })).toBe(true);
     shared.fillSpares();
     await shared.settled();
-    const other = tree({});
-    expect(await shared.restore("entry", other, { uid: 5252, gid: 5353 }, { spare: true })).toBe(true);
+    const stranger = { uid: 5252, gid: 5353 };
+    const other = handOver(tree({}), stranger);
+    expect(await shared.restore("entry", other, stranger, { spare: true })).toBe(true);
     expect(lstatSync(path.join(other, "node_modules/p/index.js")).uid).toBe(5252);
-    const into = tree({});
+    const into = handOver(tree({}), owner);
     expect(await shared.restore("entry", into, owner, { spare: true })).toBe(true);
     expect(readdirSync(path.join(cache, ".spares"))).toEqual([]); // The owner's spare, moved in.
     for (const file of ["node_modules", "node_modules/p/index.js", "node_modules/outside"]) {

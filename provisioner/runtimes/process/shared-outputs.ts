@@ -15,9 +15,10 @@
  * copy): a new branch's build starts without waiting for tens of MB, or three `cp` processes
  * forked by previewd one after another, to be copied.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { lstat, lutimes, mkdir, readdir, readlink, rename, rm, stat, utimes } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, lutimes, mkdir, open, readdir, readlink, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { errorMessage } from "../../errors.ts";
@@ -99,8 +100,11 @@ const maxSpares = { install: 2, build: 8 };
 
 const spareKind = (name: string): keyof typeof maxSpares => (name.startsWith("build-") ? "build" : "install");
 
-/** Paths per `cp` call, well below the kernel's limit on arguments. */
-const pathsPerCopy = 500;
+/** Files restamped at once. */
+const restampedAtOnce = 500;
+
+/** The user one side of a copy runs as: a worktree's runner (child-identity.ts), or previewd itself. */
+type Runner = Pick<ChildIdentity, "uid" | "gid"> | undefined;
 
 /** Where the spares of the entries in `dir` live: a pool of the size cap of its own (shared-caches.ts). */
 export function sparesDir(dir: string): string {
@@ -126,9 +130,9 @@ export class SharedOutputs {
   ) {}
 
   /**
-   * Copies entry `key` over `rootDir` (or moves a spare of it in), then gives what it copied to
-   * `owner` (the worktree's runner, child-identity.ts) if given. False when there is no such entry
-   * (or the copy failed).
+   * Copies entry `key` over `rootDir` (or moves a spare of it in), written as `owner` (the
+   * worktree's runner, child-identity.ts, who then owns it) if given. False when there is no such
+   * entry (or the copy failed).
    */
   async restore(
     key: string,
@@ -202,29 +206,23 @@ export class SharedOutputs {
     const entry = join(this.dir, key);
     try {
       if (!(await exists(entry))) return false;
-      // previewd copies as root: a committed symlink where the entry has a file or folder would
-      // make `cp` write through it, outside the worktree. Such a tree runs the step instead.
+      // A committed symlink where the entry has a file or folder would be written through, or
+      // replaced by the entry's folder: such a tree runs the step instead.
       if (await meetsLink(entry, rootDir)) return false;
       const now = new Date();
       await utimes(entry, now, now).catch(() => undefined); // Recently used: evicted last.
       if (options.spare && (await this.#takeSpare(key, rootDir, owner, options))) return true;
-      // Each of the entry's top-level names into `rootDir`, merging into the folders already there.
-      // Not `<entry>/.`, which would give `rootDir` itself the entry's (root's) owner for a moment:
-      // git, which picks how it runs by the worktree's owner (worktree-git.ts), may be listing it.
+      // Each of the entry's top-level names into `rootDir`, merging into the folders already there,
+      // written by the owner: never root through the owner's folders (see streamCopy). Not the
+      // entry's `.`, which would give `rootDir` itself the entry's times and mode.
       const names = await readdir(entry);
       if (names.length === 0) return true;
-      const keep = options.keepExisting ? " --no-clobber" : "";
-      const times = options.restamp ? "-dR --preserve=mode,ownership,links" : "-a";
-      const copy = `cp ${times} --reflink=auto${keep} -t "$r" -- "$@"`;
-      // What was copied then changes hands, in the same shell: -h and -R without -L, so links
-      // change hands, never what they point to.
-      const handBack = owner ? ' && cd -- "$r" && chown -R -h "$o" -- "$@"' : "";
-      const script = `r=$1 && o=$2 && shift 2 && ${copy}${handBack}`;
-      const owned = owner ? `${owner.uid}:${owner.gid}` : "";
-      await run("sh", ["-c", script, "sh", rootDir, owned, ...names], {
-        cwd: entry,
-        maxBuffer: 16 * 1024 * 1024,
-      });
+      const keep = options.keepExisting ? ["--skip-old-files"] : ["--no-overwrite-dir"];
+      const times = options.restamp ? ["--touch"] : [];
+      await streamCopy(
+        { dir: entry, names },
+        { dir: rootDir, as: owner, flags: ["--same-permissions", "--no-same-owner", ...keep, ...times] },
+      );
       return true;
     } catch {
       return false; // A full disk, say: the step runs instead and overwrites what was copied.
@@ -339,34 +337,31 @@ export class SharedOutputs {
 
   /**
    * Stores `paths` (relative to `rootDir`) as entry `key`, unless another environment stored it
-   * first. With `expected` (fileStamps of those paths when the step ended), an entry is stored only
-   * if none of them changed while it was copied: a save that runs beside the app's start never
-   * keeps what the running app wrote. With `upkeepLater`, the entries past `maxEntries` and the
-   * size cap (a `du`) are seen to at the next fillSpares(), once the environment is up, rather
-   * than beside the app's start.
+   * first; read by `reader` (the worktree's runner, who wrote them), never by root through the
+   * runner's folders (see streamCopy). The entry's files are previewd's, modes under its umask (no set-id bits). With
+   * `expected` (fileStamps of those paths when the step ended), an entry is stored only if none of
+   * them changed while it was copied: a save that runs beside the app's start never keeps what the
+   * running app wrote. With `upkeepLater`, the entries past `maxEntries` and the size cap (a `du`)
+   * are seen to at the next fillSpares(), once the environment is up, rather than beside the app's
+   * start.
    */
   async save(
     key: string,
     rootDir: string,
     paths: readonly string[],
     expected?: ReadonlyMap<string, string>,
-    options: { upkeepLater?: boolean } = {},
+    options: { upkeepLater?: boolean; reader?: Runner } = {},
   ): Promise<void> {
     const entry = join(this.dir, key);
     if (paths.length === 0 || (await exists(entry))) return;
     const temporary = join(this.dir, `.${key}.${randomBytes(6).toString("hex")}`);
     await mkdir(temporary, { recursive: true });
     try {
-      // --parents keeps each path's directories: `apps/web/dist` lands at `<temporary>/apps/web/dist`.
-      // The last copy also syncs the entry (one shell: a process fewer): on disk before it has its
-      // name, so after a power loss an entry is whole or absent.
-      for (let i = 0; i < paths.length; i += pathsPerCopy) {
-        const chunk = paths.slice(i, i + pathsPerCopy);
-        const last = i + pathsPerCopy >= paths.length;
-        const sync = last ? ' && sync -f "$t"' : "";
-        const copy = `t=$1 && shift && cp -a --reflink=auto --parents -t "$t" -- "$@"${sync}`;
-        await run("sh", ["-c", copy, "sh", temporary, ...chunk], { cwd: rootDir });
-      }
+      // Synced before it has its name: after a power loss an entry is whole or absent.
+      await streamCopy(
+        { dir: rootDir, names: paths, as: options.reader },
+        { dir: temporary, flags: ["--no-same-owner", "--no-same-permissions"], sync: true },
+      );
       if (expected) await unchangedSince(rootDir, paths, expected);
       await rename(temporary, entry).catch((error: NodeJS.ErrnoException) => {
         // Another environment stored the same outputs meanwhile: theirs are as good as ours.
@@ -449,16 +444,24 @@ async function unchangedSince(
 /**
  * Moves what `from` holds into `to`, merging into folders `to` has (never through a symlink):
  * a name `to` lacks is renamed in; so is a file over a file `to` has, unless `keepExisting`, which
- * leaves whatever `to` has. Throws at anything else.
+ * leaves whatever `to` has. Throws at anything else. `to` is the runner's: each folder below it is
+ * opened without following a link and named through that descriptor, so one swapped for a link
+ * meanwhile is never moved into (root would write wherever it points).
  */
 async function moveInto(from: string, to: string, keepExisting: boolean): Promise<void> {
-  for (const item of await readdir(from, { withFileTypes: true })) {
-    const there = await lstat(join(to, item.name)).catch(() => undefined);
-    if (there?.isDirectory() && item.isDirectory())
-      await moveInto(join(from, item.name), join(to, item.name), keepExisting);
-    else if (!there || (there.isFile() && !item.isDirectory() && !keepExisting))
-      await rename(join(from, item.name), join(to, item.name));
-    else if (!keepExisting) throw new Error(`${join(to, item.name)} is in the way`);
+  const folder = await open(to, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    const here = `/proc/self/fd/${folder.fd}`;
+    for (const item of await readdir(from, { withFileTypes: true })) {
+      const there = await lstat(join(here, item.name)).catch(() => undefined);
+      if (there?.isDirectory() && item.isDirectory())
+        await moveInto(join(from, item.name), join(here, item.name), keepExisting);
+      else if (!there || (there.isFile() && !item.isDirectory() && !keepExisting))
+        await rename(join(from, item.name), join(here, item.name));
+      else if (!keepExisting) throw new Error(`${join(to, item.name)} is in the way`);
+    }
+  } finally {
+    await folder.close();
   }
 }
 
@@ -466,10 +469,63 @@ async function moveInto(from: string, to: string, keepExisting: boolean): Promis
 async function restamp(dir: string): Promise<void> {
   const now = new Date();
   const items = await readdir(dir, { withFileTypes: true, recursive: true });
-  for (let i = 0; i < items.length; i += pathsPerCopy) {
-    const chunk = items.slice(i, i + pathsPerCopy);
+  for (let i = 0; i < items.length; i += restampedAtOnce) {
+    const chunk = items.slice(i, i + restampedAtOnce);
     await Promise.all(chunk.map((item) => lutimes(join(item.parentPath, item.name), now, now)));
   }
+}
+
+/**
+ * Copies `names` (relative to `from.dir`) into `to.dir` as one `tar` stream, each side run `as` the
+ * given user (previewd itself when none) in its folder. The side in a worktree runs as the
+ * worktree's runner: root never reads or writes through the runner's folders, one of which a
+ * running app (of any environment: they share the runner) could swap for a link to a root-only
+ * place meanwhile. The reading side is the runner's and may be tampered with: what it sends is
+ * written by GNU tar's defaults, which keep every name inside `to.dir`. `sync`: on disk before
+ * this returns.
+ */
+async function streamCopy(
+  from: { dir: string; names: readonly string[]; as?: Runner },
+  to: { dir: string; flags: readonly string[]; as?: Runner; sync?: boolean },
+): Promise<void> {
+  const list = ["--null", "--verbatim-files-from", "--files-from=-"];
+  const reader = spawnSide("tar", ["-c", "--format=posix", ...list], from.dir, from.as);
+  const [command, args]: [string, string[]] = to.sync
+    ? ["sh", ["-c", 'tar -x "$@" && sync -f .', "sh", ...to.flags]]
+    : ["tar", ["-x", ...to.flags]];
+  const writer = spawnSide(command, args, to.dir, to.as);
+  reader.child.stdout!.pipe(writer.child.stdin!);
+  reader.child.stdin!.end(from.names.map((name) => `${name}\0`).join(""));
+  const [read, written] = await Promise.all([reader.done, writer.done]);
+  // The writer's failure first: the reader's is then only a broken pipe.
+  if (written) throw new Error(`could not write to ${to.dir}: ${written}`);
+  if (read) throw new Error(`could not read from ${from.dir}: ${read}`);
+}
+
+/** A process of streamCopy, and once it ends, what it said on stderr if it failed. */
+function spawnSide(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  as: Runner,
+): { child: ChildProcess; done: Promise<string | undefined> } {
+  const child = spawn(command, args, {
+    cwd,
+    stdio: ["pipe", "pipe", "pipe"],
+    ...(as && { uid: as.uid, gid: as.gid }),
+  });
+  // Either end of the pipe may close first when the other side fails: its exit says why.
+  child.stdin!.on("error", () => undefined);
+  child.stdout!.on("error", () => undefined);
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-2000)));
+  const done = new Promise<string | undefined>((resolve) => {
+    child.once("error", (error) => resolve(error.message));
+    child.once("close", (code, signal) =>
+      resolve(code === 0 ? undefined : stderr.trim() || `${command} exited with ${code ?? signal}`),
+    );
+  });
+  return { child, done };
 }
 
 /** Whether copying `entry` over `rootDir` would meet a symlink already in `rootDir`. */
