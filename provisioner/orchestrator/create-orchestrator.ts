@@ -3,7 +3,7 @@
  * order of operations on each. Runtimes do the running; sources do the git; this file decides.
  */
 import { EventEmitter } from "node:events";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { Mutex } from "async-mutex";
 import type {
@@ -34,6 +34,7 @@ import { listScenarios, loadScenarioNow, requestedScenario } from "./scenario-op
 import type { ScenarioService } from "./scenario-service.ts";
 import { initialFlags, resolveSource, type ResolvedSource } from "./source-resolver.ts";
 import { StateStore } from "./state-store.ts";
+import { removeTree } from "../remove-tree.ts";
 
 export interface OrchestratorDeps {
   dataDir: string;
@@ -415,7 +416,7 @@ export class EnvironmentOrchestrator implements Orchestrator, ScenarioService {
     });
     this.#events.forget(id);
     await this.deps.logs.remove(id);
-    await rm(this.dataDir(id), { recursive: true, force: true });
+    await removeTree(this.dataDir(id));
     for (const listener of this.#deletedListeners) {
       await Promise.resolve(listener(id)).catch((error: unknown) =>
         this.deps.logger.error({ env: id, err: error }, "cleanup after delete failed"),

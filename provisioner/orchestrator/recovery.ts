@@ -3,7 +3,7 @@
  * environment whose processes still live is adopted; anything interrupted half-way is torn
  * down and marked failed; anything labelled as ours that no record claims is removed.
  */
-import { readdir, rm } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { errorMessage } from "../errors.ts";
 import type { RuntimeName } from "../environments/environment-schema.ts";
@@ -12,6 +12,7 @@ import type { EnvironmentOrchestrator, OrchestratorDeps } from "./create-orchest
 import type { EnvironmentRecord } from "./environment-record.ts";
 import { cappedError } from "./environment-error.ts";
 import { teardown } from "./environment-operations.ts";
+import { removeTree } from "../remove-tree.ts";
 
 export interface RecoveryReport {
   adopted: string[];
@@ -49,7 +50,7 @@ export async function recover(
   const worktrees = new Set(records.map((r) => r.worktreePath).filter(Boolean));
   for (const worktree of await deps.worktrees.list()) {
     if (!worktrees.has(worktree)) {
-      await rm(worktree, { recursive: true, force: true });
+      await removeTree(worktree);
       report.orphans.push(worktree);
     }
   }
@@ -149,7 +150,7 @@ async function removeOrphanDirs(
   const entries = await readdir(dir).catch(() => [] as string[]);
   for (const entry of entries) {
     if (keep.has(entry)) continue;
-    await rm(path.join(dir, entry), { recursive: true, force: true });
+    await removeTree(path.join(dir, entry));
     report.orphans.push(entry);
   }
 }

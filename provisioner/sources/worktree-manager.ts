@@ -3,7 +3,7 @@
  * the ref's slug and a hash of the environment's identity, never from the raw ref, so a ref can
  * never choose a path. Also inspects a caller's worktree that runs in place.
  */
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { ConflictError, ValidationError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -12,6 +12,7 @@ import { GitError, runGit } from "./git.ts";
 import { worktreeGitArgs } from "./worktree-git.ts";
 import { assertCommit, type ResolvedRepo } from "./repo-source.ts";
 import { sha256Hex, slug } from "./slug.ts";
+import { removeTree } from "../remove-tree.ts";
 
 export interface InspectedWorktree {
   /** The worktree's top level directory. */
@@ -93,7 +94,7 @@ export function createWorktreeManager({
         const args = ["worktree", "add", "--detach", "--quiet", "--end-of-options", target, commit];
         await runGit([`--git-dir=${repo.gitDir}`, ...args], { signal });
       } catch (error) {
-        await rm(target, { recursive: true, force: true });
+        await removeTree(target);
         await prune(repo);
         throw error;
       }
@@ -133,21 +134,10 @@ export function createWorktreeManager({
 
     async remove(repo, worktreePath) {
       const target = ownPath(worktreePath);
-      // Twice --force: also removes a locked worktree or one with untracked files.
-      const removed = await runGit([
-        `--git-dir=${repo.gitDir}`,
-        "worktree",
-        "remove",
-        "--force",
-        "--force",
-        target,
-      ]).then(
-        () => true,
-        () => false,
-      );
-      await rm(target, { recursive: true, force: true });
-      // git could not remove it (already gone, repo moved): drop its stale metadata instead.
-      if (!removed) await prune(repo);
+      // Not `git worktree remove`, which walks the worktree by path as root: a running app could
+      // swap a folder for a link meanwhile (remove-tree.ts). git then drops what it kept of it.
+      await removeTree(target);
+      await prune(repo);
       await tidyDir(root);
       logger.info({ worktree: target }, "worktree removed");
     },

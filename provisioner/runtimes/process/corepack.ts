@@ -18,7 +18,7 @@
  */
 import { writeFileAtomic } from "../../atomic-file.ts";
 import { execFile } from "node:child_process";
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -26,6 +26,7 @@ import { ProvisionError, errorMessage } from "../../errors.ts";
 import { exists } from "../../sources/fs-checks.ts";
 import type { PinnedPackageManager } from "./package-manager.ts";
 import { isRoot, rootHome, traversableDirs } from "./postgres-home.ts";
+import { removeTree } from "../../remove-tree.ts";
 
 const run = promisify(execFile);
 
@@ -215,7 +216,7 @@ async function fetchPinned(
 async function removeLeftovers(home: string): Promise<void> {
   const names = await readdir(join(home, "v1")).catch(() => []);
   for (const name of names.filter((n) => n.startsWith("corepack-"))) {
-    await rm(join(home, "v1", name), { recursive: true, force: true });
+    await removeTree(join(home, "v1", name));
   }
 }
 

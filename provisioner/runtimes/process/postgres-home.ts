@@ -17,7 +17,7 @@
  * clusters again. Binaries and templates are the same for every data dir and shared by them.
  */
 import { execFile } from "node:child_process";
-import { chmod, mkdir, readdir, rm, rmdir } from "node:fs/promises";
+import { chmod, mkdir, readdir, rmdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { ProvisionError, errorMessage } from "../../errors.ts";
@@ -26,6 +26,7 @@ import { sha256Hex } from "../../sources/slug.ts";
 import { loadPostgresBinaries, type PostgresBinaries } from "../postgres-binaries.ts";
 import { copiedBinaries } from "./postgres-binaries-copy.ts";
 import { postgresRunAs, type RunAs } from "./postgres-user.ts";
+import { removeTree } from "../../remove-tree.ts";
 
 const run = promisify(execFile);
 
@@ -189,7 +190,7 @@ async function checkReach(
 export async function removePostgresData(owner: string, envId: string, home = rootHome): Promise<void> {
   if (!isRoot()) return;
   const environments = join(ownerDir(home, owner), "environments");
-  await rm(join(environments, envId), { recursive: true, force: true });
+  await removeTree(join(environments, envId));
   await removeIfEmpty(environments);
 }
 
@@ -202,7 +203,7 @@ export async function removeOrphanPostgresData(
   if (!isRoot()) return [];
   const environments = join(ownerDir(home, owner), "environments");
   const orphans = (await readdir(environments).catch(() => [] as string[])).filter((id) => !keep.has(id));
-  for (const id of orphans) await rm(join(environments, id), { recursive: true, force: true });
+  for (const id of orphans) await removeTree(join(environments, id));
   await removeIfEmpty(environments);
   return orphans;
 }

@@ -3,7 +3,7 @@
  * everything labelled (see process-labels.ts) so a restarted previewd can adopt or clean it.
  */
 import { join } from "node:path";
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { platform } from "node:os";
 import type { Logger } from "../../logger.ts";
 import { ConflictError, RuntimeUnavailableError } from "../../errors.ts";
@@ -43,6 +43,7 @@ import { restartServiceProcess } from "./service-restart.ts";
 import { stopUnrecordedInstances } from "./unrecorded-instances.ts";
 import { commandServiceChanged } from "../service-input-hash.ts";
 import { removeOrphanPostgresData, removePostgresData } from "./postgres-home.ts";
+import { removeTree } from "../../remove-tree.ts";
 
 export interface ProcessRuntimeOptions {
   /** Identifies this previewd (e.g. a hash of its data dir); every process it starts carries it. */
@@ -270,7 +271,7 @@ class ProcessRuntime implements Runtime {
 
   async destroy(envId: string, dataDir: string): Promise<void> {
     await this.#removeEverything(envId);
-    await rm(servicesDir(dataDir), { recursive: true, force: true });
+    await removeTree(servicesDir(dataDir));
     await removePostgresData(this.#owner, envId); // As root, clusters live outside the data dir.
   }
 

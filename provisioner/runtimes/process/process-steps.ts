@@ -2,7 +2,6 @@
  * The process runtime's part of one provision or update (see deploy-flow.ts): install and builds,
  * Postgres processes, app processes on their ports, and stopping what is no longer wanted.
  */
-import { rm } from "node:fs/promises";
 import { appEnvironment } from "../../manifest/interpolate.ts";
 import { appHashes } from "../app-input-hash.ts";
 import { buildEnvironments } from "../build-values.ts";
@@ -27,6 +26,7 @@ import { startService } from "./start-service.ts";
 import { untrackedEntries, type SharedOutputs } from "./shared-outputs.ts";
 import { StepCache } from "./step-cache.ts";
 import type { BuildSeeds } from "./build-seeds.ts";
+import { removeTree } from "../../remove-tree.ts";
 
 /**
  * What the process runtime holds in memory per environment: its log followers, the ports it
@@ -256,7 +256,7 @@ export class ProcessSteps {
     }
     state.ports.release(handle?.port);
     await state.output.stop(name);
-    if (handle?.dataDir) await rm(handle.dataDir, { recursive: true, force: true });
+    if (handle?.dataDir) await removeTree(handle.dataDir);
     delete deployment.services[name];
   }
 }

@@ -22,6 +22,7 @@ import { exists } from "../../sources/fs-checks.ts";
 import { runnerIds } from "./child-identity.ts";
 import { isRoot, ownerDir, removeIfEmpty, rootHome, traversableDirs } from "./postgres-home.ts";
 import { liveOwners } from "./process-scan.ts";
+import { removeTree } from "../../remove-tree.ts";
 
 export interface WorktreePlace {
   worktreesDir: string;
@@ -104,7 +105,7 @@ async function goneDataDir(home: string, owner: string, staleMs: number): Promis
  */
 export async function sweepOwners(self: string, home = rootHome, staleMs = staleNoteMs): Promise<string[]> {
   for (const name of await readdir(home).catch(() => [] as string[])) {
-    if (name.startsWith(".swept-")) await rm(path.join(home, name), { recursive: true, force: true });
+    if (name.startsWith(".swept-")) await removeTree(path.join(home, name));
   }
   const notes = path.join(home, ".owners");
   const gone: string[] = [];
@@ -129,7 +130,7 @@ export async function sweepOwners(self: string, home = rootHome, staleMs = stale
       await rename(doomed, ownerDir(home, owner)).catch(() => undefined);
       continue;
     }
-    if (moved) await rm(doomed, { recursive: true, force: true });
+    if (moved) await removeTree(doomed);
     await rm(path.join(notes, owner), { force: true });
     swept.push(dataDir);
   }

@@ -1,0 +1,21 @@
+/**
+ * Removing a folder that another user writes: a worktree and the data of its environment (the
+ * runner's files, a service's data), a runner's home. As root, Node's `fs.rm` walks such a tree by
+ * path: a running app that swaps one of its folders for a link to `/etc` between a check and a
+ * listing has root remove what the link points to (any app: environments share the runner, and
+ * each can reach the others' worktrees). GNU `rm -r` walks by descriptor, and never through a link.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** Removes `path` and everything below it; nothing when it is missing. */
+export async function removeTree(path: string): Promise<void> {
+  try {
+    await run("rm", ["-rf", "--", path]);
+  } catch (error) {
+    const said = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`could not remove ${path}: ${said || (error as Error).message}`, { cause: error });
+  }
+}
