@@ -44,26 +44,24 @@ describe("removeTree", () => {
     "as root, never removes through a folder its owner swaps for a link meanwhile",
     async () => {
       // What a running app can do to any worktree while root removes it: swap folders for links to
-      // root's files, over and over. Node's fs.rm lost a third of such rounds.
+      // root's files, over and over. Node's fs.rm lost root's files in 2 of 3 runs of 8 such rounds.
       const nobody = { uid: 65534, gid: 65534 };
-      for (let round = 0; round < 8; round++) {
+      for (let round = 0; round < 16; round++) {
         const canary = tree(1); // root's, 0700
         const dir = tree(12, nobody);
         const swaps = ["d0", "d4", "d8"].map(
-          (d) => `mv ${d} .x && ln -s ${canary}/d0 ${d} && rm ${d}; mv .x ${d};`,
+          (d) => `mv ${d} .x && ln -s "$2/d0" ${d} && rm ${d}; mv .x ${d};`,
         );
-        const swapper = spawn(
-          "sh",
-          ["-c", `cd "$1" && while :; do ${swaps.join(" ")} done 2>/dev/null`, "sh", dir],
-          {
-            ...nobody,
-            stdio: "ignore",
-          },
-        );
-        await sleep(10);
+        const loop = `cd "$1" && : > swapping && while :; do ${swaps.join(" ")} done 2>/dev/null`;
+        const swapper = spawn("sh", ["-c", loop, "sh", dir, canary], {
+          ...nobody,
+          detached: true,
+          stdio: "ignore",
+        });
+        while (!existsSync(path.join(dir, "swapping"))) await sleep(5);
         // Removing may fail while the owner keeps writing the tree: that is fine, losing root's files is not.
         await removeTree(dir).catch(() => undefined);
-        swapper.kill("SIGKILL");
+        process.kill(-swapper.pid!, "SIGKILL"); // The loop and the mv or ln it runs.
         await new Promise((resolve) => swapper.once("exit", resolve));
         expect(readdirSync(path.join(canary, "d0")), `round ${round}`).toHaveLength(50);
         await Promise.all([removeTree(dir), removeTree(canary)]);

@@ -115,6 +115,16 @@ describe("a worktree", () => {
     expect(await linkedWorktrees(repo)).toEqual([]);
   });
 
+  it("is removed when locked, as an add killed halfway leaves it, and its name can be added again", async () => {
+    const { repo, manager } = await setup();
+    const wt = await manager.add(repo, "locked-00000000", origin.head);
+    await runGit([`--git-dir=${repo.gitDir}`, "worktree", "lock", "--reason", "initializing", wt]);
+    await manager.remove(repo, wt);
+    expect(await linkedWorktrees(repo)).toEqual([]);
+    expect(await manager.add(repo, "locked-00000000", second)).toBe(wt);
+    await manager.remove(repo, wt);
+  });
+
   it("refuses a name that exists, a bad name, a non-hex commit and paths it does not own", async () => {
     const { repo, manager } = await setup();
     const wt = await manager.add(repo, "taken-00000000", origin.head);

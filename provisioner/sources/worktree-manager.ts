@@ -74,6 +74,19 @@ export function createWorktreeManager({
     return resolved;
   }
 
+  /**
+   * Removes worktree `target`, then what git keeps of it. Not `git worktree remove` on the folder,
+   * which walks it by path as root: a running app could swap a folder for a link meanwhile
+   * (remove-tree.ts). Once the folder is gone, `remove --force --force` drops only git's record,
+   * even one a killed `add` left locked (which `prune` keeps, and the same name could never be
+   * added again); `prune` when git has no record of it (the repo moved, say).
+   */
+  async function discard(repo: ResolvedRepo, target: string): Promise<void> {
+    await removeTree(target);
+    const args = ["worktree", "remove", "--force", "--force", target];
+    await runGit([`--git-dir=${repo.gitDir}`, ...args]).catch(() => prune(repo));
+  }
+
   async function prune(repo: ResolvedRepo): Promise<void> {
     await runGit([`--git-dir=${repo.gitDir}`, "worktree", "prune"]).catch((error: unknown) =>
       logger.warn({ err: error, gitDir: repo.gitDir }, "git worktree prune failed"),
@@ -94,8 +107,7 @@ export function createWorktreeManager({
         const args = ["worktree", "add", "--detach", "--quiet", "--end-of-options", target, commit];
         await runGit([`--git-dir=${repo.gitDir}`, ...args], { signal });
       } catch (error) {
-        await removeTree(target);
-        await prune(repo);
+        await discard(repo, target);
         throw error;
       }
       logger.info({ worktree: target, commit }, "worktree added");
@@ -134,10 +146,7 @@ export function createWorktreeManager({
 
     async remove(repo, worktreePath) {
       const target = ownPath(worktreePath);
-      // Not `git worktree remove`, which walks the worktree by path as root: a running app could
-      // swap a folder for a link meanwhile (remove-tree.ts). git then drops what it kept of it.
-      await removeTree(target);
-      await prune(repo);
+      await discard(repo, target);
       await tidyDir(root);
       logger.info({ worktree: target }, "worktree removed");
     },

@@ -10,9 +10,10 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdir, rename, rm, stat } from "node:fs/promises";
+import { readdir, rename, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { removeTree } from "../../remove-tree.ts";
 
 const run = promisify(execFile);
 
@@ -98,7 +99,7 @@ export class CacheBudget {
       release();
     }
     for (const { hidden, path, bytes } of doomed) {
-      await rm(hidden, { recursive: true, force: true });
+      await removeTree(hidden);
       this.onEvict({ path, bytes });
     }
     return doomed.map(({ path, bytes }) => ({ path, bytes }));

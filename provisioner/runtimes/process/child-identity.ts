@@ -20,6 +20,7 @@ import { promisify } from "node:util";
 import { ProvisionError, errorMessage } from "../../errors.ts";
 import type { RuntimeEnvironment } from "../runtime.ts";
 import { corepackVariables } from "./corepack.ts";
+import { helperEnvironment } from "./process-labels.ts";
 import { isRoot, ownerDir, rootHome, traversableDirs } from "./postgres-home.ts";
 import { runnerUser } from "../../runner-user.ts";
 import { systemUser, type RunAs } from "./system-user.ts";
@@ -152,7 +153,8 @@ export async function checkWorktreeReach(
 
 /** Runs the shell `script` as `identity`, with `arg` as its $1. */
 async function tryAs(identity: ChildIdentity, script: string, arg: string): Promise<void> {
-  await run("sh", ["-c", script, "sh", arg], { uid: identity.uid, gid: identity.gid, cwd: "/" });
+  const options = { uid: identity.uid, gid: identity.gid, cwd: "/", env: helperEnvironment() };
+  await run("sh", ["-c", script, "sh", arg], options);
 }
 
 /** Gives `paths` (and all below them) to `identity`: what root checked out or copied there. */

@@ -26,6 +26,7 @@ import { sha256Hex } from "../../sources/slug.ts";
 import { loadPostgresBinaries, type PostgresBinaries } from "../postgres-binaries.ts";
 import { copiedBinaries } from "./postgres-binaries-copy.ts";
 import { postgresRunAs, type RunAs } from "./postgres-user.ts";
+import { helperEnvironment } from "./process-labels.ts";
 import { removeTree } from "../../remove-tree.ts";
 
 const run = promisify(execFile);
@@ -171,7 +172,8 @@ async function checkReach(
   args: string[],
   name: string,
 ): Promise<void> {
-  await run(command, args, { uid: runAs.uid, gid: runAs.gid, cwd: "/" }).catch((error: unknown) => {
+  const options = { uid: runAs.uid, gid: runAs.gid, cwd: "/", env: helperEnvironment() };
+  await run(command, args, options).catch((error: unknown) => {
     // The check names what it could not reach on its stdout, when it checks several.
     const named = (error as { stdout?: string }).stdout;
     const what = named && paths.includes(named) ? named : paths.join(", ");

@@ -17,6 +17,7 @@ import { copyInitdbTemplate } from "./postgres-template.ts";
 import type { RunAs } from "./postgres-user.ts";
 import { postgresPlace, type PostgresPlace } from "./postgres-home.ts";
 import { exists } from "../../sources/fs-checks.ts";
+import { removeTree } from "../../remove-tree.ts";
 
 export interface PostgresHandle {
   pid: number;
@@ -136,7 +137,7 @@ async function initialise(
     const initial = await copyInitdbTemplate(templatesDir, dir, template);
     return { password, initial };
   }
-  await rm(dir, { recursive: true, force: true }); // A half-initialised cluster from a crash.
+  await removeTree(dir); // A half-initialised cluster from a crash.
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const pwfile = join(place.scratchDir, `.${options.name}.pw`);
   await writeFile(pwfile, `${password}\n`, { mode: 0o600 });

@@ -19,6 +19,7 @@ import { promisify } from "node:util";
 import type { RunAs } from "./postgres-user.ts";
 import { exists } from "../../sources/fs-checks.ts";
 import { copyAhead, SpareCopies, sweepTemporaries } from "./spare-copies.ts";
+import { removeTree } from "../../remove-tree.ts";
 
 const run = promisify(execFile);
 
@@ -65,7 +66,7 @@ export async function copyInitdbTemplate(
   await sweepTemporaries(templatesDir);
   if (!(await exists(join(template, "pgdata", "PG_VERSION"))))
     await makeTemplate(templatesDir, template, initdb);
-  await rm(target, { recursive: true, force: true });
+  await removeTree(target);
   // The spare, claimed by the rename (one environment gets it), or a copy. Clusters on another
   // file system than the template get no spare: theirs is always a copy.
   const moved = await rename(join(template, "spare"), target).then(
@@ -73,7 +74,7 @@ export async function copyInitdbTemplate(
     async (error: NodeJS.ErrnoException) => {
       if (error.code !== "EXDEV") return false;
       apart.add(template);
-      await rm(join(template, "spare"), { recursive: true, force: true });
+      await removeTree(join(template, "spare"));
       return false;
     },
   );
@@ -132,6 +133,6 @@ async function makeTemplate(templatesDir: string, template: string, initdb: Init
       if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
     });
   } finally {
-    await rm(temporary, { recursive: true, force: true });
+    await removeTree(temporary);
   }
 }

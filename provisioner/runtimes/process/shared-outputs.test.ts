@@ -1,6 +1,7 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   chmodSync,
+  existsSync,
   lchownSync,
   lstatSync,
   mkdirSync,
@@ -15,6 +16,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { readlink } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -108,6 +110,19 @@ describe("SharedOutputs", () => {
     symlinkSync(outside, path.join(to, "node_modules", "p", "index.js"));
     expect(await shared.restore("k", to)).toBe(false);
     expect(readFileSync(outside, "utf8")).toBe("host");
+  });
+
+  it("a copy one side of which fails ends, and says which: nothing waits on a full pipe", async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-"));
+    const shared = new SharedOutputs(cache);
+    // More than a pipe holds: a reader whose writer is gone would block on it for good.
+    const from = tree({ "dist/big.bin": "x".repeat(1024 * 1024) });
+    await expect(shared.save("k", path.join(from, "missing"), ["dist"])).rejects.toThrow(
+      /could not read from/,
+    );
+    await shared.save("k", from, ["dist"]);
+    expect(await shared.restore("k", path.join(from, "no", "such", "tree"))).toBe(false);
+    expect(await shared.restore("k", tree({}))).toBe(true);
   });
 
   it("stores paths with their directories and symlinks, and restores them into another tree", async () => {
@@ -418,15 +433,33 @@ describe.runIf(process.getuid?.() === 0)("SharedOutputs, as root", () => {
     expect(readFileSync(path.join(into, "apps/web/dist/a.js"), "utf8")).toBe("a");
   });
 
-  it("a restore writes nothing the owner could not: root never writes through the owner's folders", async () => {
+  it("a restore never writes through a folder the owner swaps for a link meanwhile, copied or moved in", async () => {
     const cache = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-cache-"));
     const shared = new SharedOutputs(cache);
-    await shared.save("entry", tree({ "apps/web/dist/a.js": "a" }), ["apps/web/dist"]);
-    const owner = { uid: 4242, gid: 4343 };
-    const into = tree({ "apps/web/src.ts": "x" });
-    handOver(into, owner, ["apps/web"]); // A folder root keeps: the owner cannot write in it.
-    expect(await shared.restore("entry", into, owner)).toBe(false);
-    expect(readdirSync(path.join(into, "apps/web"))).toEqual(["src.ts"]);
+    const files = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`apps/web/dist/${i}.js`, "x"]));
+    await shared.save("entry", tree(files), ["apps/web/dist"]);
+    const owner = { uid: 65534, gid: 65534 };
+    // Root's, 0700: where a link planted in the worktree points.
+    const canary = mkdtempSync(path.join(os.tmpdir(), "previewd-canary-"));
+    for (let round = 0; round < 6; round++) {
+      if (round % 2 === 1) {
+        shared.wantSpare("entry", owner); // This round's restore moves a spare in.
+        shared.fillSpares();
+        await shared.settled();
+      }
+      const into = handOver(tree({ "apps/web/src.ts": "x", "apps/web/dist/old.js": "o" }), owner);
+      // What any running app (they share the runner) can do to a worktree, over and over.
+      const swap = `cd "$1/apps/web" && : > ../../swapping && while :; do mv dist .d; ln -s "$2" dist; rm dist; mv .d dist; done`;
+      const swapper = spawn("sh", ["-c", swap, "sh", into, canary], {
+        ...owner,
+        detached: true,
+        stdio: "ignore",
+      });
+      while (!existsSync(path.join(into, "swapping"))) await sleep(5);
+      await shared.restore("entry", into, owner, { spare: round % 2 === 1 });
+      process.kill(-swapper.pid!, "SIGKILL");
+      expect(readdirSync(canary), `round ${round}`).toEqual([]);
+    }
   });
 
   it("a save reads as the runner who wrote the outputs: a folder swapped for a link to root's files copies none", async () => {

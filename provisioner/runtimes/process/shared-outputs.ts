@@ -6,8 +6,10 @@
  * does not track: `node_modules/`, `dist/`, …). It is written under a temporary name, synced and
  * renamed, so a crash or a concurrent writer never leaves half an entry; the least recently used
  * entries beyond `maxEntries`, or beyond the cache's size cap (cache-budget.ts), are removed,
- * never one being copied. Copies (reflinks where the filesystem has them), never hard links: an
- * environment that writes into its `node_modules` must not change another's.
+ * never one being copied. Copies, never hard links: an environment that writes into its
+ * `node_modules` must not change another's. Between an entry and a worktree, a `tar` stream whose
+ * worktree side runs as the worktree's runner (streamCopy); spares are made ahead with reflinks
+ * where the filesystem has them.
  *
  * An entry restored into a new worktree (an install, an app's build or the seed of one) also
  * keeps a spare (spare-copies.ts): one more copy, already given to the owner, in `<dir>/.spares/`.
@@ -16,6 +18,7 @@
  * forked by previewd one after another, to be copied.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { lstat, lutimes, mkdir, open, readdir, readlink, rename, rm, stat, utimes } from "node:fs/promises";
@@ -28,6 +31,7 @@ import type { ChildIdentity } from "./child-identity.ts";
 import { exists } from "../../sources/fs-checks.ts";
 import { copyAhead, SpareCopies, sweepTemporaries } from "./spare-copies.ts";
 import { worktreeGitArgs } from "../../sources/worktree-git.ts";
+import { helperEnvironment } from "./process-labels.ts";
 
 const run = promisify(execFile);
 
@@ -489,34 +493,48 @@ async function streamCopy(
   to: { dir: string; flags: readonly string[]; as?: Runner; sync?: boolean },
 ): Promise<void> {
   const list = ["--null", "--verbatim-files-from", "--files-from=-"];
-  const reader = spawnSide("tar", ["-c", "--format=posix", ...list], from.dir, from.as);
-  const [command, args]: [string, string[]] = to.sync
-    ? ["sh", ["-c", 'tar -x "$@" && sync -f .', "sh", ...to.flags]]
-    : ["tar", ["-x", ...to.flags]];
-  const writer = spawnSide(command, args, to.dir, to.as);
-  reader.child.stdout!.pipe(writer.child.stdin!);
+  const reader = spawnSide(["tar", "-c", "--format=posix", "--sparse", ...list], from.dir, from.as);
+  // umask 022: modes as a `cp` under a usual umask makes them, whatever previewd's (root's is
+  // often 077), where the writer applies one (--no-same-permissions).
+  const write = `umask 022 && tar -x "$@"${to.sync ? " && sync -f ." : ""}`;
+  let writer: ReturnType<typeof spawnSide>;
+  try {
+    // The reader's output is the writer's input, process to process: when either ends, the other
+    // sees it (end of input, or a broken pipe) rather than waiting on previewd.
+    writer = spawnSide(["sh", "-c", write, "sh", ...to.flags], to.dir, to.as, reader.child.stdout!);
+  } catch (error) {
+    reader.child.kill("SIGKILL");
+    throw error;
+  } finally {
+    reader.child.stdout!.destroy(); // previewd's end of that pipe: the writer holds its own.
+  }
   reader.child.stdin!.end(from.names.map((name) => `${name}\0`).join(""));
   const [read, written] = await Promise.all([reader.done, writer.done]);
-  // The writer's failure first: the reader's is then only a broken pipe.
+  // Whichever side failed first: the other's failure is then only a broken pipe, or a cut archive.
+  if (read && !(written && /broken pipe/i.test(read)))
+    throw new Error(`could not read from ${from.dir}: ${read}`);
   if (written) throw new Error(`could not write to ${to.dir}: ${written}`);
-  if (read) throw new Error(`could not read from ${from.dir}: ${read}`);
 }
 
-/** A process of streamCopy, and once it ends, what it said on stderr if it failed. */
+/**
+ * A process of streamCopy, its input `input` (else a pipe from previewd), and once it ends, what
+ * it said on stderr if it failed. Its environment holds nothing of previewd's: the runner's side
+ * runs as the user whose apps could read it.
+ */
 function spawnSide(
-  command: string,
-  args: readonly string[],
+  [command, ...args]: readonly string[],
   cwd: string,
   as: Runner,
+  input: Readable | "pipe" = "pipe",
 ): { child: ChildProcess; done: Promise<string | undefined> } {
-  const child = spawn(command, args, {
+  const child = spawn(command!, args, {
     cwd,
-    stdio: ["pipe", "pipe", "pipe"],
+    env: helperEnvironment(),
+    // The reader's output goes to the writer; the writer's says nothing.
+    stdio: [input, input === "pipe" ? "pipe" : "ignore", "pipe"],
     ...(as && { uid: as.uid, gid: as.gid }),
   });
-  // Either end of the pipe may close first when the other side fails: its exit says why.
-  child.stdin!.on("error", () => undefined);
-  child.stdout!.on("error", () => undefined);
+  child.stdin?.on("error", () => undefined); // The reader's list: it may exit before reading it all.
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-2000)));
   const done = new Promise<string | undefined>((resolve) => {
