@@ -342,12 +342,12 @@ export class SharedOutputs {
   /**
    * Stores `paths` (relative to `rootDir`) as entry `key`, unless another environment stored it
    * first; read by `reader` (the worktree's runner, who wrote them), never by root through the
-   * runner's folders (see streamCopy). The entry's files are previewd's, modes under its umask (no set-id bits). With
-   * `expected` (fileStamps of those paths when the step ended), an entry is stored only if none of
-   * them changed while it was copied: a save that runs beside the app's start never keeps what the
-   * running app wrote. With `upkeepLater`, the entries past `maxEntries` and the size cap (a `du`)
-   * are seen to at the next fillSpares(), once the environment is up, rather than beside the app's
-   * start.
+   * runner's folders (see streamCopy). The entry's files are previewd's, with modes under umask 022
+   * (no set-id bits). With `expected` (fileStamps of those paths when the step ended), an entry is
+   * stored only if none of them changed while it was copied: a save that runs beside the app's
+   * start never keeps what the running app wrote. With `upkeepLater`, the entries past `maxEntries`
+   * and the size cap (a `du`) are seen to at the next fillSpares(), once the environment is up,
+   * rather than beside the app's start.
    */
   async save(
     key: string,
