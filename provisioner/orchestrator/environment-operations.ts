@@ -4,6 +4,7 @@
  * nothing behind but a `failed` record that says why (a failed update: also the apps that served
  * before it, still serving).
  */
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Deployment, RuntimeContext } from "../runtimes/runtime.ts";
 import type { EnvironmentOrchestrator, OrchestratorDeps } from "./create-orchestrator.ts";
@@ -150,7 +151,8 @@ async function update(op: OperationDeps, ctx: RuntimeContext): Promise<void> {
   if (!record.callerWorktree && record.worktreePath) {
     const worktreePath = record.worktreePath;
     await ctx.phase("worktree", async () => {
-      await op.deps.worktrees.checkout(worktreePath, record.commit);
+      const handedOver = path.join(worktreePath, record.dir ?? "");
+      await op.deps.worktrees.checkout(worktreePath, record.commit, undefined, handedOver);
       ctx.event({ step: "worktree", status: "succeeded", message: `moved to ${record.commit.slice(0, 12)}` });
     });
   }

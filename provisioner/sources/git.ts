@@ -11,6 +11,8 @@ export interface GitOptions {
   signal?: AbortSignal;
   /** Written to git's stdin (e.g. `cat-file --batch` requests). */
   input?: string;
+  /** Set over the hardened environment: a temporary index (`GIT_INDEX_FILE`), say. */
+  env?: Record<string, string>;
 }
 
 export interface GitResult {
@@ -65,7 +67,7 @@ export function spawnGit(
 ): ChildProcessByStdio<Writable, Readable, Readable> {
   return spawn("git", [...forcedConfig.flatMap((c) => ["-c", c]), ...args], {
     cwd: options.cwd,
-    env: gitEnvironment(),
+    env: { ...gitEnvironment(), ...options.env },
     signal: options.signal,
     stdio: ["pipe", "pipe", "pipe"],
   });

@@ -1,5 +1,7 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +11,7 @@ import { createGitRepo, type GitFixture } from "../../test/helpers/git-fixture.t
 import { runGit } from "./git.ts";
 import { createRepoSources, type ResolvedRepo } from "./repo-source.ts";
 import { createWorktreeManager } from "./worktree-manager.ts";
+import { worktreeGitArgs } from "./worktree-git.ts";
 
 let tmp: string;
 let origin: GitFixture;
@@ -208,5 +211,85 @@ describe("trackedAt", () => {
     );
     await expect(manager.trackedAt(resolved, commit, "no/such")).rejects.toThrow(SourceError);
     await repo.remove();
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)("checkout as root, in a worktree handed to another user", () => {
+  /** Each file below `dir` but git's and node_modules: its kind, exec bit, and content or link target. */
+  async function snapshot(dir: string): Promise<Record<string, string>> {
+    const found: Record<string, string> = {};
+    for (const name of await readdir(dir, { recursive: true })) {
+      if (name === ".git" || name.startsWith("node_modules")) continue;
+      const file = path.join(dir, name);
+      const info = await lstat(file);
+      if (info.isSymbolicLink()) found[name] = `link ${await readlink(file)}`;
+      else if (info.isFile())
+        found[name] = `${info.mode & 0o100 ? "exec" : "file"} ${await readFile(file, "utf8")}`;
+    }
+    return found;
+  }
+
+  it("writes as that user what git checkout writes, drops what it drops, and keeps untracked files", async () => {
+    const fixture = await createGitRepo(
+      {
+        "keep.txt": "k\n",
+        "mod.txt": "1\n",
+        "gone.txt": "g\n",
+        "dir2file/inner.txt": "i\n",
+        file2dir: "f\n",
+        "run.sh": "echo\n",
+        "apps/web/src.ts": "s\n",
+      },
+      { parentDir: tmp },
+    );
+    const { git, dir } = fixture;
+    await symlink("keep.txt", path.join(dir, "link"));
+    await git("add", "link");
+    await git("commit", "-q", "-m", "link");
+    const before = await git("rev-parse", "HEAD");
+    await git("rm", "-q", "gone.txt", "dir2file/inner.txt", "file2dir");
+    await mkdir(path.join(dir, "file2dir"));
+    const files = {
+      "mod.txt": "2\n",
+      dir2file: "a file now\n",
+      "file2dir/inner.txt": "x\n",
+      "apps/web/new.ts": "n\n",
+    };
+    for (const [file, content] of Object.entries(files)) await writeFile(path.join(dir, file), content);
+    await rm(path.join(dir, "link"));
+    await symlink("mod.txt", path.join(dir, "link"));
+    await git("add", "-A");
+    await git("update-index", "--chmod=+x", "run.sh");
+    await git("commit", "-q", "-m", "after");
+    const after = await git("rev-parse", "HEAD");
+    const reference = path.join(tmp, "reference");
+    await git("worktree", "add", "-q", "--detach", reference, after);
+    const expected = await snapshot(reference);
+
+    // The whole worktree handed over, and a monorepo in a folder of it (only `apps` handed over).
+    for (const [name, folder] of [
+      ["whole-00000000", ""],
+      ["inapps-00000000", "apps"],
+    ] as const) {
+      const { repo, manager } = await setup(dir);
+      const wt = await manager.add(repo, name, before);
+      const handedOver = path.join(wt, folder);
+      await promisify(execFile)("chown", ["-R", "-h", "65534:65534", handedOver]); // as process-steps hands it over
+      await writeFile(path.join(wt, "apps/web/src.ts"), "changed while running\n"); // a local change: dropped
+      await mkdir(path.join(wt, "node_modules"));
+      await writeFile(path.join(wt, "node_modules/x.js"), "kept\n"); // untracked: kept
+
+      await manager.checkout(wt, after, undefined, handedOver);
+
+      expect(await snapshot(wt), name).toEqual(expected);
+      expect(await readFile(path.join(wt, "node_modules/x.js"), "utf8")).toBe("kept\n");
+      const where = await worktreeGitArgs(wt);
+      expect((await runGit([...where, "rev-parse", "HEAD"])).stdout.trim()).toBe(after);
+      expect((await runGit([...where, "status", "--porcelain", "--untracked-files=no"])).stdout).toBe("");
+      const owner = async (file: string) => (await lstat(path.join(wt, file))).uid;
+      expect(await owner("apps/web/new.ts"), name).toBe(65534); // written by the user it was handed to
+      expect(await owner("mod.txt"), name).toBe(folder === "" ? 65534 : 0); // root's own folder: root
+      await manager.remove(repo, wt);
+    }
   });
 });

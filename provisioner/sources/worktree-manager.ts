@@ -13,6 +13,7 @@ import { worktreeGitArgs } from "./worktree-git.ts";
 import { assertCommit, type ResolvedRepo } from "./repo-source.ts";
 import { sha256Hex, slug } from "./slug.ts";
 import { removeTree } from "../remove-tree.ts";
+import { checkoutAs, handedTo } from "./runner-checkout.ts";
 
 export interface InspectedWorktree {
   /** The worktree's top level directory. */
@@ -34,8 +35,12 @@ export interface WorktreeManager {
    * beside the checkout, while listing the worktree's index would wait for it.
    */
   trackedAt(repo: ResolvedRepo, commit: string, dir?: string | null): Promise<string[]>;
-  /** Moves a worktree to another commit, keeping untracked and ignored files (node_modules, builds). */
-  checkout(worktreePath: string, commit: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Moves a worktree to another commit, keeping untracked and ignored files (node_modules, builds).
+   * As root, what lies in `handedOver` (the worktree, or its monorepo folder), once handed to
+   * another user, is written as that user (runner-checkout.ts).
+   */
+  checkout(worktreePath: string, commit: string, signal?: AbortSignal, handedOver?: string): Promise<void>;
   /** Idempotent: a missing worktree is not an error. */
   remove(repo: ResolvedRepo, worktreePath: string): Promise<void>;
   /** Every directory under worktreesDir, to find orphans after a crash. */
@@ -137,10 +142,12 @@ export function createWorktreeManager({
         });
     },
 
-    async checkout(worktreePath, commit, signal) {
+    async checkout(worktreePath, commit, signal, handedOver = worktreePath) {
       assertCommit(commit);
       // checkout has no --end-of-options in older git; a full hex commit cannot be read as an option.
       const where = await worktreeGitArgs(worktreePath);
+      const runner = await handedTo(handedOver);
+      if (runner) return checkoutAs(where, worktreePath, handedOver, commit, runner, signal);
       await runGit([...where, "checkout", "--detach", "--force", "--quiet", commit], { signal });
     },
 

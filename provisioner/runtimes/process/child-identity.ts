@@ -20,7 +20,7 @@ import { promisify } from "node:util";
 import { ProvisionError, errorMessage } from "../../errors.ts";
 import type { RuntimeEnvironment } from "../runtime.ts";
 import { corepackVariables } from "./corepack.ts";
-import { helperEnvironment } from "./process-labels.ts";
+import { helperEnvironment } from "../../tar-stream.ts";
 import { isRoot, ownerDir, rootHome, traversableDirs } from "./postgres-home.ts";
 import { runnerUser } from "../../runner-user.ts";
 import { systemUser, type RunAs } from "./system-user.ts";

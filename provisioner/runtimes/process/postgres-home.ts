@@ -26,7 +26,7 @@ import { sha256Hex } from "../../sources/slug.ts";
 import { loadPostgresBinaries, type PostgresBinaries } from "../postgres-binaries.ts";
 import { copiedBinaries } from "./postgres-binaries-copy.ts";
 import { postgresRunAs, type RunAs } from "./postgres-user.ts";
-import { helperEnvironment } from "./process-labels.ts";
+import { helperEnvironment } from "../../tar-stream.ts";
 import { removeTree } from "../../remove-tree.ts";
 
 const run = promisify(execFile);

@@ -58,15 +58,6 @@ export function parseLabels(variables: Record<string, string | undefined>): Proc
 /** previewd's own secrets and labels must not leak into (or confuse) the processes it starts. */
 const hiddenVariables = /^(PREVIEWD_|GITHUB_TOKEN$|GITHUB_WEBHOOK_SECRET$)/;
 
-/**
- * The environment of a helper previewd runs as another user (a `tar` of the cache's, a reach
- * check): only what finds and runs the program. Nothing of previewd's, whose secrets that user's
- * apps could read in `/proc/<pid>/environ` while the helper runs.
- */
-export function helperEnvironment(base: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return { PATH: base.PATH ?? "/usr/local/bin:/usr/bin:/bin", LC_ALL: "C" };
-}
-
 /** The environment of a spawned process: previewd's own (minus its secrets), then `extra`, then the labels. */
 export function childEnvironment(
   extra: Record<string, string>,

@@ -17,8 +17,7 @@
  * copy): a new branch's build starts without waiting for tens of MB, or three `cp` processes
  * forked by previewd one after another, to be copied.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import type { Readable } from "node:stream";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { lstat, lutimes, mkdir, open, readdir, readlink, rename, rm, stat, utimes } from "node:fs/promises";
@@ -31,7 +30,7 @@ import type { ChildIdentity } from "./child-identity.ts";
 import { exists } from "../../sources/fs-checks.ts";
 import { copyAhead, SpareCopies, sweepTemporaries } from "./spare-copies.ts";
 import { worktreeGitArgs } from "../../sources/worktree-git.ts";
-import { helperEnvironment } from "./process-labels.ts";
+import { streamCopy } from "../../tar-stream.ts";
 
 const run = promisify(execFile);
 
@@ -477,73 +476,6 @@ async function restamp(dir: string): Promise<void> {
     const chunk = items.slice(i, i + restampedAtOnce);
     await Promise.all(chunk.map((item) => lutimes(join(item.parentPath, item.name), now, now)));
   }
-}
-
-/**
- * Copies `names` (relative to `from.dir`) into `to.dir` as one `tar` stream, each side run `as` the
- * given user (previewd itself when none) in its folder. The side in a worktree runs as the
- * worktree's runner: root never reads or writes through the runner's folders, one of which a
- * running app (of any environment: they share the runner) could swap for a link to a root-only
- * place meanwhile. The reading side is the runner's and may be tampered with: what it sends is
- * written by GNU tar's defaults, which keep every name inside `to.dir`. `sync`: on disk before
- * this returns.
- */
-async function streamCopy(
-  from: { dir: string; names: readonly string[]; as?: Runner },
-  to: { dir: string; flags: readonly string[]; as?: Runner; sync?: boolean },
-): Promise<void> {
-  const list = ["--null", "--verbatim-files-from", "--files-from=-"];
-  const reader = spawnSide(["tar", "-c", "--format=posix", "--sparse", ...list], from.dir, from.as);
-  // umask 022: modes as a `cp` under a usual umask makes them, whatever previewd's (root's is
-  // often 077), where the writer applies one (--no-same-permissions).
-  const write = `umask 022 && tar -x "$@"${to.sync ? " && sync -f ." : ""}`;
-  let writer: ReturnType<typeof spawnSide>;
-  try {
-    // The reader's output is the writer's input, process to process: when either ends, the other
-    // sees it (end of input, or a broken pipe) rather than waiting on previewd.
-    writer = spawnSide(["sh", "-c", write, "sh", ...to.flags], to.dir, to.as, reader.child.stdout!);
-  } catch (error) {
-    reader.child.kill("SIGKILL");
-    throw error;
-  } finally {
-    reader.child.stdout!.destroy(); // previewd's end of that pipe: the writer holds its own.
-  }
-  reader.child.stdin!.end(from.names.map((name) => `${name}\0`).join(""));
-  const [read, written] = await Promise.all([reader.done, writer.done]);
-  // Whichever side failed first: the other's failure is then only a broken pipe, or a cut archive.
-  if (read && !(written && /broken pipe/i.test(read)))
-    throw new Error(`could not read from ${from.dir}: ${read}`);
-  if (written) throw new Error(`could not write to ${to.dir}: ${written}`);
-}
-
-/**
- * A process of streamCopy, its input `input` (else a pipe from previewd), and once it ends, what
- * it said on stderr if it failed. Its environment holds nothing of previewd's: the runner's side
- * runs as the user whose apps could read it.
- */
-function spawnSide(
-  [command, ...args]: readonly string[],
-  cwd: string,
-  as: Runner,
-  input: Readable | "pipe" = "pipe",
-): { child: ChildProcess; done: Promise<string | undefined> } {
-  const child = spawn(command!, args, {
-    cwd,
-    env: helperEnvironment(),
-    // The reader's output goes to the writer; the writer's says nothing.
-    stdio: [input, input === "pipe" ? "pipe" : "ignore", "pipe"],
-    ...(as && { uid: as.uid, gid: as.gid }),
-  });
-  child.stdin?.on("error", () => undefined); // The reader's list: it may exit before reading it all.
-  let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-2000)));
-  const done = new Promise<string | undefined>((resolve) => {
-    child.once("error", (error) => resolve(error.message));
-    child.once("close", (code, signal) =>
-      resolve(code === 0 ? undefined : stderr.trim() || `${command} exited with ${code ?? signal}`),
-    );
-  });
-  return { child, done };
 }
 
 /** Whether copying `entry` over `rootDir` would meet a symlink already in `rootDir`. */
