@@ -26,22 +26,25 @@ export function helperEnvironment(base: NodeJS.ProcessEnv = process.env): Record
  * running app (of any environment: they share the runner) could swap for a link to a root-only
  * place meanwhile. The reading side is the runner's and may be tampered with: what it sends is
  * written by GNU tar's defaults, which keep every name inside `to.dir`. `sync`: on disk before
- * this returns.
+ * this returns. `removeFirst`: names (relative to `to.dir`) the writer removes before it writes.
  */
 export async function streamCopy(
   from: { dir: string; names: readonly string[]; as?: RunAs },
-  to: { dir: string; flags: readonly string[]; as?: RunAs; sync?: boolean },
+  to: { dir: string; flags: readonly string[]; as?: RunAs; sync?: boolean; removeFirst?: readonly string[] },
 ): Promise<void> {
   const list = ["--null", "--verbatim-files-from", "--files-from=-"];
   const reader = spawnSide(["tar", "-c", "--format=posix", "--sparse", ...list], from.dir, from.as);
   // umask 022: modes as a `cp` under a usual umask makes them, whatever previewd's (root's is
   // often 077), where the writer applies one (--no-same-permissions).
-  const write = `umask 022 && tar -x "$@"${to.sync ? " && sync -f ." : ""}`;
+  // The flags are previewd's own words; the names to remove first come as arguments.
+  const remove = to.removeFirst?.length ? 'rm -rf -- "$@" && ' : "";
+  const write = `umask 022 && ${remove}tar -x ${to.flags.join(" ")}${to.sync ? " && sync -f ." : ""}`;
   let writer: ReturnType<typeof spawnSide>;
   try {
     // The reader's output is the writer's input, process to process: when either ends, the other
     // sees it (end of input, or a broken pipe) rather than waiting on previewd.
-    writer = spawnSide(["sh", "-c", write, "sh", ...to.flags], to.dir, to.as, reader.child.stdout!);
+    const removed = to.removeFirst ?? [];
+    writer = spawnSide(["sh", "-c", write, "sh", ...removed], to.dir, to.as, reader.child.stdout!);
   } catch (error) {
     reader.child.kill("SIGKILL");
     throw error;

@@ -33,6 +33,9 @@ export const ALLOWED_PROTOCOLS = "file:https:http:ssh";
  */
 const forcedConfig = ["core.hooksPath=/dev/null", "core.fsmonitor=false", "protocol.ext.allow=never"];
 
+/** The forced config as git's leading arguments, for a script that runs git itself. */
+export const forcedConfigArgs: readonly string[] = forcedConfig.flatMap((c) => ["-c", c]);
+
 /** Variables that would point git at another repository than the one we name with -C/--git-dir. */
 const repoLocatingVars = [
   "GIT_DIR",
@@ -65,7 +68,7 @@ export function spawnGit(
   args: string[],
   options: Omit<GitOptions, "input"> = {},
 ): ChildProcessByStdio<Writable, Readable, Readable> {
-  return spawn("git", [...forcedConfig.flatMap((c) => ["-c", c]), ...args], {
+  return spawn("git", [...forcedConfigArgs, ...args], {
     cwd: options.cwd,
     env: { ...gitEnvironment(), ...options.env },
     signal: options.signal,

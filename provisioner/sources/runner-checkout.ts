@@ -8,13 +8,14 @@
  * commit drops, and root's git then moves `HEAD` and the index alone.
  */
 import { execFile } from "node:child_process";
-import { lstat, mkdir, mkdtemp } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { removeTree } from "../remove-tree.ts";
 import { helperEnvironment, streamCopy, type RunAs } from "../tar-stream.ts";
-import { runGit } from "./git.ts";
+import { errorMessage, SourceError } from "../errors.ts";
+import { forcedConfigArgs, gitEnvironment } from "./git.ts";
 
 const run = promisify(execFile);
 
@@ -24,6 +25,25 @@ export async function handedTo(folder: string): Promise<RunAs> {
   const info = await lstat(folder);
   return info.uid === 0 ? undefined : { uid: info.uid, gid: info.gid };
 }
+
+/**
+ * What root's part runs, in one shell (one process forked by previewd, whose every fork costs it
+ * the more the larger it is): the tracked files that differ from the commit listed, those only the
+ * worktree has (`A`: the commit drops them) apart; the commit's versions of the others checked out
+ * into the scratch folder (a temporary index: filters, line endings, links and modes as a checkout
+ * applies them); then `HEAD` and the index moved (`reset --mixed`, which leaves the worktree be).
+ * $1 scratch, $2 commit, $3 the scratch's worktree argument, then git's leading arguments.
+ */
+const rootPart = `set -e
+s=$1 c=$2 t=$3
+shift 3
+git "$@" diff --name-only --no-renames -z --diff-filter=A "$c" -- > "$s/dropped"
+git "$@" diff --name-only --no-renames -z --diff-filter=a "$c" -- > "$s/written"
+if [ -s "$s/written" ]; then
+  GIT_INDEX_FILE="$s/index" git "$@" read-tree "$c"
+  GIT_INDEX_FILE="$s/index" git "$@" "$t" checkout-index -f -z --stdin < "$s/written"
+fi
+git "$@" reset -q --mixed "$c"`;
 
 /**
  * Moves worktree `top` (git run with `where`, worktree-git.ts) to `commit` as `git checkout
@@ -41,44 +61,47 @@ export async function checkoutAs(
 ): Promise<void> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), "previewd-checkout-"));
   try {
-    const index = { GIT_INDEX_FILE: path.join(scratch, "index") };
-    const [changes] = await Promise.all([
-      // Every tracked path whose worktree file differs from the commit's: `A`, only the worktree
-      // has it (the commit drops it); anything else, the commit's is to be written.
-      runGit([...where, "diff", "--name-status", "--no-renames", "-z", commit, "--"], { signal }),
-      runGit([...where, "read-tree", commit], { signal, env: index }),
-    ]);
-    const fields = changes.stdout.split("\0");
-    const written: string[] = [];
-    const dropped: string[] = [];
-    for (let i = 0; i + 1 < fields.length; i += 2)
-      (fields[i] === "A" ? dropped : written).push(fields[i + 1]!);
-    if (written.length + dropped.length > 0) {
-      const tree = path.join(scratch, "tree");
-      await mkdir(tree);
-      const into = [...where.filter((arg) => !arg.startsWith("--work-tree=")), `--work-tree=${tree}`];
-      // Filters, line endings, links and modes as a checkout applies them.
-      const input = written.map((file) => `${file}\0`).join("");
-      await runGit([...into, "checkout-index", "-f", "-z", "--stdin"], { signal, env: index, input });
-      const below = path.relative(top, handedOver);
-      const runners = (file: string) => below === "" || file === below || file.startsWith(`${below}/`);
-      for (const [as, mine] of [
-        [runner, runners],
-        [undefined, (file: string) => !runners(file)],
-      ] as const) {
-        // Dropped first: a folder the commit turns into a file must be gone before the file comes.
-        await removeAs(top, dropped.filter(mine), as);
-        const names = written.filter(mine);
-        if (names.length === 0) continue;
-        const flags = ["--same-permissions", "--no-same-owner", "--no-overwrite-dir"];
-        await streamCopy({ dir: tree, names }, { dir: top, as, flags });
-      }
+    const tree = path.join(scratch, "tree");
+    await mkdir(tree);
+    const git = where.filter((arg) => !arg.startsWith("--work-tree="));
+    await run(
+      "sh",
+      ["-c", rootPart, "sh", scratch, commit, `--work-tree=${tree}`, ...forcedConfigArgs, ...git],
+      {
+        env: gitEnvironment(),
+        signal,
+      },
+    ).catch((error: unknown) => {
+      const said = (error as { stderr?: string }).stderr?.trim();
+      throw new SourceError(`could not check ${commit} out in ${top}: ${said || errorMessage(error)}`, {
+        cause: error,
+      });
+    });
+    const list = async (name: string) =>
+      (await readFile(path.join(scratch, name), "utf8")).split("\0").filter(Boolean);
+    const [written, dropped] = await Promise.all([list("written"), list("dropped")]);
+    const below = path.relative(top, handedOver);
+    const runners = (file: string) => below === "" || file === below || file.startsWith(`${below}/`);
+    for (const [as, mine] of [
+      [runner, runners],
+      [undefined, (file: string) => !runners(file)],
+    ] as const) {
+      const names = written.filter(mine);
+      // Dropped first: a folder the commit turns into a file must be gone before the file comes.
+      const gone = dropped.filter(mine);
+      if (names.length === 0 || gone.length > removedAtOnce) await removeAs(top, gone, as);
+      if (names.length === 0) continue;
+      const flags = ["--same-permissions", "--no-same-owner", "--no-overwrite-dir"];
+      const removeFirst = gone.length > removedAtOnce ? [] : gone;
+      await streamCopy({ dir: tree, names }, { dir: top, as, flags, removeFirst });
     }
-    await runGit([...where, "reset", "-q", "--mixed", commit], { signal }); // HEAD and the index only.
   } finally {
     await removeTree(scratch);
   }
 }
+
+/** Names removed by the writer of the copy as its arguments; more go to an `rm` of their own. */
+const removedAtOnce = 2_000;
 
 /** Removes `files` (relative to `top`) as `as`, by one `rm` with the list on its input. */
 async function removeAs(top: string, files: readonly string[], as: RunAs): Promise<void> {
