@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import { removeTree } from "../remove-tree.ts";
 import { helperEnvironment, streamCopy, type RunAs } from "../tar-stream.ts";
 import { errorMessage, SourceError } from "../errors.ts";
-import { forcedConfigArgs, gitEnvironment } from "./git.ts";
+import { forcedConfigArgs, gitEnvironment, runGit } from "./git.ts";
 
 const run = promisify(execFile);
 
@@ -27,23 +27,24 @@ export async function handedTo(folder: string): Promise<RunAs> {
 }
 
 /**
- * What root's part runs, in one shell (one process forked by previewd, whose every fork costs it
- * the more the larger it is): the tracked files that differ from the commit listed, those only the
- * worktree has (`A`: the commit drops them) apart; the commit's versions of the others checked out
- * into the scratch folder (a temporary index: filters, line endings, links and modes as a checkout
- * applies them); then `HEAD` and the index moved (`reset --mixed`, which leaves the worktree be).
+ * What root's part runs first, in one shell (one process forked by previewd, whose every fork
+ * costs it the more the larger it is): the tracked files that differ from the commit listed, those
+ * only the worktree has (`A`: the commit drops them) apart; then the commit's versions of the
+ * others checked out into the scratch folder (a temporary index: filters, line endings, links and
+ * modes as a checkout applies them). Submodules' own changes are not asked for: that would run git
+ * as root in a repository the runner's folder holds, with its config (a filter runs a command).
  * $1 scratch, $2 commit, $3 the scratch's worktree argument, then git's leading arguments.
  */
 const rootPart = `set -e
 s=$1 c=$2 t=$3
 shift 3
-git "$@" diff --name-only --no-renames -z --diff-filter=A "$c" -- > "$s/dropped"
-git "$@" diff --name-only --no-renames -z --diff-filter=a "$c" -- > "$s/written"
+d="diff --name-only --no-renames --ignore-submodules=dirty -z"
+git "$@" $d --diff-filter=A "$c" -- > "$s/dropped"
+git "$@" $d --diff-filter=a "$c" -- > "$s/written"
 if [ -s "$s/written" ]; then
   GIT_INDEX_FILE="$s/index" git "$@" read-tree "$c"
   GIT_INDEX_FILE="$s/index" git "$@" "$t" checkout-index -f -z --stdin < "$s/written"
-fi
-git "$@" reset -q --mixed "$c"`;
+fi`;
 
 /**
  * Moves worktree `top` (git run with `where`, worktree-git.ts) to `commit` as `git checkout
@@ -79,7 +80,11 @@ export async function checkoutAs(
     });
     const list = async (name: string) =>
       (await readFile(path.join(scratch, name), "utf8")).split("\0").filter(Boolean);
-    const [written, dropped] = await Promise.all([list("written"), list("dropped")]);
+    const [written, files] = await Promise.all([list("written"), list("dropped")]);
+    // A folder the commit turns into a file goes whole, untracked files and all, as a checkout
+    // removes it: before the file comes.
+    const folders = new Set(files.flatMap((file) => ancestors(file)));
+    const dropped = [...files, ...written.filter((file) => folders.has(file))];
     const below = path.relative(top, handedOver);
     const runners = (file: string) => below === "" || file === below || file.startsWith(`${below}/`);
     for (const [as, mine] of [
@@ -87,21 +92,30 @@ export async function checkoutAs(
       [undefined, (file: string) => !runners(file)],
     ] as const) {
       const names = written.filter(mine);
-      // Dropped first: a folder the commit turns into a file must be gone before the file comes.
       const gone = dropped.filter(mine);
-      if (names.length === 0 || gone.length > removedAtOnce) await removeAs(top, gone, as);
+      // Removed by the copy's writer when they fit its arguments, else by an `rm` of their own.
+      const inArguments =
+        names.length > 0 && gone.reduce((bytes, file) => bytes + file.length + 1, 0) < 64 * 1024;
+      if (!inArguments) await removeAs(top, gone, as);
       if (names.length === 0) continue;
       const flags = ["--same-permissions", "--no-same-owner", "--no-overwrite-dir"];
-      const removeFirst = gone.length > removedAtOnce ? [] : gone;
-      await streamCopy({ dir: tree, names }, { dir: top, as, flags, removeFirst });
+      await streamCopy({ dir: tree, names }, { dir: top, as, flags, removeFirst: inArguments ? gone : [] });
     }
+    // HEAD and the index last, leaving the worktree be: a copy that failed leaves the worktree at
+    // its commit as far as git knows, so the next redeploy lists every difference again.
+    await runGit([...where, "reset", "-q", "--mixed", commit], { signal });
   } finally {
     await removeTree(scratch);
   }
 }
 
-/** Names removed by the writer of the copy as its arguments; more go to an `rm` of their own. */
-const removedAtOnce = 2_000;
+/** The folders `file` (relative, `/`-separated) lies in: `a/b/c` is in `a/b` and `a`. */
+function ancestors(file: string): string[] {
+  const found: string[] = [];
+  for (let at = file.lastIndexOf("/"); at > 0; at = file.lastIndexOf("/", at - 1))
+    found.push(file.slice(0, at));
+  return found;
+}
 
 /** Removes `files` (relative to `top`) as `as`, by one `rm` with the list on its input. */
 async function removeAs(top: string, files: readonly string[], as: RunAs): Promise<void> {

@@ -276,6 +276,7 @@ describe.runIf(process.getuid?.() === 0)("checkout as root, in a worktree handed
       const handedOver = path.join(wt, folder);
       await promisify(execFile)("chown", ["-R", "-h", "65534:65534", handedOver]); // as process-steps hands it over
       await writeFile(path.join(wt, "apps/web/src.ts"), "changed while running\n"); // a local change: dropped
+      await writeFile(path.join(wt, "dir2file/untracked.txt"), "u\n"); // in a folder the commit makes a file
       await mkdir(path.join(wt, "node_modules"));
       await writeFile(path.join(wt, "node_modules/x.js"), "kept\n"); // untracked: kept
 
@@ -291,5 +292,37 @@ describe.runIf(process.getuid?.() === 0)("checkout as root, in a worktree handed
       expect(await owner("mod.txt"), name).toBe(folder === "" ? 65534 : 0); // root's own folder: root
       await manager.remove(repo, wt);
     }
+  });
+
+  it("never runs git in a repository an app planted in the worktree (a submodule's own config)", async () => {
+    const sub = await createGitRepo({ "f.txt": "one\n" }, { parentDir: tmp });
+    const fixture = await createGitRepo({ "apps/web/src.ts": "s\n" }, { parentDir: tmp });
+    await fixture.git("update-index", "--add", "--cacheinfo", `160000,${sub.head},apps/sub`);
+    await fixture.git("commit", "-q", "-m", "a submodule");
+    const before = await fixture.git("rev-parse", "HEAD");
+    const after = await fixture.commit({ "apps/web/src.ts": "s2\n" }, "after");
+    const { repo, manager } = await setup(fixture.dir);
+    const wt = await manager.add(repo, "planted-00000000", before);
+    // What an app can do in its worktree: a repository whose config runs a command as a filter.
+    const planted = path.join(wt, "apps/sub");
+    await rm(planted, { recursive: true, force: true });
+    await promisify(execFile)("git", ["clone", "-q", sub.dir, planted]);
+    const marker = path.join(tmp, "ran-as-root");
+    await promisify(execFile)("git", [
+      "-C",
+      planted,
+      "config",
+      "filter.evil.clean",
+      `sh -c 'touch ${marker}; cat'`,
+    ]);
+    await writeFile(path.join(planted, ".gitattributes"), "* filter=evil\n");
+    await writeFile(path.join(planted, "f.txt"), "two\n"); // same size: only git's clean tells
+    await promisify(execFile)("chown", ["-R", "-h", "65534:65534", wt]);
+
+    await manager.checkout(wt, after);
+
+    expect(existsSync(marker)).toBe(false);
+    expect(await readFile(path.join(wt, "apps/web/src.ts"), "utf8")).toBe("s2\n");
+    await manager.remove(repo, wt);
   });
 });
