@@ -7,6 +7,7 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { helperEnvironment, type RunAs } from "./tar-stream.ts";
 
 const run = promisify(execFile);
 
@@ -18,4 +19,19 @@ export async function removeTree(path: string): Promise<void> {
     const said = (error as { stderr?: string }).stderr?.trim();
     throw new Error(`could not remove ${path}: ${said || (error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * Removes `names` (relative to `dir`) and everything below them, as `as` (previewd itself when
+ * undefined): one `rm`, the list on its input (no limit on its length).
+ */
+export async function removeAll(dir: string, names: readonly string[], as: RunAs): Promise<void> {
+  if (names.length === 0) return;
+  const removing = run("xargs", ["-0", "rm", "-rf", "--"], {
+    cwd: dir,
+    env: helperEnvironment(),
+    ...(as && { uid: as.uid, gid: as.gid }),
+  });
+  removing.child.stdin!.end(names.map((name) => `${name}\0`).join(""));
+  await removing;
 }

@@ -30,23 +30,17 @@ export class SqlSessions {
     this.open(url);
     const session = this.#sessions.get(url)!;
     const client = await session.client;
-    if (ended.has(client)) {
-      // Opened a while ago (while a build ran, say) and cut off since: a new one.
-      this.discard(url);
-      return this.take(url);
+    if (!ended.has(client) && (!session.used || (await clean(client)))) {
+      session.used = true;
+      return client;
     }
-    if (session.used) {
-      try {
-        if (client.getTransactionStatus() !== "I") await client.query("ROLLBACK");
-        await client.query("DISCARD ALL");
-      } catch {
-        // Cut off (its database was reset) or otherwise unusable: a new one.
-        this.discard(url);
-        return this.take(url);
-      }
-    }
-    session.used = true;
-    return client;
+    // Cut off since it was opened (while a build ran, say; its database reset) or unusable after
+    // the last step: a new one, once.
+    this.discard(url);
+    this.open(url);
+    const fresh = this.#sessions.get(url)!;
+    fresh.used = true;
+    return fresh.client;
   }
 
   /** Closes the session for `url` (an aborted step: ending it cancels the query in flight). */
@@ -63,6 +57,17 @@ export class SqlSessions {
     await Promise.all(
       sessions.map((session) => session.client.then((client) => client.end()).catch(() => undefined)),
     );
+  }
+}
+
+/** Rolls back what the last step left open and drops its state; false when that fails. */
+async function clean(client: pg.Client): Promise<boolean> {
+  try {
+    if (client.getTransactionStatus() !== "I") await client.query("ROLLBACK");
+    await client.query("DISCARD ALL");
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -152,7 +152,7 @@ async function update(op: OperationDeps, ctx: RuntimeContext): Promise<void> {
     const worktreePath = record.worktreePath;
     await ctx.phase("worktree", async () => {
       const handedOver = path.join(worktreePath, record.dir ?? "");
-      await op.deps.worktrees.checkout(worktreePath, record.commit, undefined, handedOver);
+      await op.deps.worktrees.checkout(worktreePath, record.commit, { handedOver });
       ctx.event({ step: "worktree", status: "succeeded", message: `moved to ${record.commit.slice(0, 12)}` });
     });
   }

@@ -12,8 +12,8 @@ import { lstat, mkdir, mkdtemp, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { removeTree } from "../remove-tree.ts";
-import { helperEnvironment, streamCopy, type RunAs } from "../tar-stream.ts";
+import { removeAll, removeTree } from "../remove-tree.ts";
+import { streamCopy, type RunAs } from "../tar-stream.ts";
 import { errorMessage, SourceError } from "../errors.ts";
 import { forcedConfigArgs, gitEnvironment, runGit } from "./git.ts";
 
@@ -96,7 +96,7 @@ export async function checkoutAs(
       // Removed by the copy's writer when they fit its arguments, else by an `rm` of their own.
       const inArguments =
         names.length > 0 && gone.reduce((bytes, file) => bytes + file.length + 1, 0) < 64 * 1024;
-      if (!inArguments) await removeAs(top, gone, as);
+      if (!inArguments) await removeAll(top, gone, as);
       if (names.length === 0) continue;
       const flags = ["--same-permissions", "--no-same-owner", "--no-overwrite-dir"];
       await streamCopy({ dir: tree, names }, { dir: top, as, flags, removeFirst: inArguments ? gone : [] });
@@ -115,16 +115,4 @@ function ancestors(file: string): string[] {
   for (let at = file.lastIndexOf("/"); at > 0; at = file.lastIndexOf("/", at - 1))
     found.push(file.slice(0, at));
   return found;
-}
-
-/** Removes `files` (relative to `top`) as `as`, by one `rm` with the list on its input. */
-async function removeAs(top: string, files: readonly string[], as: RunAs): Promise<void> {
-  if (files.length === 0) return;
-  const removing = run("xargs", ["-0", "rm", "-rf", "--"], {
-    cwd: top,
-    env: helperEnvironment(),
-    ...(as && { uid: as.uid, gid: as.gid }),
-  });
-  removing.child.stdin!.end(files.map((file) => `${file}\0`).join(""));
-  await removing;
 }

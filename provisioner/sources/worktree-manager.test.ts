@@ -280,7 +280,7 @@ describe.runIf(process.getuid?.() === 0)("checkout as root, in a worktree handed
       await mkdir(path.join(wt, "node_modules"));
       await writeFile(path.join(wt, "node_modules/x.js"), "kept\n"); // untracked: kept
 
-      await manager.checkout(wt, after, undefined, handedOver);
+      await manager.checkout(wt, after, { handedOver });
 
       expect(await snapshot(wt), name).toEqual(expected);
       expect(await readFile(path.join(wt, "node_modules/x.js"), "utf8")).toBe("kept\n");

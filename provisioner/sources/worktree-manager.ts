@@ -40,7 +40,11 @@ export interface WorktreeManager {
    * As root, what lies in `handedOver` (the worktree, or its monorepo folder), once handed to
    * another user, is written as that user (runner-checkout.ts).
    */
-  checkout(worktreePath: string, commit: string, signal?: AbortSignal, handedOver?: string): Promise<void>;
+  checkout(
+    worktreePath: string,
+    commit: string,
+    options?: { handedOver?: string; signal?: AbortSignal },
+  ): Promise<void>;
   /** Idempotent: a missing worktree is not an error. */
   remove(repo: ResolvedRepo, worktreePath: string): Promise<void>;
   /** Every directory under worktreesDir, to find orphans after a crash. */
@@ -142,7 +146,7 @@ export function createWorktreeManager({
         });
     },
 
-    async checkout(worktreePath, commit, signal, handedOver = worktreePath) {
+    async checkout(worktreePath, commit, { handedOver = worktreePath, signal } = {}) {
       assertCommit(commit);
       // checkout has no --end-of-options in older git; a full hex commit cannot be read as an option.
       const where = await worktreeGitArgs(worktreePath);

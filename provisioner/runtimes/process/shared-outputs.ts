@@ -30,7 +30,7 @@ import type { ChildIdentity } from "./child-identity.ts";
 import { exists } from "../../sources/fs-checks.ts";
 import { copyAhead, SpareCopies, sweepTemporaries } from "./spare-copies.ts";
 import { worktreeGitArgs } from "../../sources/worktree-git.ts";
-import { streamCopy } from "../../tar-stream.ts";
+import { streamCopy, type RunAs } from "../../tar-stream.ts";
 
 const run = promisify(execFile);
 
@@ -105,9 +105,6 @@ const spareKind = (name: string): keyof typeof maxSpares => (name.startsWith("bu
 
 /** Files restamped at once. */
 const restampedAtOnce = 500;
-
-/** The user one side of a copy runs as: a worktree's runner (child-identity.ts), or previewd itself. */
-type Runner = Pick<ChildIdentity, "uid" | "gid"> | undefined;
 
 /** Where the spares of the entries in `dir` live: a pool of the size cap of its own (shared-caches.ts). */
 export function sparesDir(dir: string): string {
@@ -353,7 +350,7 @@ export class SharedOutputs {
     rootDir: string,
     paths: readonly string[],
     expected?: ReadonlyMap<string, string>,
-    options: { upkeepLater?: boolean; reader?: Runner } = {},
+    options: { upkeepLater?: boolean; reader?: RunAs } = {},
   ): Promise<void> {
     const entry = join(this.dir, key);
     if (paths.length === 0 || (await exists(entry))) return;
