@@ -6,6 +6,7 @@
  * each can reach the others' worktrees). GNU `rm -r` walks by descriptor, and never through a link.
  */
 import { execFile } from "node:child_process";
+import { lstat } from "node:fs/promises";
 import { promisify } from "node:util";
 import { helperEnvironment, type RunAs } from "./tar-stream.ts";
 
@@ -13,6 +14,9 @@ const run = promisify(execFile);
 
 /** Removes `path` and everything below it; nothing when it is missing. */
 export async function removeTree(path: string): Promise<void> {
+  // Nothing there (a new environment's service data, say): no process to start, each fork of
+  // previewd's a pause of its event loop.
+  if ((await lstat(path).catch((error: NodeJS.ErrnoException) => error.code)) === "ENOENT") return;
   try {
     await run("rm", ["-rf", "--", path]);
   } catch (error) {
