@@ -117,6 +117,12 @@ export function appOwnsFile(manifest: Manifest, app: string): (file: string) => 
   return (file) => file !== manifestFile && (under(file, own) || !others.some((dir) => under(file, dir)));
 }
 
+/** Whether the app's own folder lies below `dir`: appOwnsFile owns paths there though not `dir`'s. */
+export function appFolderBelow(manifest: Manifest, app: string): (dir: string) => boolean {
+  const own = normalize(manifest.apps[app]?.path ?? ".");
+  return (dir) => own.startsWith(`${dir}/`);
+}
+
 export interface AppHashes {
   /** Decides the app's build: its files, `install`, `build`, build environment and docker block. */
   build: string;

@@ -7,12 +7,19 @@
  */
 import { join } from "node:path";
 import { ProvisionError } from "../../errors.ts";
-import { appOwnsFile } from "../app-input-hash.ts";
+import { appFolderBelow, appOwnsFile } from "../app-input-hash.ts";
 import type { RuntimeContext, RuntimeEnvironment } from "../runtime.ts";
 import { childIdentity, type ChildIdentity } from "./child-identity.ts";
 import type { OutputCapture } from "./output-capture.ts";
 import { runCommand } from "./run-command.ts";
-import { fileStamps, share, untrackedEntries, writtenSince, type SharedOutputs } from "./shared-outputs.ts";
+import {
+  fileStamps,
+  share,
+  untrackedEntries,
+  untrackedStamps,
+  writtenSince,
+  type SharedOutputs,
+} from "./shared-outputs.ts";
 import type { StepCache } from "./step-cache.ts";
 import { seedsTried, type BuildSeeds } from "./build-seeds.ts";
 
@@ -31,6 +38,8 @@ export interface BuildStepOptions {
   signal?: AbortSignal;
   /** Builds other environments made, by build hash; given only for a fresh worktree, else undefined. */
   shared?: SharedOutputs;
+  /** With `shared`: the worktree's tracked files, as `git ls-files -s -z` lists them (its index). */
+  index?: () => Promise<readonly string[]>;
   /** Which of them may seed this build (with `shared` only): its family and files (app-input-hash.ts). */
   seeding?: { seeds: BuildSeeds; family: string; files: ReadonlyMap<string, string> };
   /**
@@ -65,7 +74,7 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
   }
   ctx.event({ step: "build", app, status: "started", message: command });
   // Before the seed: what the seed copies counts as the build's output, rewritten by it or not.
-  const before = shared && (await appOutputs(env, app).catch(() => undefined));
+  const before = shared && (await appOutputs(options).catch(() => undefined));
   if (shared && before) await seed(options, shared, identity);
   const result = await runCommand({
     command,
@@ -84,7 +93,7 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
   await cache.update((record) => (record.builds[app] = buildHash));
   if (shared && before) {
     // What the build wrote, as it was when it ended: the copy is kept only if nothing changed it since.
-    const after = await appOutputs(env, app).catch(() => undefined);
+    const after = await appOutputs(options).catch(() => undefined);
     const written = after && new Map(writtenSince(before, after).map((path) => [path, after.get(path)!]));
     const save = async () => {
       if (!written) throw new Error("its outputs could not be listed");
@@ -131,9 +140,11 @@ async function seed(
  * never in `node_modules` (the install's). Of these, what the build wrote is shared: not what an
  * earlier app's build left in a shared place, which that app's entry holds.
  */
-async function appOutputs(env: RuntimeEnvironment, app: string): Promise<Map<string, string>> {
+async function appOutputs({ env, app, index }: BuildStepOptions): Promise<Map<string, string>> {
   const owns = appOwnsFile(env.manifest, app);
   // Not walked: what lies in another app's path (nothing below it is this app's) and `node_modules`.
   const skip = (path: string) => !owns(path) || path.split("/").includes("node_modules");
+  const tracked = await index?.().catch(() => undefined);
+  if (tracked) return untrackedStamps(env.rootDir, tracked, skip, appFolderBelow(env.manifest, app));
   return fileStamps(env.rootDir, await untrackedEntries(env.rootDir), skip);
 }

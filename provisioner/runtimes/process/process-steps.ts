@@ -139,7 +139,14 @@ export class ProcessSteps {
     // Outputs are shared only from and into a fresh worktree: then each step's outputs are
     // exactly what it wrote, and nobody's runtime files.
     const fresh = this.#o.shared && !env.inPlace && untouched;
-    const common = { env, ctx, owner, output: state.output, cache, ...(fresh && { shared: this.#o.shared }) };
+    const common = {
+      env,
+      ctx,
+      owner,
+      output: state.output,
+      cache,
+      ...(fresh && { shared: this.#o.shared, index: reads.tracked }),
+    };
     await handedOver;
     const unchanged = await ctx.phase("install", () =>
       step("install", undefined, () => runInstall({ ...common, installs: this.#o.installs, reads })),

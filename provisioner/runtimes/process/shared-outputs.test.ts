@@ -21,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CacheBudget } from "./cache-budget.ts";
-import { fileStamps, SharedOutputs, sparesDir, untrackedEntries } from "./shared-outputs.ts";
+import { fileStamps, SharedOutputs, sparesDir, untrackedEntries, untrackedStamps } from "./shared-outputs.ts";
 
 function tree(files: Record<string, string>, tracked: string[] = []): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "previewd-shared-outputs-"));
@@ -48,6 +48,118 @@ describe("untrackedEntries", () => {
       [".gitignore", "apps/web/src.ts"],
     );
     expect((await untrackedEntries(dir)).sort()).toEqual(["apps/web/dist", "node_modules", "notes.txt"]);
+  });
+});
+
+describe("untrackedStamps", () => {
+  it("finds what fileStamps of untrackedEntries finds, from the index instead of a git process", async () => {
+    const dir = tree(
+      {
+        ".gitignore": "dist/\n",
+        "package.json": "{}",
+        "apps/web/src/a.ts": "a",
+        "apps/web/src/deep/b.ts": "b",
+        "apps/web/src/deep/new.ts": "untracked beside tracked files",
+        "apps/web/dist/a.js": "a",
+        "apps/web/dist/sub/b.js": "b",
+        "apps/web/tsconfig.tsbuildinfo": "{}",
+        "apps/web/empty/.keep": "",
+        "apps/api/src/a.ts": "a",
+        "apps/api/dist/a.js": "another app's output",
+        "apps/api/web/src/x.ts": "an app inside another's folder",
+        "apps/api/web/dist/x.js": "its output",
+        "packages/shared/src/i.ts": "i",
+        "packages/shared/assets": "a tracked file a build turns into a folder, which git does not list",
+        "packages/shared/dist/i.js": "a shared output",
+        "packages/fresh/dist/f.js": "a folder with nothing tracked",
+        "node_modules/p/index.js": "p",
+        "apps/web/node_modules/q/index.js": "q",
+        "nested/.git/HEAD": "a repository inside",
+        "nested/file": "n",
+        "name with spaces and é.txt": "s",
+      },
+      [
+        ".gitignore",
+        "package.json",
+        "apps/web/src/a.ts",
+        "apps/web/src/deep/b.ts",
+        "apps/api/src/a.ts",
+        "apps/api/web/src/x.ts",
+        "packages/shared/src/i.ts",
+        "packages/shared/assets",
+      ],
+    );
+    // A submodule's gitlink: its folder is one tracked entry, nothing in it is listed.
+    const sub = path.join(dir, "libs/sub");
+    mkdirSync(sub, { recursive: true });
+    execFileSync("git", ["init", "-q", sub]);
+    writeFileSync(path.join(sub, "s.txt"), "s");
+    execFileSync("git", ["-C", sub, "-c", "user.name=t", "-c", "user.email=t@t", "add", "."]);
+    execFileSync("git", ["-C", sub, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "s"]);
+    execFileSync("git", ["-C", dir, "-c", "advice.addEmbeddedRepo=false", "add", "libs/sub"]);
+    writeFileSync(path.join(sub, "built.txt"), "untracked in the submodule");
+    rmSync(path.join(dir, "packages/shared/assets"));
+    mkdirSync(path.join(dir, "packages/shared/assets"));
+    writeFileSync(path.join(dir, "packages/shared/assets/logo.svg"), "<svg/>");
+    // A repository a build made inside a tracked folder: git leaves its `.git` out.
+    mkdirSync(path.join(dir, "apps/web/src/.git"));
+    writeFileSync(path.join(dir, "apps/web/src/.git/HEAD"), "ref: refs/heads/main");
+    rmSync(path.join(dir, "apps/web/empty/.keep"));
+    symlinkSync("../src/a.ts", path.join(dir, "apps/web/dist/link.js"));
+    symlinkSync("src", path.join(dir, "apps/web/linked-folder"));
+    const index = execFileSync("git", ["-C", dir, "ls-files", "-s", "-z"], { encoding: "utf8" })
+      .split("\0")
+      .filter(Boolean);
+    // Skips as the build step does: another app's folder (not the app inside it), node_modules.
+    const skips = [
+      () => false,
+      (p: string) => p.split("/").includes("node_modules"),
+      (p: string) =>
+        (p.startsWith("apps/api") && !p.startsWith("apps/api/web")) || p.split("/").includes("node_modules"),
+    ];
+    // The app inside another's folder: its folder lies below `apps` and `apps/api`.
+    const holdsKept = (folder: string) => "apps/api/web".startsWith(`${folder}/`);
+    for (const skip of skips) {
+      const byGit = await fileStamps(dir, await untrackedEntries(dir), skip);
+      const byIndex = await untrackedStamps(dir, index, skip, holdsKept);
+      expect([...byIndex].sort()).toEqual([...byGit].sort());
+      expect(byIndex.size).toBeGreaterThan(3);
+    }
+    expect([...(await untrackedStamps(dir, index, skips[2]!, holdsKept)).keys()].sort()).toEqual([
+      "apps/api/web/dist/x.js",
+      "apps/web/dist/a.js",
+      "apps/web/dist/link.js",
+      "apps/web/dist/sub/b.js",
+      "apps/web/linked-folder",
+      "apps/web/src/deep/new.ts",
+      "apps/web/tsconfig.tsbuildinfo",
+      "name with spaces and é.txt",
+      "nested/.git/HEAD",
+      "nested/file",
+      "packages/fresh/dist/f.js",
+      "packages/shared/dist/i.js",
+    ]);
+    // Without holdsKept, another app's folder is not walked, the app inside it with it.
+    expect([...(await untrackedStamps(dir, index, skips[2]!)).keys()]).not.toContain(
+      "apps/api/web/dist/x.js",
+    );
+  });
+
+  it("fails rather than leave out a folder it cannot read; one gone since is nothing, as for git", async () => {
+    const dir = tree({ "apps/web/src/a.ts": "a" }, ["apps/web/src/a.ts"]);
+    const index = execFileSync("git", ["-C", dir, "ls-files", "-s", "-z"], { encoding: "utf8" })
+      .split("\0")
+      .filter(Boolean);
+    rmSync(path.join(dir, "apps/web/src"), { recursive: true });
+    writeFileSync(path.join(dir, "apps/web/dist.js"), "d");
+    // Gone since it was listed: as git, nothing.
+    expect([...(await untrackedStamps(dir, index, () => false)).keys()]).toEqual(["apps/web/dist.js"]);
+    // Unreadable: an error, never a listing without the folder's files.
+    await expect(untrackedStamps(path.join(dir, "missing-root"), index, () => false)).resolves.toEqual(
+      new Map(),
+    );
+    writeFileSync(path.join(dir, "file-root"), "");
+    await expect(untrackedStamps(path.join(dir, "file-root"), index, () => false)).rejects.toThrow(/ENOTDIR/);
   });
 });
 

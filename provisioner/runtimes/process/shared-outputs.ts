@@ -76,6 +76,54 @@ export async function fileStamps(
   return stamps;
 }
 
+/**
+ * `fileStamps(rootDir, await untrackedEntries(rootDir), skip)` without a git process, given what
+ * git tracks there (`git ls-files -s -z`'s lines, a worktree's index): the folders holding tracked
+ * paths are walked as git walks them, anything else in them is an untracked entry. A folder `skip`
+ * names is not walked unless `holdsKept` says a path below it is not skipped (an app's folder
+ * inside another's). A worktree checked out for this provision has its commit's index
+ * (RuntimeEnvironment.checkoutIndex), and each git process previewd forks pauses its event loop on
+ * the way to a build and to its app's start.
+ */
+export async function untrackedStamps(
+  rootDir: string,
+  index: readonly string[],
+  skip: (path: string) => boolean,
+  holdsKept: (dir: string) => boolean = () => false,
+): Promise<Map<string, string>> {
+  const tracked = new Set<string>();
+  const holding = new Set<string>();
+  for (const line of index) {
+    const tab = line.indexOf("\t");
+    if (tab < 0) continue;
+    const path = line.slice(tab + 1);
+    tracked.add(path);
+    for (let slash = path.indexOf("/"); slash >= 0; slash = path.indexOf("/", slash + 1))
+      holding.add(path.slice(0, slash));
+  }
+  const entries: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const found = await readdir(join(rootDir, dir), { withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return []; // Gone since its folder was read: git lists nothing either.
+        throw error;
+      },
+    );
+    for (const entry of found) {
+      const path = dir ? `${dir}/${entry.name}` : entry.name;
+      const folder = entry.isDirectory();
+      // git leaves out `.git` wherever it walks (the worktree's own, a repository's inside a
+      // folder), and what the index names: a submodule's folder, or a tracked file now a folder.
+      if (entry.name === ".git" || tracked.has(path)) continue;
+      if (skip(path) && !(folder && holdsKept(path))) continue;
+      if (folder && holding.has(path)) await walk(path);
+      else entries.push(path);
+    }
+  };
+  await walk("");
+  return fileStamps(rootDir, entries, skip);
+}
+
 /** The paths of `after` that are new or changed since `before`. */
 export function writtenSince(before: Map<string, string>, after: Map<string, string>): string[] {
   return [...after].filter(([path, stamp]) => before.get(path) !== stamp).map(([path]) => path);
