@@ -82,8 +82,16 @@ export async function frontRunning(place: FrontPlace, front: Front | undefined):
   return stat !== undefined && stat.state !== "Z";
 }
 
-/** Starts the app's front on `port`, pointed at `target`; resolves once it listens. */
-export async function startFront(place: FrontPlace, port: number, target: number): Promise<Front> {
+/**
+ * Starts the app's front on `port`, pointed at `target`; resolves once it listens. `spawned` is
+ * called once its process is (not if it fails before).
+ */
+export async function startFront(
+  place: FrontPlace,
+  port: number,
+  target: number,
+  spawned?: () => void,
+): Promise<Front> {
   await pointFront(place, target);
   // A front that just died, or the process that held the port before, may take a moment to let go.
   await waitPortFree(port, 3_000);
@@ -103,6 +111,7 @@ export async function startFront(place: FrontPlace, port: number, target: number
     stdout: log.fd,
     stderr: log.fd,
   }).finally(() => log.close());
+  spawned?.();
   const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     const output = await readFile(frontFile(place, "log"), "utf8").catch(() => "");

@@ -40,6 +40,8 @@ export interface SwitchAppOptions {
   stopGraceMs: number;
   /** How long a replaced process may finish the connections it serves before it is stopped. */
   drainMs: number;
+  /** Called once the new process is spawned, and on a first start its front's (never if that fails first). */
+  spawned?: () => void;
 }
 
 export async function switchApp(o: SwitchAppOptions): Promise<void> {
@@ -80,9 +82,9 @@ export async function switchApp(o: SwitchAppOptions): Promise<void> {
       onSpawned: async (starting) => {
         spawned = appHandle(starting);
         if (firstStart) {
-          early = startFront(place, frontPort, port);
+          early = startFront(place, frontPort, port, o.spawned);
           early.catch(() => undefined); // Awaited below, or by stopNew.
-        }
+        } else o.spawned?.();
         // On record before the health wait, beside the process serving: a previewd killed now
         // finds both (and recovery stops both, found by their labels anyway).
         if (serving && previous) previous.handle.next = starting.handle;

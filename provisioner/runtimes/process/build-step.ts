@@ -43,11 +43,11 @@ export interface BuildStepOptions {
   /** Which of them may seed this build (with `shared` only): its family and files (app-input-hash.ts). */
   seeding?: { seeds: BuildSeeds; family: string; files: ReadonlyMap<string, string> };
   /**
-   * Takes the offer of this build's outputs to other environments (a copy and a sync), so that it
-   * runs while the app starts; the caller waits for it before the provision ends. Without it the
-   * build waits for its own offer.
+   * Takes the offer of this build's outputs to other environments (a copy and a sync), to run
+   * while the app starts: the caller begins it (once the app's process is spawned) and waits for
+   * it before the provision ends. Without it the build makes its own offer and waits for it.
    */
-  background?: (work: Promise<void>) => void;
+  background?: (offer: () => Promise<void>) => void;
 }
 
 export async function runBuild(options: BuildStepOptions): Promise<void> {
@@ -105,9 +105,9 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
       const { seeding } = options;
       if (seeding) await seeding.seeds.note(seeding.family, key, seeding.files);
     };
-    const offered = share(ctx, "build", save, app);
-    if (options.background) options.background(offered);
-    else await offered;
+    const offer = () => share(ctx, "build", save, app);
+    if (options.background) options.background(offer);
+    else await offer();
   }
   ctx.event({ step: "build", app, status: "succeeded", message: "built" });
 }

@@ -65,6 +65,10 @@ export interface ProcessStepsOptions {
 export class ProcessSteps {
   readonly #o: ProcessStepsOptions;
   readonly #installed = new InstallGate();
+  /** Builds' offers of their outputs, made or held (see #hold). */
+  readonly #offers: Promise<void>[] = [];
+  /** Begins the held offer of an app's build. */
+  readonly #held = new Map<string, () => void>();
 
   constructor(options: ProcessStepsOptions) {
     this.#o = options;
@@ -153,12 +157,15 @@ export class ProcessSteps {
     );
     this.#installed.open();
     const hashes = unchanged ? (await early)() : await hash();
-    // Builds offer their outputs to other environments while their apps start.
-    const offers: Promise<void>[] = [];
     return {
       sharedWorktree: true,
-      settled: async () => void (await Promise.all(offers)),
+      settled: async () => {
+        this.#beginAll();
+        await Promise.all(this.#offers);
+      },
       build: async (app, signal) => {
+        // What another build or copy writes may be what an offer copies: those held begin first.
+        this.#beginAll();
         const { build = "", input = "", family = "", files = new Map<string, string>() } = hashes[app] ?? {};
         const seeds = fresh && this.#o.seeds;
         const seeding = seeds ? { seeding: { seeds, family, files } } : {};
@@ -170,12 +177,36 @@ export class ProcessSteps {
             buildHash: build,
             variables: environments[app] ?? {},
             signal,
-            background: (offer) => offers.push(offer),
+            background: (offer) => this.#hold(app, offer),
           }),
         );
         return input;
       },
     };
+  }
+
+  /**
+   * A build offers its outputs to other environments while its app starts. The offer's copy
+   * begins once the app's process is spawned, so that its processes (each fork a pause of
+   * previewd's event loop) come after the app's on the way to `ready`: at once for an app without
+   * `start`; as another build begins (it may write what the copy reads); at the latest when the
+   * app's start ends or the schedule does.
+   */
+  #hold(app: string, offer: () => Promise<void>): void {
+    if (!this.#o.env.manifest.apps[app]?.start) {
+      this.#offers.push(offer());
+      return;
+    }
+    this.#offers.push(new Promise<void>((begin) => this.#held.set(app, begin)).then(offer));
+  }
+
+  #begin(app: string): void {
+    this.#held.get(app)?.();
+    this.#held.delete(app);
+  }
+
+  #beginAll(): void {
+    for (const app of [...this.#held.keys()]) this.#begin(app);
   }
 
   async startServices(names: string[]): Promise<void> {
@@ -217,12 +248,17 @@ export class ProcessSteps {
    * every app's front port.
    */
   async startApp(app: string, ports: Record<string, number>, inputHash: string): Promise<void> {
-    await switchApp({
-      ...this.#o,
-      app,
-      fronts: ports,
-      inputHash,
-    });
+    try {
+      await switchApp({
+        ...this.#o,
+        app,
+        fronts: ports,
+        inputHash,
+        spawned: () => this.#begin(app),
+      });
+    } finally {
+      this.#begin(app);
+    }
   }
 
   /** The app's `release`, with the environment its process gets (on the ports `ports` gives). */
