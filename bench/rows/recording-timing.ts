@@ -156,11 +156,12 @@ async function atStop(recorded: Capture, dir: string): Promise<Outcome> {
       const child = spawn(
         timedFfmpeg(dir, await findFfmpeg(), times),
         [...args, ...encode, "-f", "webm", "-y", file],
-        {
-          stdio: "ignore",
-        },
+        { stdio: ["ignore", "ignore", "pipe"] },
       );
-      await new Promise((resolve) => child.once("exit", resolve));
+      let said = "";
+      child.stderr!.on("data", (chunk: Buffer) => (said = (said + chunk.toString()).slice(-4000)));
+      const code = await new Promise((resolve) => child.once("close", resolve));
+      if (code !== 0) throw new Error(`ffmpeg (frames encoded at stop) exited with ${code}: ${said.trim()}`);
     },
   });
   return { durationS: durationOf(file), stopMs, cpuS: cpuSeconds(times) };
