@@ -51,6 +51,13 @@ describe("untrackedEntries", () => {
   });
 });
 
+/** The tree's index, as `git ls-files -s -z` lists it. */
+function indexOf(dir: string): string[] {
+  return execFileSync("git", ["-C", dir, "ls-files", "-s", "-z"], { encoding: "utf8" })
+    .split("\0")
+    .filter(Boolean);
+}
+
 describe("untrackedStamps", () => {
   it("finds what fileStamps of untrackedEntries finds, from the index instead of a git process", async () => {
     const dir = tree(
@@ -107,9 +114,7 @@ describe("untrackedStamps", () => {
     rmSync(path.join(dir, "apps/web/empty/.keep"));
     symlinkSync("../src/a.ts", path.join(dir, "apps/web/dist/link.js"));
     symlinkSync("src", path.join(dir, "apps/web/linked-folder"));
-    const index = execFileSync("git", ["-C", dir, "ls-files", "-s", "-z"], { encoding: "utf8" })
-      .split("\0")
-      .filter(Boolean);
+    const index = indexOf(dir);
     // Skips as the build step does: another app's folder (not the app inside it), node_modules.
     const skips = [
       () => false,
@@ -147,9 +152,7 @@ describe("untrackedStamps", () => {
 
   it("fails rather than leave out a folder it cannot read; one gone since is nothing, as for git", async () => {
     const dir = tree({ "apps/web/src/a.ts": "a" }, ["apps/web/src/a.ts"]);
-    const index = execFileSync("git", ["-C", dir, "ls-files", "-s", "-z"], { encoding: "utf8" })
-      .split("\0")
-      .filter(Boolean);
+    const index = indexOf(dir);
     rmSync(path.join(dir, "apps/web/src"), { recursive: true });
     writeFileSync(path.join(dir, "apps/web/dist.js"), "d");
     // Gone since it was listed: as git, nothing.
