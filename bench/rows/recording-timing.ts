@@ -145,9 +145,12 @@ async function atStop(recorded: Capture, dir: string): Promise<Outcome> {
       kept.push({ file: jpeg, timestamp: f.timestamp });
     },
     finish: async () => {
+      // Chrome's first frames may come with timestamps out of order: a frame older than the one
+      // before it shows for no time, as on previewd's timeline (concat refuses a list whose time
+      // goes back before its start: "Invalid data found when processing input").
       const lines = kept.flatMap((k, i) => [
         `file '${k.file}'`,
-        `duration ${((kept[i + 1]?.timestamp ?? recorded.end) - k.timestamp).toFixed(3)}`,
+        `duration ${Math.max(0, (kept[i + 1]?.timestamp ?? recorded.end) - k.timestamp).toFixed(3)}`,
       ]);
       writeFileSync(path.join(dir, "frames.txt"), [...lines, `file '${kept.at(-1)!.file}'`].join("\n"));
       const args = ["-v", "error", "-f", "concat", "-safe", "0", "-i", path.join(dir, "frames.txt")];
