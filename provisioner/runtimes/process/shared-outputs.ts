@@ -91,16 +91,7 @@ export async function untrackedStamps(
   skip: (path: string) => boolean,
   holdsKept: (dir: string) => boolean = () => false,
 ): Promise<Map<string, string>> {
-  const tracked = new Set<string>();
-  const holding = new Set<string>();
-  for (const line of index) {
-    const tab = line.indexOf("\t");
-    if (tab < 0) continue;
-    const path = line.slice(tab + 1);
-    tracked.add(path);
-    for (let slash = path.indexOf("/"); slash >= 0; slash = path.indexOf("/", slash + 1))
-      holding.add(path.slice(0, slash));
-  }
+  const { tracked, holding } = trackedTree(index);
   const entries: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const found = await readdir(join(rootDir, dir), { withFileTypes: true }).catch(
@@ -122,6 +113,25 @@ export async function untrackedStamps(
   };
   await walk("");
   return fileStamps(rootDir, entries, skip);
+}
+
+/** An index's tracked paths and the folders holding them, read once per index (a build lists twice). */
+const trackedTrees = new WeakMap<readonly string[], { tracked: Set<string>; holding: Set<string> }>();
+
+function trackedTree(index: readonly string[]): { tracked: Set<string>; holding: Set<string> } {
+  const known = trackedTrees.get(index);
+  if (known) return known;
+  const tree = { tracked: new Set<string>(), holding: new Set<string>() };
+  for (const line of index) {
+    const tab = line.indexOf("\t");
+    if (tab < 0) continue;
+    const path = line.slice(tab + 1);
+    tree.tracked.add(path);
+    for (let slash = path.indexOf("/"); slash >= 0; slash = path.indexOf("/", slash + 1))
+      tree.holding.add(path.slice(0, slash));
+  }
+  trackedTrees.set(index, tree);
+  return tree;
 }
 
 /** The paths of `after` that are new or changed since `before`. */
