@@ -136,6 +136,7 @@ async function assemble(
         installSharing: config.installSharing,
         cacheMaxBytes: config.cacheMaxBytes,
         seedBuilds: config.buildSeeds === "on",
+        stepPriority: config.stepPriority,
         pipeline,
         ...(options.healthTimeoutMs && { healthTimeoutMs: options.healthTimeoutMs }),
       }),

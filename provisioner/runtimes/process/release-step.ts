@@ -19,6 +19,8 @@ export interface ReleaseStepOptions {
   output: OutputCapture;
   /** The app's environment (appEnvironment()). */
   variables: Record<string, string>;
+  /** Its session's CPU share (step-priority.ts); default 0. */
+  priority?: number;
 }
 
 export async function runRelease({
@@ -28,6 +30,7 @@ export async function runRelease({
   owner,
   output,
   variables,
+  priority,
 }: ReleaseStepOptions): Promise<void> {
   const spec = env.manifest.apps[app];
   const command = spec?.release;
@@ -42,6 +45,7 @@ export async function runRelease({
     signal: ctx.signal,
     env: variables,
     identity: await childIdentity(env, owner),
+    ...(priority !== undefined && { priority }),
   });
   if (result.exitCode !== 0) {
     const message = `release of ${app} failed: \`${command}\` exited with code ${result.exitCode}`;
