@@ -10,7 +10,7 @@ import { ValidationError } from "./errors.ts";
 import { pipelineModes } from "./runtimes/deploy-schedule.ts";
 import { defaultCacheMaxBytes } from "./runtimes/process/cache-budget.ts";
 import { installSharingModes } from "./runtimes/process/install-key.ts";
-import { defaultStepPriority } from "./runtimes/process/step-priority.ts";
+import { defaultStepPriority } from "./runtimes/process/session-priority.ts";
 import { readTokenFile, tokenFileVariable } from "./token-file.ts";
 
 export const configSchema = z.object({
@@ -52,7 +52,7 @@ export const configSchema = z.object({
   buildSeeds: z.enum(["on", "off"]).default("on"),
   /**
    * The CPU share of installs, builds and releases on the process runtime, as a nice value of
-   * their sessions (step-priority.ts): below 0 they win the cores over what has time to spare
+   * their sessions (session-priority.ts): below 0 they win the cores over what has time to spare
    * (apps and services starting, other environments, previewd). Needs root; 0 leaves them as any
    * process, the old way, to measure against.
    */

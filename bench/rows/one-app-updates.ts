@@ -11,7 +11,7 @@
  * - one-app redeploys (three a round, each another change to web on that branch): wall time from
  *   the redeploy call to `ready`, against the same change built and started by hand.
  * - the same new branch on a previewd whose steps run at any process's priority
- *   (PREVIEWD_STEP_PRIORITY=0, step-priority.ts), the way before, its own main environment warm.
+ *   (PREVIEWD_STEP_PRIORITY=0, session-priority.ts), the way before, its own main environment warm.
  * Rounds take turns going first (previewd, by hand) so load on the machine hits both alike, and
  * each measured step starts once the machine is quiet (by-hand.ts's waitForQuiet): what previewd
  * does in the background after `ready` (spare copies at the lowest priority, Postgres cloning a
@@ -35,7 +35,7 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
   const rounds = ctx.quick ? 1 : 5;
   const redeploysPerRound = ctx.quick ? 1 : 3;
   const shop = await startShopPreviewd();
-  // Steps at any process's priority, as before step-priority.ts (its own repository and main).
+  // Steps at any process's priority, as before session-priority.ts (its own repository and main).
   const plain = await startShopPreviewd({ PREVIEWD_STEP_PRIORITY: "0" });
   const scratch = mkdtempSync(path.join(os.tmpdir(), "previewd-by-hand-"));
   const checkout = path.join(scratch, "shop");

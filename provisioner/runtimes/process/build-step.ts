@@ -48,7 +48,7 @@ export interface BuildStepOptions {
    * it before the provision ends. Without it the build makes its own offer and waits for it.
    */
   background?: (offer: () => Promise<void>) => void;
-  /** Its session's CPU share (step-priority.ts); default 0. */
+  /** Its session's CPU share (session-priority.ts); default 0. */
   priority?: number;
 }
 

@@ -41,7 +41,7 @@ export interface InstallStepOptions {
   installs?: SharedInstalls;
   /** What it reads of the tracked files, begun earlier (readInstallInputs); undefined: read now. */
   reads?: InstallReads;
-  /** Its session's CPU share (step-priority.ts); default 0. */
+  /** Its session's CPU share (session-priority.ts); default 0. */
   priority?: number;
 }
 

@@ -34,7 +34,7 @@ import type { SharedOutputs } from "./shared-outputs.ts";
 import type { BuildSeeds } from "./build-seeds.ts";
 import { sharedCaches } from "./shared-caches.ts";
 import { fillTemplateSpares, templateSparesMade } from "./postgres-template.ts";
-import { defaultStepPriority } from "./step-priority.ts";
+import { defaultStepPriority } from "./session-priority.ts";
 import type { InstallSharing } from "./install-key.ts";
 import type { SharedInstalls } from "./install-step.ts";
 import { servicesDir } from "./postgres-service.ts";
@@ -83,7 +83,7 @@ export interface ProcessRuntimeOptions {
    */
   seedBuilds?: boolean;
   /**
-   * The CPU share of installs, builds and releases against everything else (step-priority.ts): a
+   * The CPU share of installs, builds and releases against everything else (session-priority.ts): a
    * nice value of their sessions' autogroups; default -10, as root. 0: as any process.
    */
   stepPriority?: number;

@@ -15,6 +15,8 @@ interface ProcStat {
   pid: number;
   state: string;
   pgid: number;
+  /** The session it belongs to: its own pid once it called setsid(). */
+  session: number;
 }
 
 async function pids(): Promise<number[]> {
@@ -27,7 +29,7 @@ export async function readStat(pid: number): Promise<ProcStat | undefined> {
   try {
     const text = await readFile(`/proc/${pid}/stat`, "utf8");
     const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { pid, state: fields[0] ?? "", pgid: Number(fields[2]) };
+    return { pid, state: fields[0] ?? "", pgid: Number(fields[2]), session: Number(fields[3]) };
   } catch {
     return undefined;
   }

@@ -60,7 +60,7 @@ export interface ProcessStepsOptions {
   postgresTemplates?: string;
   /** An update: the worktree ran this environment's steps before, and its root is the runner's already. */
   updating?: boolean;
-  /** The CPU share of its install, builds and releases (step-priority.ts); default 0. */
+  /** The CPU share of its install, builds and releases (session-priority.ts); default 0. */
   stepPriority?: number;
 }
 

@@ -19,7 +19,7 @@ export interface ReleaseStepOptions {
   output: OutputCapture;
   /** The app's environment (appEnvironment()). */
   variables: Record<string, string>;
-  /** Its session's CPU share (step-priority.ts); default 0. */
+  /** Its session's CPU share (session-priority.ts); default 0. */
   priority?: number;
 }
 

@@ -12,7 +12,7 @@ import { identityBase, identityVariables, type ChildIdentity } from "./child-ide
 import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment, type ProcessLabels } from "./process-labels.ts";
 import { spawnDetached, stopGroups } from "./process-group.ts";
-import { prioritizeSession } from "./step-priority.ts";
+import { prioritizeSession } from "./session-priority.ts";
 
 export interface CommandResult {
   exitCode: number;
@@ -33,7 +33,7 @@ export interface RunCommandOptions {
   identity?: ChildIdentity | undefined;
   /** How many of the last output lines `tail` holds (default 30). */
   tailLines?: number;
-  /** The nice value of its session's CPU share (step-priority.ts); default 0, as any process. */
+  /** The nice value of its session's CPU share (session-priority.ts); default 0, as any process. */
   priority?: number;
 }
 

@@ -12,6 +12,7 @@ import { readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { ChildIdentity } from "./child-identity.ts";
+import { lowestPriority, prioritizeSession } from "./session-priority.ts";
 
 const run = promisify(execFile);
 
@@ -52,7 +53,7 @@ export class SpareCopies {
 }
 
 /**
- * Copies `source` to `temporary` at the lowest CPU priority, gives it to `owner` if given, syncs
+ * Copies `source` to `temporary` at the lowest CPU priority of the machine, gives it to `owner` if given, syncs
  * it and renames it to `target`; removes `temporary` if any of that fails, and throws. One process
  * each, so that `signal` stopping one stops its work (a shell would leave its child running).
  */
@@ -64,7 +65,11 @@ export async function copyAhead(
 ): Promise<void> {
   const { owner, signal } = options;
   try {
-    await run("nice", ["-n", "19", "cp", "-a", "--reflink=auto", "--", source, temporary], { signal });
+    // A session of its own, the lowest of all (session-priority.ts), not only below previewd's own.
+    // (`setsid` execs in place: a child of previewd leads no group, so it needs no fork.)
+    const copy = ["nice", "-n", "19", "cp", "-a", "--reflink=auto", "--", source, temporary];
+    const copying = run("setsid", copy, { signal });
+    await Promise.all([copying, prioritizeSession(copying.child.pid, lowestPriority)]);
     if (owner) await run("chown", ["-R", "-h", `${owner.uid}:${owner.gid}`, "--", temporary], { signal });
     await run("sync", ["-f", temporary], { signal });
     await rename(temporary, target);

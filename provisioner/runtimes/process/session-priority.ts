@@ -1,0 +1,38 @@
+/**
+ * How much of the cores a process session gets against the rest of the machine. On Linux each
+ * session shares the cores as one (its autogroup), whatever the nice values of its processes, and
+ * every process group previewd spawns detached is a session of its own: the autogroup's nice value
+ * (`/proc/<pid>/autogroup`) is what weighs, for the session's children too.
+ *
+ * - A step (install, build, release) gets -10 by default: an environment is ready only once its
+ *   steps are done, while what runs beside them (its services and apps starting, other
+ *   environments' apps, previewd) mostly has time to spare. -10 weighs about nine times a
+ *   session at 0, so an app, or previewd, still gets a tenth of a core a step wants.
+ * - A copy made ahead for the next environment (spare-copies.ts) gets 19: it waits for everything.
+ *
+ * Below 0 needs root (CAP_SYS_NICE). Without it, or without autogroups (a kernel without them, or
+ * processes in a cpu cgroup of their own, whose weight counts instead), nothing changes and
+ * nothing fails.
+ */
+import { writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { readStat } from "./process-scan.ts";
+
+export const defaultStepPriority = -10;
+export const lowestPriority = 19;
+
+/**
+ * Gives the session `pid` leads `nice`. Only once `pid` leads a session of its own: before, the
+ * autogroup is its parent's, previewd's own (`setsid` the program calls setsid() after its exec).
+ */
+export async function prioritizeSession(pid: number | undefined, nice: number): Promise<void> {
+  if (pid === undefined || nice === 0 || (nice < 0 && process.getuid?.() !== 0)) return;
+  for (let tries = 0; ; tries++) {
+    const stat = await readStat(pid);
+    if (!stat || stat.state === "Z" || tries === 50) return; // Gone, or never its own session.
+    if (stat.session === pid) break;
+    await sleep(2);
+  }
+  // The process may be gone since, or the kernel have no autogroups: it runs as it is.
+  await writeFile(`/proc/${pid}/autogroup`, `${nice}\n`).catch(() => undefined);
+}
