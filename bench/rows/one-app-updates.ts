@@ -36,7 +36,10 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
   const redeploysPerRound = ctx.quick ? 1 : 3;
   const shop = await startShopPreviewd();
   // Steps at any process's priority, as before session-priority.ts (its own repository and main).
-  const plain = await startShopPreviewd({ PREVIEWD_STEP_PRIORITY: "0" });
+  const plain = await startShopPreviewd({ PREVIEWD_STEP_PRIORITY: "0" }).catch(async (error: unknown) => {
+    await shop.close();
+    throw error;
+  });
   const scratch = mkdtempSync(path.join(os.tmpdir(), "previewd-by-hand-"));
   const checkout = path.join(scratch, "shop");
   const seconds: { overhead: number; note: string }[] = [];
@@ -164,9 +167,15 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
       await shop.remove(branch.env.id);
     }
   } finally {
-    await plain.close();
-    await shop.close();
-    await rm(scratch, { recursive: true, force: true });
+    try {
+      await plain.close();
+    } finally {
+      try {
+        await shop.close();
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+    }
   }
   return figures(seconds, branches, redeploys, waits);
 }
@@ -232,8 +241,8 @@ function figures(
       note:
         `${rounds} (rounds ${branches.map((b) => `${(b.unprioritized / b.byHand).toFixed(2)}×`).join(", ")}); ` +
         `${ms(branches.map((b) => b.unprioritized))} ms from the create call to ready, against ` +
-        `${ms(branches.map((b) => b.wall))} ms with the steps' sessions at nice -10; a previewd of its own, ` +
-        `its main environment warm`,
+        `${ms(branches.map((b) => b.wall))} ms with the steps' priority (nice -10, as root); a previewd of its ` +
+        `own in this process, its main environment warm (and up through the whole row)`,
     },
     {
       figure: "new branch / the whole environment by hand (examples/shop)",

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { lowestPriority, prioritizeSession } from "./session-priority.ts";
+import { canPrioritize, lowestPriority, prioritizeSession } from "./session-priority.ts";
 
 const run = promisify(execFile);
 const nice = (pid: number | "self") =>
@@ -17,7 +17,8 @@ describe.runIf(existsSync("/proc/self/autogroup"))("prioritizeSession", () => {
       const leader = run("setsid", ["sleep", "5"]);
       leader.catch(() => undefined); // Killed below.
       await prioritizeSession(leader.child.pid, lowestPriority);
-      expect(nice(leader.child.pid!)).toBe(String(lowestPriority));
+      // Only as root (any other user's writes are refused within 100 ms of the last one).
+      expect(nice(leader.child.pid!)).toBe(canPrioritize() ? String(lowestPriority) : "0");
       expect(nice("self")).toBe(ours);
       leader.child.kill();
     }

@@ -12,7 +12,7 @@ import { readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { ChildIdentity } from "./child-identity.ts";
-import { lowestPriority, prioritizeSession } from "./session-priority.ts";
+import { canPrioritize, lowestPriority, prioritizeSession } from "./session-priority.ts";
 
 const run = promisify(execFile);
 
@@ -65,10 +65,12 @@ export async function copyAhead(
 ): Promise<void> {
   const { owner, signal } = options;
   try {
-    // A session of its own, the lowest of all (session-priority.ts), not only below previewd's own.
-    // (`setsid` execs in place: a child of previewd leads no group, so it needs no fork.)
+    // As root, a session of its own, the lowest of all (session-priority.ts), not only below
+    // previewd's own threads. (`setsid` execs in place: a child of previewd leads no group.)
     const copy = ["nice", "-n", "19", "cp", "-a", "--reflink=auto", "--", source, temporary];
-    const copying = run("setsid", copy, { signal });
+    const copying = canPrioritize()
+      ? run("setsid", copy, { signal })
+      : run(copy[0]!, copy.slice(1), { signal });
     await Promise.all([copying, prioritizeSession(copying.child.pid, lowestPriority)]);
     if (owner) await run("chown", ["-R", "-h", `${owner.uid}:${owner.gid}`, "--", temporary], { signal });
     await run("sync", ["-f", temporary], { signal });
