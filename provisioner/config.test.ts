@@ -39,23 +39,6 @@ describe("the cache settings", () => {
   });
 });
 
-describe("PREVIEWD_STEP_PRIORITY", () => {
-  it("defaults to -10 and reads a nice value, refusing one out of range by name", () => {
-    expect(loadConfig({}, {}).stepPriority).toBe(-10);
-    expect(loadConfig({}, { PREVIEWD_STEP_PRIORITY: "0" }).stepPriority).toBe(0);
-    let refused: unknown;
-    try {
-      loadConfig({}, { PREVIEWD_STEP_PRIORITY: "-21" });
-    } catch (error) {
-      refused = error;
-    }
-    expect(refused).toBeInstanceOf(ValidationError);
-    expect(((refused as ValidationError).errors ?? []).map((e) => e.path)).toEqual([
-      "PREVIEWD_STEP_PRIORITY",
-    ]);
-  });
-});
-
 describe("the pipeline settings", () => {
   it("default to concurrent builds, one per core, and read PREVIEWD_PIPELINE and PREVIEWD_BUILD_CONCURRENCY", () => {
     expect(loadConfig({}, {})).toMatchObject({ pipeline: "concurrent" });

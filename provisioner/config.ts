@@ -10,7 +10,6 @@ import { ValidationError } from "./errors.ts";
 import { pipelineModes } from "./runtimes/deploy-schedule.ts";
 import { defaultCacheMaxBytes } from "./runtimes/process/cache-budget.ts";
 import { installSharingModes } from "./runtimes/process/install-key.ts";
-import { defaultStepPriority } from "./runtimes/process/session-priority.ts";
 import { readTokenFile, tokenFileVariable } from "./token-file.ts";
 
 export const configSchema = z.object({
@@ -50,13 +49,6 @@ export const configSchema = z.object({
    * same app (build-seeds.ts); `off` builds from nothing, the old way, to measure against.
    */
   buildSeeds: z.enum(["on", "off"]).default("on"),
-  /**
-   * The CPU share of installs, builds and releases on the process runtime, as a nice value of
-   * their sessions (session-priority.ts): below 0 they win the cores over what has time to spare
-   * (apps and services starting, other environments, previewd). Needs root; 0 leaves them as any
-   * process, the old way, to measure against.
-   */
-  stepPriority: z.coerce.number().int().min(-20).max(19).default(defaultStepPriority),
   /** Size cap of the caches environments share, in bytes or with K, M, G or T (powers of 1024). */
   cacheMaxBytes: z
     .union([z.number(), z.string()])
@@ -89,7 +81,6 @@ const envVars: Record<keyof Config, string> = {
   buildConcurrency: "PREVIEWD_BUILD_CONCURRENCY",
   installSharing: "PREVIEWD_INSTALL_SHARING",
   buildSeeds: "PREVIEWD_BUILD_SEEDS",
-  stepPriority: "PREVIEWD_STEP_PRIORITY",
   cacheMaxBytes: "PREVIEWD_CACHE_MAX_BYTES",
 };
 

@@ -136,7 +136,6 @@ async function assemble(
         installSharing: config.installSharing,
         cacheMaxBytes: config.cacheMaxBytes,
         seedBuilds: config.buildSeeds === "on",
-        stepPriority: config.stepPriority,
         pipeline,
         ...(options.healthTimeoutMs && { healthTimeoutMs: options.healthTimeoutMs }),
       }),

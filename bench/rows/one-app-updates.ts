@@ -10,8 +10,6 @@
  *   change, web's build and start beside a database of its own, api and admin, then the scenario);
  * - one-app redeploys (three a round, each another change to web on that branch): wall time from
  *   the redeploy call to `ready`, against the same change built and started by hand.
- * - the same new branch on a previewd whose steps run at any process's priority
- *   (PREVIEWD_STEP_PRIORITY=0, session-priority.ts), the way before, its own main environment warm.
  * Rounds take turns going first (previewd, by hand) so load on the machine hits both alike, and
  * each measured step starts once the machine is quiet (by-hand.ts's waitForQuiet): what previewd
  * does in the background after `ready` (spare copies at the lowest priority, Postgres cloning a
@@ -35,11 +33,6 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
   const rounds = ctx.quick ? 1 : 5;
   const redeploysPerRound = ctx.quick ? 1 : 3;
   const shop = await startShopPreviewd();
-  // Steps at any process's priority, as before session-priority.ts (its own repository and main).
-  const plain = await startShopPreviewd({ PREVIEWD_STEP_PRIORITY: "0" }).catch(async (error: unknown) => {
-    await shop.close();
-    throw error;
-  });
   const scratch = mkdtempSync(path.join(os.tmpdir(), "previewd-by-hand-"));
   const checkout = path.join(scratch, "shop");
   const seconds: { overhead: number; note: string }[] = [];
@@ -51,7 +44,6 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
   try {
     ctx.log("one-app updates: main's environment (cold)");
     const main = await shop.ready(() => shop.orchestrator.create({ repo: shop.repo, ref: "main" }));
-    await plain.ready(() => plain.orchestrator.create({ repo: plain.repo, ref: "main" }));
     await copyCheckout(shop.worktree(main.env.id), checkout);
     const original = readFileSync(path.join(shop.repo, webFile), "utf8");
     const changed = (marker: string) => original.replace(">shop<", `>shop ${marker}<`);
@@ -115,18 +107,7 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
         await shop.remove(env.env.id);
         return env.wall;
       };
-      // Before step priorities: the same change, on the previewd whose steps run as any process.
-      const unprioritized = async () => {
-        plain.commitOnBranch(`one-app-${round}`, "main", webFile, changed(`branch ${round}`));
-        await quiet();
-        const env = await plain.ready(() =>
-          plain.orchestrator.create({ repo: plain.repo, ref: `one-app-${round}` }),
-        );
-        await plain.remove(env.env.id);
-        return env.wall;
-      };
       const before = byHandFirst(round) ? await unseeded() : undefined;
-      const plainFirst = byHandFirst(round) ? await unprioritized() : undefined;
       shop.commitOnBranch(`one-app-${round}`, "main", webFile, changed(`branch ${round}`));
       let byHand = byHandFirst(round) ? await web(`branch ${round}`) : undefined;
       let whole = byHandFirst(round) ? await environment(`branch ${round}`) : undefined;
@@ -137,12 +118,10 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
       byHand ??= await web(`branch ${round}`);
       whole ??= await environment(`branch ${round}`);
       const unseededWall = before ?? (await unseeded());
-      const unprioritizedWall = plainFirst ?? (await unprioritized());
       branches.push({
         wall: branch.wall,
         byHand: byHand.build + byHand.start,
         unseeded: unseededWall,
-        unprioritized: unprioritizedWall,
         byHandCpu: byHand.cpu,
         whole,
       });
@@ -167,15 +146,8 @@ export default async function oneAppUpdates(ctx: BenchContext): Promise<BenchFig
       await shop.remove(branch.env.id);
     }
   } finally {
-    try {
-      await plain.close();
-    } finally {
-      try {
-        await shop.close();
-      } finally {
-        await rm(scratch, { recursive: true, force: true });
-      }
-    }
+    await shop.close();
+    await rm(scratch, { recursive: true, force: true });
   }
   return figures(seconds, branches, redeploys, waits);
 }
@@ -184,7 +156,6 @@ interface Branch {
   wall: number;
   byHand: number;
   unseeded: number;
-  unprioritized: number;
   byHandCpu: number;
   whole: EnvironmentByHandTimes;
 }
@@ -225,24 +196,6 @@ function figures(
         `(${median(branches.map((b) => b.whole.total / b.byHand)).toFixed(2)}× web alone; CPU ` +
         `${ms(branches.map((b) => b.whole.cpu))} ms against ${ms(branches.map((b) => b.byHandCpu))} ms); ` +
         `each step began once the machine was quiet (waited ${ms(waits)} ms median, ${Math.round(Math.max(...waits))} ms at most)`,
-    },
-    {
-      figure:
-        "new branch changing one app, before: steps at any process's priority (PREVIEWD_STEP_PRIORITY=0)",
-      target: "report",
-      value: Number(median(branches.map((b) => b.unprioritized / b.byHand)).toFixed(2)),
-      unit: "×",
-      baseline: {
-        label: "web's build + start by hand",
-        value: ms(branches.map((b) => b.byHand)),
-        unit: "ms",
-      },
-      met: true,
-      note:
-        `${rounds} (rounds ${branches.map((b) => `${(b.unprioritized / b.byHand).toFixed(2)}×`).join(", ")}); ` +
-        `${ms(branches.map((b) => b.unprioritized))} ms from the create call to ready, against ` +
-        `${ms(branches.map((b) => b.wall))} ms with the steps' priority (nice -10, as root); a previewd of its ` +
-        `own in this process, its main environment warm (and up through the whole row)`,
     },
     {
       figure: "new branch / the whole environment by hand (examples/shop)",

@@ -48,8 +48,6 @@ export interface BuildStepOptions {
    * it before the provision ends. Without it the build makes its own offer and waits for it.
    */
   background?: (offer: () => Promise<void>) => void;
-  /** Its session's CPU share (session-priority.ts); default 0. */
-  priority?: number;
 }
 
 export async function runBuild(options: BuildStepOptions): Promise<void> {
@@ -87,7 +85,6 @@ async function buildOrCopy(options: BuildStepOptions, command: string): Promise<
     signal: options.signal ?? ctx.signal,
     env: options.variables,
     identity,
-    ...(options.priority !== undefined && { priority: options.priority }),
   });
   if (result.exitCode !== 0) {
     const message = `build of ${app} failed: \`${command}\` exited with code ${result.exitCode}`;

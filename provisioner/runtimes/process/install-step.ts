@@ -41,8 +41,6 @@ export interface InstallStepOptions {
   installs?: SharedInstalls;
   /** What it reads of the tracked files, begun earlier (readInstallInputs); undefined: read now. */
   reads?: InstallReads;
-  /** Its session's CPU share (session-priority.ts); default 0. */
-  priority?: number;
 }
 
 /**
@@ -243,7 +241,6 @@ async function runInstallCommand(install: Install, store: StoreUse | undefined, 
     // The manifest's env wins: a project that sets its own store or cache keeps it.
     env: { ...store?.variables(), ...install.variables },
     identity: install.identity,
-    ...(install.priority !== undefined && { priority: install.priority }),
   });
   if (result.exitCode !== 0) {
     const message = `install failed: \`${command}\` exited with code ${result.exitCode}`;

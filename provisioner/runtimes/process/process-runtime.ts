@@ -34,7 +34,6 @@ import type { SharedOutputs } from "./shared-outputs.ts";
 import type { BuildSeeds } from "./build-seeds.ts";
 import { sharedCaches } from "./shared-caches.ts";
 import { fillTemplateSpares, templateSparesMade } from "./postgres-template.ts";
-import { defaultStepPriority } from "./session-priority.ts";
 import type { InstallSharing } from "./install-key.ts";
 import type { SharedInstalls } from "./install-step.ts";
 import { servicesDir } from "./postgres-service.ts";
@@ -82,11 +81,6 @@ export interface ProcessRuntimeOptions {
    * app (build-seeds.ts); default true. Off: it starts from nothing (the way before, to measure against).
    */
   seedBuilds?: boolean;
-  /**
-   * The CPU share of installs, builds and releases against everything else (session-priority.ts): a
-   * nice value of their sessions' autogroups; default -10, as root. 0: as any process.
-   */
-  stepPriority?: number;
 }
 
 function usesService(manifest: Manifest, app: string, service: string): boolean {
@@ -118,7 +112,6 @@ class ProcessRuntime implements Runtime {
   readonly #seeds: BuildSeeds | undefined;
   readonly #installs: SharedInstalls | undefined;
   readonly #pipeline: PipelineOptions;
-  readonly #stepPriority: number;
 
   constructor(options: ProcessRuntimeOptions) {
     this.#owner = options.ownerId;
@@ -129,7 +122,6 @@ class ProcessRuntime implements Runtime {
     this.#serviceTimeoutMs = options.serviceTimeoutMs ?? 60_000;
     this.#cacheDir = options.cacheDir;
     this.#pipeline = options.pipeline ?? {};
-    this.#stepPriority = options.stepPriority ?? defaultStepPriority;
     const caches =
       options.cacheDir &&
       sharedCaches({
@@ -409,7 +401,6 @@ class ProcessRuntime implements Runtime {
       stopGraceMs: this.#stopGraceMs,
       drainMs: this.#drainMs,
       serviceTimeoutMs: this.#serviceTimeoutMs,
-      stepPriority: this.#stepPriority,
       ...(this.#shared && { shared: this.#shared }),
       ...(this.#seeds && { seeds: this.#seeds }),
       ...(this.#installs && { installs: this.#installs }),

@@ -60,8 +60,6 @@ export interface ProcessStepsOptions {
   postgresTemplates?: string;
   /** An update: the worktree ran this environment's steps before, and its root is the runner's already. */
   updating?: boolean;
-  /** The CPU share of its install, builds and releases (session-priority.ts); default 0. */
-  stepPriority?: number;
 }
 
 export class ProcessSteps {
@@ -152,7 +150,6 @@ export class ProcessSteps {
       output: state.output,
       cache,
       ...(fresh && { shared: this.#o.shared, index: reads.tracked }),
-      ...(this.#o.stepPriority !== undefined && { priority: this.#o.stepPriority }),
     };
     await handedOver;
     const unchanged = await ctx.phase("install", () =>
@@ -266,14 +263,13 @@ export class ProcessSteps {
 
   /** The app's `release`, with the environment its process gets (on the ports `ports` gives). */
   async release(app: string, ports: Record<string, number>): Promise<void> {
-    const { env, ctx, deployment, state, owner, stepPriority } = this.#o;
+    const { env, ctx, deployment, state, owner } = this.#o;
     await runRelease({
       env,
       ctx,
       app,
       owner,
       output: state.output,
-      ...(stepPriority !== undefined && { priority: stepPriority }),
       variables: appEnvironment(env.manifest, app, interpolationValues(env, deployment, ports, app)),
     });
   }

@@ -19,8 +19,6 @@ export interface ReleaseStepOptions {
   output: OutputCapture;
   /** The app's environment (appEnvironment()). */
   variables: Record<string, string>;
-  /** Its session's CPU share (session-priority.ts); default 0. */
-  priority?: number;
 }
 
 export async function runRelease({
@@ -30,7 +28,6 @@ export async function runRelease({
   owner,
   output,
   variables,
-  priority,
 }: ReleaseStepOptions): Promise<void> {
   const spec = env.manifest.apps[app];
   const command = spec?.release;
@@ -45,7 +42,6 @@ export async function runRelease({
     signal: ctx.signal,
     env: variables,
     identity: await childIdentity(env, owner),
-    ...(priority !== undefined && { priority }),
   });
   if (result.exitCode !== 0) {
     const message = `release of ${app} failed: \`${command}\` exited with code ${result.exitCode}`;

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,8 +6,7 @@ import { eventually } from "../../../test/helpers/processes.ts";
 import { MemoryLogStore } from "../../logs/memory-log-store.ts";
 import { OutputCapture } from "./output-capture.ts";
 import { scanProcesses } from "./process-scan.ts";
-import { runnerIds } from "./child-identity.ts";
-import { runCommand, type RunCommandOptions } from "./run-command.ts";
+import { runCommand } from "./run-command.ts";
 
 const owner = `run-command-test-${process.pid}`;
 let dir: string;
@@ -20,12 +18,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function run(
-  command: string,
-  logs = new MemoryLogStore(),
-  signal = new AbortController().signal,
-  more: Partial<RunCommandOptions> = {},
-) {
+function run(command: string, logs = new MemoryLogStore(), signal = new AbortController().signal) {
   return runCommand({
     command,
     cwd: dir,
@@ -33,7 +26,6 @@ function run(
     output: new OutputCapture("env", dir, logs),
     logApp: "api",
     signal,
-    ...more,
   });
 }
 
@@ -78,26 +70,4 @@ describe("runCommand", () => {
     expect(early.exitCode).not.toBe(0);
     expect(await scanProcesses({ owner })).toEqual([]);
   });
-
-  // A kernel without autogroups has no such file, and the priority changes nothing there.
-  it.runIf(existsSync("/proc/self/autogroup"))(
-    "gives a step's session, its children included, the CPU share asked for, as root even when it runs as the runner",
-    async () => {
-      const root = process.getuid?.() === 0;
-      // The share is set once the step is spawned: a moment later it is there.
-      const command = "sleep 0.3; cat /proc/self/autogroup; sh -c 'cat /proc/self/autogroup'";
-      const nice = (tail: string[]) => tail.map((line) => /nice (-?\d+)$/.exec(line)?.[1]);
-      const identity = root ? { ...(await runnerIds()), home: dir, user: "previewd-run" } : undefined;
-      const favoured = await run(command, undefined, undefined, { priority: -10, identity });
-      expect(favoured.exitCode).toBe(0);
-      // Below 0 needs root; without it the step runs as any process, and nothing fails.
-      expect(nice(favoured.tail)).toEqual(root ? ["-10", "-10"] : ["0", "0"]);
-      // Each step is a session of its own: one without a priority, spawned after, is at 0.
-      const plain = await run(command);
-      expect(nice(plain.tail)).toEqual(["0", "0"]);
-      // A step that prints and exits at once keeps its output.
-      expect((await run("echo at once", undefined, undefined, { priority: -10 })).tail).toEqual(["at once"]);
-      expect(await scanProcesses({ owner })).toEqual([]);
-    },
-  );
 });

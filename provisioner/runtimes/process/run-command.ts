@@ -12,7 +12,6 @@ import { identityBase, identityVariables, type ChildIdentity } from "./child-ide
 import type { OutputCapture } from "./output-capture.ts";
 import { childEnvironment, type ProcessLabels } from "./process-labels.ts";
 import { spawnDetached, stopGroups } from "./process-group.ts";
-import { prioritizeSession } from "./session-priority.ts";
 
 export interface CommandResult {
   exitCode: number;
@@ -33,8 +32,6 @@ export interface RunCommandOptions {
   identity?: ChildIdentity | undefined;
   /** How many of the last output lines `tail` holds (default 30). */
   tailLines?: number;
-  /** The nice value of its session's CPU share (session-priority.ts); default 0, as any process. */
-  priority?: number;
 }
 
 /** How long to wait for the pipes to drain once the group is gone (a daemonized grandchild may hold them). */
@@ -78,8 +75,6 @@ export async function runCommand(options: RunCommandOptions): Promise<CommandRes
   options.signal.addEventListener("abort", abort, { once: true });
   if (options.signal.aborted) abort(); // Aborted while it was being spawned.
   try {
-    // Once its output is being read: a process that exits unread has its output thrown away.
-    if (options.priority) await prioritizeSession(pid, options.priority);
     const exitCode = await started.exited;
     // The shell may be gone while its children still run (`cmd &`): a step leaves nothing behind.
     await stopGroups([{ pgid: pid, role: options.labels.role }], 1_000);

@@ -1,14 +1,11 @@
 /**
  * How much of the cores a process session gets against the rest of the machine. On Linux each
- * session shares the cores as one (its autogroup), whatever the nice values of its processes, and
- * every process group previewd spawns detached is a session of its own: the autogroup's nice value
- * (`/proc/<pid>/autogroup`) is what weighs, for the session's children too.
- *
- * - A step (install, build, release) gets -10 by default: an environment is ready only once its
- *   steps are done, while what runs beside them (its services and apps starting, other
- *   environments' apps, previewd) mostly has time to spare. -10 weighs about nine times a
- *   session at 0, so an app, or previewd, still gets a tenth of a core a step wants.
- * - A copy made ahead for the next environment (spare-copies.ts) gets 19: it waits for everything.
+ * session shares the cores as one (its autogroup), whatever the nice values of its processes: a
+ * child of previewd at `nice -n 19` weighs only inside previewd's session, and that session as a
+ * whole weighs as much as any other (an environment's build, say). A process that leads a session
+ * of its own gets its share from the autogroup's nice value (`/proc/<pid>/autogroup`), for its
+ * children too. Copies made ahead for the next environment (spare-copies.ts) get 19: they wait
+ * for everything.
  *
  * Only as root: below 0 needs CAP_SYS_NICE, and any other user's writes are refused within 100 ms
  * of the last one on the machine (EAGAIN). Elsewhere, and where the kernel does not group by
@@ -20,7 +17,6 @@ import { writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readStat } from "./process-scan.ts";
 
-export const defaultStepPriority = -10;
 export const lowestPriority = 19;
 
 export function canPrioritize(): boolean {
