@@ -12,7 +12,7 @@ import { readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { ChildIdentity } from "./child-identity.ts";
-import { canPrioritize, lowestPriority, prioritizeSession } from "./session-priority.ts";
+import { runAtLowestPriority } from "./session-priority.ts";
 
 const run = promisify(execFile);
 
@@ -53,9 +53,10 @@ export class SpareCopies {
 }
 
 /**
- * Copies `source` to `temporary` at the lowest CPU priority of the machine, gives it to `owner` if given, syncs
- * it and renames it to `target`; removes `temporary` if any of that fails, and throws. One process
- * each, so that `signal` stopping one stops its work (a shell would leave its child running).
+ * Copies `source` to `temporary` at the lowest CPU priority of the machine (session-priority.ts),
+ * gives it to `owner` if given, syncs it and renames it to `target`; removes `temporary` if any of
+ * that fails, and throws. One process each, so that `signal` stopping one stops its work (a shell
+ * would leave its child running).
  */
 export async function copyAhead(
   source: string,
@@ -65,13 +66,7 @@ export async function copyAhead(
 ): Promise<void> {
   const { owner, signal } = options;
   try {
-    // As root, a session of its own, the lowest of all (session-priority.ts), not only below
-    // previewd's own threads. (`setsid` execs in place: a child of previewd leads no group.)
-    const copy = ["nice", "-n", "19", "cp", "-a", "--reflink=auto", "--", source, temporary];
-    const copying = canPrioritize()
-      ? run("setsid", copy, { signal })
-      : run(copy[0]!, copy.slice(1), { signal });
-    await Promise.all([copying, prioritizeSession(copying.child.pid, lowestPriority)]);
+    await runAtLowestPriority(["cp", "-a", "--reflink=auto", "--", source, temporary], { signal });
     if (owner) await run("chown", ["-R", "-h", `${owner.uid}:${owner.gid}`, "--", temporary], { signal });
     await run("sync", ["-f", temporary], { signal });
     await rename(temporary, target);
