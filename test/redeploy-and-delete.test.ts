@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentView } from "../provisioner/environments/environment-schema.ts";
@@ -47,6 +48,16 @@ describe.concurrent("redeploy and delete, side by side", { timeout: 180_000 }, (
       expect(await pidOf(updated.apps.web!.directUrl!)).not.toBe(webPid);
       expect(await pidOf(updated.apps.api!.directUrl!)).toBe(apiPid);
       expect(await (await fetch(`${updated.apps.api!.directUrl}/notes`)).json()).toEqual(["kept"]);
+      // As root, the worktree was handed to the user the apps run as, and its redeploy is not handed
+      // over again (a chown -R of node_modules and all): the checkout wrote as that user, so
+      // everything in it is still theirs, the changed file too.
+      const worktree = harness.previewd.orchestrator.record(env.id).worktreePath!;
+      const runner = (await lstat(worktree)).uid;
+      if (process.getuid?.() === 0) expect(runner).not.toBe(0);
+      const others: string[] = [];
+      for (const entry of await readdir(worktree, { recursive: true }))
+        if ((await lstat(path.join(worktree, entry))).uid !== runner) others.push(entry);
+      expect(others).toEqual([]);
     });
 
     it.sequential(

@@ -148,17 +148,22 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
 
 async function update(op: OperationDeps, ctx: RuntimeContext): Promise<void> {
   const { record, orchestrator } = op;
-  if (!record.callerWorktree && record.worktreePath) {
-    const worktreePath = record.worktreePath;
-    await ctx.phase("worktree", async () => {
+  const worktreePath = record.callerWorktree ? undefined : record.worktreePath || undefined;
+  const writtenAsRunner =
+    worktreePath !== undefined &&
+    (await ctx.phase("worktree", async () => {
       const handedOver = path.join(worktreePath, record.dir ?? "");
-      await op.deps.worktrees.checkout(worktreePath, record.commit, { handedOver });
+      const asRunner = await op.deps.worktrees.checkout(worktreePath, record.commit, { handedOver });
       ctx.event({ step: "worktree", status: "succeeded", message: `moved to ${record.commit.slice(0, 12)}` });
-    });
-  }
+      return asRunner;
+    }));
   const runtime = orchestrator.runtime(record.runtime);
   const before = record.deployment!;
-  record.deployment = await runtime.update(orchestrator.runtimeEnvironment(record), before, ctx);
+  const environment = {
+    ...orchestrator.runtimeEnvironment(record),
+    ...(writtenAsRunner && { writtenAsRunner }),
+  };
+  record.deployment = await runtime.update(environment, before, ctx);
   // Redeploy keeps the data and does not re-seed; only a service that came up new needs a snapshot.
   await snapshotNewServices(record, orchestrator, before).catch((error: unknown) =>
     op.deps.logger.warn({ env: record.id, err: error }, "snapshot of new services failed"),

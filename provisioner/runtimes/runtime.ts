@@ -40,6 +40,12 @@ export interface RuntimeEnvironment {
    * while it was checked out (WorktreeManager.trackedAt). Rejected: list the worktree's index.
    */
   checkoutIndex?: Promise<string[]>;
+  /**
+   * An update's checkout wrote `rootDir` as the user it had been handed to (as root:
+   * runner-checkout.ts), so everything in it is still that user's and need not be handed over
+   * again (a `chown -R` of the whole tree, node_modules and all, on every redeploy).
+   */
+  writtenAsRunner?: boolean;
 }
 
 export type DeployedAppStatus = "starting" | "healthy" | "unhealthy" | "crashed" | "stopped" | "failed";

@@ -38,13 +38,14 @@ export interface WorktreeManager {
   /**
    * Moves a worktree to another commit, keeping untracked and ignored files (node_modules, builds).
    * As root, what lies in `handedOver` (the worktree, or its monorepo folder), once handed to
-   * another user, is written as that user (runner-checkout.ts).
+   * another user, is written as that user (runner-checkout.ts): then it resolves true, and
+   * everything in `handedOver` is still that user's.
    */
   checkout(
     worktreePath: string,
     commit: string,
     options?: { handedOver?: string; signal?: AbortSignal },
-  ): Promise<void>;
+  ): Promise<boolean>;
   /** Idempotent: a missing worktree is not an error. */
   remove(repo: ResolvedRepo, worktreePath: string): Promise<void>;
   /** Every directory under worktreesDir, to find orphans after a crash. */
@@ -151,8 +152,12 @@ export function createWorktreeManager({
       // checkout has no --end-of-options in older git; a full hex commit cannot be read as an option.
       const where = await worktreeGitArgs(worktreePath);
       const runner = await handedTo(handedOver);
-      if (runner) return checkoutAs(where, worktreePath, handedOver, commit, runner, signal);
+      if (runner) {
+        await checkoutAs(where, worktreePath, handedOver, commit, runner, signal);
+        return true;
+      }
       await runGit([...where, "checkout", "--detach", "--force", "--quiet", commit], { signal });
+      return false;
     },
 
     async remove(repo, worktreePath) {

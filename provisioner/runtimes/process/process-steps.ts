@@ -102,11 +102,14 @@ export class ProcessSteps {
     // A new worktree's, before git looks at it again: how root's git names a worktree depends on
     // who owns its root (worktree-git.ts), and a listing begun before the hand-over failed as
     // "dubious ownership". An update's root is the runner's before and after: git may list it
-    // meanwhile, and only the install and builds wait.
+    // meanwhile, and only the install and builds wait. One whose checkout wrote as that user
+    // (env.writtenAsRunner) is still all that user's.
     const identity = env.inPlace
       ? undefined
       : await step("install", undefined, () => childIdentity(env, owner));
-    const handedOver = step("install", undefined, async () => handOver([env.rootDir], identity));
+    const handedOver = step("install", undefined, async () =>
+      this.#o.updating && env.writtenAsRunner ? undefined : handOver([env.rootDir], identity),
+    );
     handedOver.catch(() => undefined); // Awaited below; a failure is thrown there.
     // Whether its user can enter a new worktree is checked beside the hand-over, and counts only
     // for one (below): one that ran steps before was checked then.
