@@ -52,14 +52,16 @@ export interface RepoSourcesDeps {
 const recentMs = 30_000;
 
 /**
- * What makes `dir` a repository's top level, as device and inode: its `.git` (a folder, or a
- * linked worktree's file naming its repository), or a bare repository's HEAD; undefined: neither
- * (not a repository, or a folder inside one).
+ * What makes `dir` a repository's top level, as device, inode and birth time: its `.git` (a
+ * folder, or a linked worktree's file naming its repository), or a bare repository's HEAD;
+ * undefined: neither (not a repository, or a folder inside one). The birth time tells a new `.git`
+ * that got the inode number of the one removed before it (ext4 hands freed ones out again at
+ * once); unlike the change time, commits and checkouts leave it be.
  */
 async function gitEntry(dir: string): Promise<string | undefined> {
   for (const name of [".git", "HEAD"]) {
-    const found = await lstat(path.join(dir, name)).catch(() => undefined);
-    if (found) return `${name}:${found.dev}:${found.ino}`;
+    const found = await lstat(path.join(dir, name), { bigint: true }).catch(() => undefined);
+    if (found) return `${name}:${found.dev}:${found.ino}:${found.birthtimeNs}`;
   }
   return undefined;
 }
