@@ -48,9 +48,7 @@ describe.concurrent("redeploy and delete, side by side", { timeout: 180_000 }, (
       expect(await pidOf(updated.apps.web!.directUrl!)).not.toBe(webPid);
       expect(await pidOf(updated.apps.api!.directUrl!)).toBe(apiPid);
       expect(await (await fetch(`${updated.apps.api!.directUrl}/notes`)).json()).toEqual(["kept"]);
-      // As root, the worktree was handed to the user the apps run as, and its redeploy is not handed
-      // over again (a chown -R of node_modules and all): the checkout wrote as that user, so
-      // everything in it is still theirs, the changed file too.
+      // Not handed over again (the checkout wrote as the apps' user), yet all theirs, the new file too.
       const worktree = harness.previewd.orchestrator.record(env.id).worktreePath!;
       const runner = (await lstat(worktree)).uid;
       if (process.getuid?.() === 0) expect(runner).not.toBe(0);

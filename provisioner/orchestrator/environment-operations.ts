@@ -4,7 +4,6 @@
  * nothing behind but a `failed` record that says why (a failed update: also the apps that served
  * before it, still serving).
  */
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Deployment, RuntimeContext } from "../runtimes/runtime.ts";
 import type { EnvironmentOrchestrator, OrchestratorDeps } from "./create-orchestrator.ts";
@@ -148,22 +147,29 @@ async function provision(op: OperationDeps, ctx: RuntimeContext): Promise<void> 
 
 async function update(op: OperationDeps, ctx: RuntimeContext): Promise<void> {
   const { record, orchestrator } = op;
+  const environment = orchestrator.runtimeEnvironment(record);
   const worktreePath = record.callerWorktree ? undefined : record.worktreePath || undefined;
-  const writtenAsRunner =
-    worktreePath !== undefined &&
-    (await ctx.phase("worktree", async () => {
-      const handedOver = path.join(worktreePath, record.dir ?? "");
-      const asRunner = await op.deps.worktrees.checkout(worktreePath, record.commit, { handedOver });
-      ctx.event({ step: "worktree", status: "succeeded", message: `moved to ${record.commit.slice(0, 12)}` });
-      return asRunner;
-    }));
+  // Who wrote the commit's files (as root, the user the worktree was handed to): its steps run as them.
+  const checkedOutAs =
+    worktreePath === undefined
+      ? undefined
+      : await ctx.phase("worktree", async () => {
+          const handedOver = environment.rootDir;
+          const writer = await op.deps.worktrees.checkout(worktreePath, record.commit, { handedOver });
+          ctx.event({
+            step: "worktree",
+            status: "succeeded",
+            message: `moved to ${record.commit.slice(0, 12)}`,
+          });
+          return writer;
+        });
   const runtime = orchestrator.runtime(record.runtime);
   const before = record.deployment!;
-  const environment = {
-    ...orchestrator.runtimeEnvironment(record),
-    ...(writtenAsRunner && { writtenAsRunner }),
-  };
-  record.deployment = await runtime.update(environment, before, ctx);
+  record.deployment = await runtime.update(
+    { ...environment, ...(checkedOutAs && { checkedOutAs }) },
+    before,
+    ctx,
+  );
   // Redeploy keeps the data and does not re-seed; only a service that came up new needs a snapshot.
   await snapshotNewServices(record, orchestrator, before).catch((error: unknown) =>
     op.deps.logger.warn({ env: record.id, err: error }, "snapshot of new services failed"),

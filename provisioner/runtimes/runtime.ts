@@ -41,11 +41,11 @@ export interface RuntimeEnvironment {
    */
   checkoutIndex?: Promise<string[]>;
   /**
-   * An update's checkout wrote `rootDir` as the user it had been handed to (as root:
-   * runner-checkout.ts), so everything in it is still that user's and need not be handed over
-   * again (a `chown -R` of the whole tree, node_modules and all, on every redeploy).
+   * An update's checkout wrote what it changed in `rootDir` as this user and nothing there as
+   * anyone else (as root: the user `rootDir` had been handed to, runner-checkout.ts). A runtime
+   * whose steps run as this user need not hand `rootDir` over to them again.
    */
-  writtenAsRunner?: boolean;
+  checkedOutAs?: { uid: number; gid: number };
 }
 
 export type DeployedAppStatus = "starting" | "healthy" | "unhealthy" | "crashed" | "stopped" | "failed";

@@ -14,6 +14,7 @@ import { assertCommit, type ResolvedRepo } from "./repo-source.ts";
 import { sha256Hex, slug } from "./slug.ts";
 import { removeTree } from "../remove-tree.ts";
 import { checkoutAs, handedTo } from "./runner-checkout.ts";
+import type { RunAs } from "../tar-stream.ts";
 
 export interface InspectedWorktree {
   /** The worktree's top level directory. */
@@ -38,14 +39,15 @@ export interface WorktreeManager {
   /**
    * Moves a worktree to another commit, keeping untracked and ignored files (node_modules, builds).
    * As root, what lies in `handedOver` (the worktree, or its monorepo folder), once handed to
-   * another user, is written as that user (runner-checkout.ts): then it resolves true, and
-   * everything in `handedOver` is still that user's.
+   * another user, is written as that user (runner-checkout.ts). Resolves with that user: it wrote
+   * nothing there as anyone else, so a folder that was all theirs still is. Undefined: previewd's
+   * own user wrote it.
    */
   checkout(
     worktreePath: string,
     commit: string,
     options?: { handedOver?: string; signal?: AbortSignal },
-  ): Promise<boolean>;
+  ): Promise<RunAs>;
   /** Idempotent: a missing worktree is not an error. */
   remove(repo: ResolvedRepo, worktreePath: string): Promise<void>;
   /** Every directory under worktreesDir, to find orphans after a crash. */
@@ -154,10 +156,10 @@ export function createWorktreeManager({
       const runner = await handedTo(handedOver);
       if (runner) {
         await checkoutAs(where, worktreePath, handedOver, commit, runner, signal);
-        return true;
+        return runner;
       }
       await runGit([...where, "checkout", "--detach", "--force", "--quiet", commit], { signal });
-      return false;
+      return undefined;
     },
 
     async remove(repo, worktreePath) {

@@ -4,7 +4,7 @@
  * copied or run, those hashes kept only if the install left what they read as it was.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -208,6 +208,24 @@ describe("process runtime: steps taken ahead", () => {
       expect(await readFile(join(env.rootDir, "apps/api/notes.txt"), "utf8")).toBe(
         "checked out by root\nbuilt\n",
       );
+    },
+  );
+
+  it.runIf(process.getuid?.() === 0)(
+    "an update whose checkout wrote as the runner is not handed over again; one written as another user is",
+    async () => {
+      const env = await makeEnv("written-as", manifest({ api: app("apps/api", { build: "true" }) }));
+      const first = await runtime.provision(env, makeContext().ctx);
+      const { uid, gid } = await stat(env.rootDir); // handed to the runner by the provision
+      expect(uid).not.toBe(0);
+      const planted = join(env.rootDir, "apps/api/planted-by-root.txt");
+      await writeFile(planted, "root's\n");
+      await writeFile(join(env.rootDir, "apps/api/change.txt"), "1\n");
+      const second = await runtime.update({ ...env, checkedOutAs: { uid, gid } }, first, makeContext().ctx);
+      expect((await stat(planted)).uid).toBe(0); // no chown -R ran
+      await writeFile(join(env.rootDir, "apps/api/change.txt"), "2\n");
+      await runtime.update({ ...env, checkedOutAs: { uid: 0, gid: 0 } }, second, makeContext().ctx);
+      expect((await stat(planted)).uid).toBe(uid); // someone else wrote: handed over
     },
   );
 

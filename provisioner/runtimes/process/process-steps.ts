@@ -102,13 +102,15 @@ export class ProcessSteps {
     // A new worktree's, before git looks at it again: how root's git names a worktree depends on
     // who owns its root (worktree-git.ts), and a listing begun before the hand-over failed as
     // "dubious ownership". An update's root is the runner's before and after: git may list it
-    // meanwhile, and only the install and builds wait. One whose checkout wrote as that user
-    // (env.writtenAsRunner) is still all that user's.
+    // meanwhile, and only the install and builds wait. One whose checkout wrote as that very user
+    // is still all theirs (env.checkedOutAs).
     const identity = env.inPlace
       ? undefined
       : await step("install", undefined, () => childIdentity(env, owner));
     const handedOver = step("install", undefined, async () =>
-      this.#o.updating && env.writtenAsRunner ? undefined : handOver([env.rootDir], identity),
+      this.#o.updating && sameUser(env.checkedOutAs, identity)
+        ? undefined
+        : handOver([env.rootDir], identity),
     );
     handedOver.catch(() => undefined); // Awaited below; a failure is thrown there.
     // Whether its user can enter a new worktree is checked beside the hand-over, and counts only
@@ -305,4 +307,9 @@ export class ProcessSteps {
     if (handle?.dataDir) await removeTree(handle.dataDir);
     delete deployment.services[name];
   }
+}
+
+/** Whether `a` and `b` are one user and group (neither unknown). */
+function sameUser(a: { uid: number; gid: number } | undefined, b: { uid: number; gid: number } | undefined) {
+  return a !== undefined && b !== undefined && a.uid === b.uid && a.gid === b.gid;
 }
