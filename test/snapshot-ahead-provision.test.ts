@@ -25,8 +25,9 @@ flags:
 `,
 );
 
-// Long enough that the api is up (and the snapshot taken) well before web starts.
-const webBuild = `await new Promise((resolve) => setTimeout(resolve, 1500));\n`;
+// Long enough that the api is up (and the snapshot taken) well before web starts, also when the
+// suite's other files load both cores: 1.5 s was not, once in the full CI (the api up after web's build).
+const webBuild = `await new Promise((resolve) => setTimeout(resolve, 4000));\n`;
 const webServer = (bootWrite: boolean) => `import http from "node:http";
 ${
   bootWrite
