@@ -149,7 +149,8 @@ async function update(op: OperationDeps, ctx: RuntimeContext): Promise<void> {
   const { record, orchestrator } = op;
   const environment = orchestrator.runtimeEnvironment(record);
   const worktreePath = record.callerWorktree ? undefined : record.worktreePath || undefined;
-  // Who wrote the commit's files (as root, the user the worktree was handed to): its steps run as them.
+  // Who wrote the commit's files (as root, the user the worktree was handed to): a runtime whose
+  // steps run as that user need not hand the worktree over again.
   const checkedOutAs =
     worktreePath === undefined
       ? undefined

@@ -107,10 +107,10 @@ export class ProcessSteps {
     const identity = env.inPlace
       ? undefined
       : await step("install", undefined, () => childIdentity(env, owner));
+    const { uid, gid } = env.checkedOutAs ?? {};
+    const stillTheirs = this.#o.updating && uid === identity?.uid && gid === identity?.gid;
     const handedOver = step("install", undefined, async () =>
-      this.#o.updating && sameUser(env.checkedOutAs, identity)
-        ? undefined
-        : handOver([env.rootDir], identity),
+      stillTheirs ? undefined : handOver([env.rootDir], identity),
     );
     handedOver.catch(() => undefined); // Awaited below; a failure is thrown there.
     // Whether its user can enter a new worktree is checked beside the hand-over, and counts only
@@ -307,9 +307,4 @@ export class ProcessSteps {
     if (handle?.dataDir) await removeTree(handle.dataDir);
     delete deployment.services[name];
   }
-}
-
-/** Whether `a` and `b` are one user and group (neither unknown). */
-function sameUser(a: { uid: number; gid: number } | undefined, b: { uid: number; gid: number } | undefined) {
-  return a !== undefined && b !== undefined && a.uid === b.uid && a.gid === b.gid;
 }
